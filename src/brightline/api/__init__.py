@@ -1,0 +1,1 @@
+"""The HTTP shell: a FastAPI application over the service layer."""

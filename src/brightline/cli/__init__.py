@@ -1,0 +1,184 @@
+"""The ``brightline`` command: thin wrappers over library calls."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from brightline.cli.common import fail_on_user_error, open_site, settings_from
+from brightline.errors import BrightlineError
+from brightline.service.accounts import add_user
+from brightline.service.places import add_facility, add_region, facility_by_code
+from brightline.service.referrals import follow_up_worklist
+from brightline.settings import Settings
+from brightline.site import initialise
+
+app = typer.Typer(
+    name="brightline",
+    help="Brightline: community cataract programmes, private by architecture.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+region_app = typer.Typer(help="Provinces, counties and townships.", no_args_is_help=True)
+facility_app = typer.Typer(help="Clinics and surgical centres.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(region_app, name="region")
+app.add_typer(facility_app, name="facility")
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option(help=Settings.model_fields["home"].description, envvar="BRIGHTLINE_HOME"),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            help=Settings.model_fields["database_url"].description,
+            envvar="BRIGHTLINE_DATABASE_URL",
+        ),
+    ] = None,
+) -> None:
+    """Brightline: screening, online review, referral tracking and WHO indicators."""
+    ctx.obj = settings_from(home=home, database_url=database_url)
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    admin_username: Annotated[str, typer.Option(help="Username of the first admin.")] = "admin",
+    admin_password: Annotated[
+        str | None,
+        typer.Option(
+            help="Password of the first admin (default: a random one, printed once).",
+            envvar="BRIGHTLINE_ADMIN_PASSWORD",
+        ),
+    ] = None,
+) -> None:
+    """Create the data directory, keys (0600), database schema and the first admin account."""
+    settings: Settings = ctx.obj
+    with fail_on_user_error():
+        report = initialise(settings, admin_username=admin_username, admin_password=admin_password)
+    typer.echo(f"Data directory: {report.home}")
+    typer.echo(f"Database:       {report.database_url}")
+    for key in report.created_keys:
+        typer.echo(f"Created key:    {key} (keep a backup; losing it loses the identifiers)")
+    if report.admin_username:
+        typer.echo(f"Admin account:  {report.admin_username} / {report.admin_password}")
+    else:
+        typer.echo("Already initialised: schema up to date, accounts unchanged.")
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the web UI and the REST API."""
+    import uvicorn
+
+    settings: Settings = ctx.obj
+    export_settings(settings)
+    uvicorn.run(
+        "brightline.api.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+    )
+
+
+def export_settings(settings: Settings) -> None:
+    """Hand settings chosen on the command line to worker processes through the environment."""
+    os.environ["BRIGHTLINE_HOME"] = str(settings.home)
+    if settings.database_url:
+        os.environ["BRIGHTLINE_DATABASE_URL"] = settings.database_url
+
+
+@user_app.command("add")
+def user_add(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Sign-in name.")],
+    role: Annotated[
+        str,
+        typer.Option(help="screener, reviewer, surgeon, manager, privacy_officer or admin."),
+    ],
+    scope: Annotated[str, typer.Option(help="all, region:CODE or facility:CODE.")],
+    password: Annotated[
+        str | None,
+        typer.Option(help="Password (default: prompt).", envvar="BRIGHTLINE_NEW_PASSWORD"),
+    ] = None,
+) -> None:
+    """Create a staff account with a role and a scope."""
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with fail_on_user_error(), open_site(ctx.obj) as site, site.transaction() as session:
+        user = add_user(session, username, password, role, scope)
+    typer.echo(f"Created {user.role} {user.username} with scope {scope}.")
+
+
+@region_app.command("add")
+def region_add(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Short unique code, e.g. C01.")],
+    name: Annotated[str, typer.Argument(help="Name as people write it.")],
+    level: Annotated[str, typer.Option(help="province, county or township.")],
+    parent: Annotated[str | None, typer.Option(help="Code of the parent region.")] = None,
+) -> None:
+    """Add a province, a county under a province or a township under a county."""
+    with fail_on_user_error(), open_site(ctx.obj) as site, site.transaction() as session:
+        region = add_region(session, code, name, level, parent)
+    typer.echo(f"Added {region.level} {region.code} ({region.name}).")
+
+
+@facility_app.command("add")
+def facility_add(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Short unique code, e.g. CL-001.")],
+    name: Annotated[str, typer.Argument(help="Name as people write it.")],
+    kind: Annotated[str, typer.Option(help="clinic or surgical_centre.")],
+    region: Annotated[str, typer.Option(help="Code of the region it is in.")],
+) -> None:
+    """Add a clinic or a surgical centre."""
+    with fail_on_user_error(), open_site(ctx.obj) as site, site.transaction() as session:
+        facility = add_facility(session, code, name, kind, region)
+    typer.echo(f"Added {facility.kind} {facility.code} ({facility.name}).")
+
+
+@app.command()
+def worklist(
+    ctx: typer.Context,
+    facility: Annotated[str, typer.Option(help="Code of the referring clinic.")],
+    days: Annotated[
+        int | None, typer.Option(help="Not attended after this many days (default: programme).")
+    ] = None,
+) -> None:
+    """Referred people of a clinic who have not attended: the list to phone or visit."""
+    with fail_on_user_error(), open_site(ctx.obj) as site, site.transaction() as session:
+        clinic = facility_by_code(session, facility)
+        entries = follow_up_worklist(
+            session,
+            clinic.id,
+            not_attended_days=days or site.programme.worklist_not_attended_days,
+            now=site.now(),
+        )
+        typer.echo(f"{'referral code':<16}{'days':>5}  {'kind':<14}{'priority':<9}referred on")
+        for entry in entries:
+            referral = entry.referral
+            typer.echo(
+                f"{referral.code:<16}{entry.days_waiting:>5}  {referral.kind:<14}"
+                f"{referral.priority:<9}{referral.referred_at:%Y-%m-%d}"
+            )
+    typer.echo(f"{len(entries)} referral(s) not attended.")
+
+
+__all__ = ["BrightlineError", "app"]

@@ -1,0 +1,157 @@
+"""Direct identifiers encrypted per field (AES-256-GCM bound to their record) and keyed pseudonyms.
+
+A ciphertext is ``key version (1 byte) ‖ nonce (12 bytes) ‖ AES-GCM output``; the associated
+data is ``table:record id:field``, so a ciphertext copied to another record or field fails to
+decrypt. National IDs are de-duplicated through HMAC-SHA256 under a separate key, so the
+database can tell "same person" without holding the ID.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+IDENTIFIER_FIELDS = ("name", "phone", "national_id", "address")
+NONCE_BYTES = 12
+
+
+class KeyFileError(RuntimeError):
+    """A key file is missing, unreadable or malformed."""
+
+
+class DecryptionError(RuntimeError):
+    """A ciphertext does not belong to this record/field or its key is gone."""
+
+
+def write_secret_file(path: Path, content: bytes) -> None:
+    """Create ``path`` readable by its owner only (0600), refusing to overwrite a key."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # O_EXCL: never silently replace a key, which would make every ciphertext unreadable.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+
+
+@dataclass
+class IdentifierKeys:
+    """The versioned AES keys (newest encrypts, all decrypt) and the pseudonym HMAC key."""
+
+    aes_keys: dict[int, bytes]
+    pseudonym_key: bytes
+    current_version: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        if not self.aes_keys:
+            raise KeyFileError("the identifier key file holds no key")
+        self.current_version = max(self.aes_keys)
+
+    @classmethod
+    def generate(cls) -> IdentifierKeys:
+        """Fresh random keys (256-bit AES, 256-bit HMAC)."""
+        return cls({1: AESGCM.generate_key(bit_length=256)}, secrets.token_bytes(32))
+
+    def aes_key_file(self) -> bytes:
+        """Content of the AES key file: every key version, base64."""
+        payload = {str(v): base64.b64encode(k).decode() for v, k in sorted(self.aes_keys.items())}
+        return json.dumps({"aes_keys": payload}, indent=2).encode()
+
+    def pseudonym_key_file(self) -> bytes:
+        """Content of the separately held pseudonym (HMAC) key file."""
+        return base64.b64encode(self.pseudonym_key) + b"\n"
+
+    @classmethod
+    def load(cls, aes_path: Path, pseudonym_path: Path) -> IdentifierKeys:
+        """Keys from their two files (created by ``brightline init``); errors name the file."""
+        try:
+            aes_payload = json.loads(_read_key(aes_path))["aes_keys"]
+            aes = {int(v): base64.b64decode(k) for v, k in aes_payload.items()}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise KeyFileError(f"{aes_path} is not a Brightline identifier key file") from exc
+        try:
+            pseudonym = base64.b64decode(_read_key(pseudonym_path), validate=True)
+        except ValueError as exc:
+            raise KeyFileError(f"{pseudonym_path} is not a Brightline pseudonym key file") from exc
+        if any(len(k) != 32 for k in aes.values()):
+            raise KeyFileError(f"{aes_path}: every key must be 32 bytes")
+        if len(pseudonym) != 32:
+            raise KeyFileError(f"{pseudonym_path}: the key must be 32 bytes")
+        return cls(aes, pseudonym)
+
+    def with_new_version(self) -> IdentifierKeys:
+        """A copy with one more AES key, which becomes the one that encrypts."""
+        aes = dict(self.aes_keys)
+        aes[self.current_version + 1] = AESGCM.generate_key(bit_length=256)
+        return IdentifierKeys(aes, self.pseudonym_key)
+
+
+def _read_key(path: Path) -> bytes:
+    try:
+        return path.read_bytes().strip()
+    except OSError as exc:
+        raise KeyFileError(
+            f"key file {path} cannot be read; run 'brightline init' or set the key file setting"
+        ) from exc
+
+
+def _associated_data(table: str, record_id: str, field_name: str) -> bytes:
+    return f"brightline:{table}:{record_id}:{field_name}".encode()
+
+
+def encrypt_field(
+    keys: IdentifierKeys, table: str, record_id: str, field_name: str, value: str
+) -> bytes:
+    """Encrypt one identifier value for one field of one record."""
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    sealed = AESGCM(keys.aes_keys[keys.current_version]).encrypt(
+        nonce, value.encode("utf-8"), _associated_data(table, record_id, field_name)
+    )
+    return bytes([keys.current_version]) + nonce + sealed
+
+
+def decrypt_field(
+    keys: IdentifierKeys, table: str, record_id: str, field_name: str, ciphertext: bytes
+) -> str:
+    """Decrypt one identifier; a ciphertext from another record or field is refused."""
+    version, nonce, sealed = ciphertext[0], ciphertext[1 : 1 + NONCE_BYTES], ciphertext[13:]
+    key = keys.aes_keys.get(version)
+    if key is None:
+        raise DecryptionError(f"{table}.{field_name}: key version {version} is not available")
+    try:
+        plain = AESGCM(key).decrypt(nonce, sealed, _associated_data(table, record_id, field_name))
+    except InvalidTag as exc:
+        raise DecryptionError(f"{table}.{field_name}: ciphertext does not match record") from exc
+    return plain.decode("utf-8")
+
+
+def ciphertext_version(ciphertext: bytes) -> int:
+    """The key version that sealed ``ciphertext``."""
+    return ciphertext[0]
+
+
+def normalise_national_id(value: str) -> str:
+    """Canonical form of a national ID: NFKC, no spaces or dashes, upper case."""
+    text = unicodedata.normalize("NFKC", value)
+    return "".join(ch for ch in text if ch.isalnum()).upper()
+
+
+def national_id_pseudonym(keys: IdentifierKeys, national_id: str) -> str:
+    """HMAC-SHA256 pseudonym of a national ID, for de-duplication without the ID."""
+    digest = hmac.new(
+        keys.pseudonym_key, normalise_national_id(national_id).encode(), hashlib.sha256
+    )
+    return digest.hexdigest()
+
+
+def random_pseudonym() -> str:
+    """A random 128-bit pseudonym for a person or a staff account (analytics and audit)."""
+    return secrets.token_hex(16)

@@ -1,0 +1,160 @@
+"""The rules of the referral pathway: which step may follow which, as pure functions.
+
+screening → triage → referral → online review → attendance → surgery (per eye) → follow-up.
+Each check raises :class:`TransitionRefused` with a message a health worker can act on;
+nothing here reads or writes storage, so the same rules serve the CLI, API, sync and import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from brightline.errors import InvalidInput, TransitionRefused, one_of
+from brightline.store.models import EYES, RECOMMENDATIONS, TECHNIQUES, URGENCIES
+
+OPEN_STATUSES = ("open", "reviewed")
+
+
+@dataclass(frozen=True)
+class ReferralPlan:
+    """What a triage decision asks for: the kind of referral and its priority."""
+
+    kind: str
+    priority: str
+
+
+def referral_plan(triage_decision: str) -> ReferralPlan | None:
+    """The referral a triage decision creates (none for ``none``), per DESIGN.md's pathway."""
+    plans = {
+        "refraction": ReferralPlan("refraction", "routine"),
+        "review": ReferralPlan("review", "routine"),
+        "urgent_review": ReferralPlan("urgent_review", "urgent"),
+    }
+    if triage_decision == "none":
+        return None
+    if triage_decision not in plans:
+        raise InvalidInput(f"unknown triage decision {triage_decision!r}", field="triage_decision")
+    return plans[triage_decision]
+
+
+@dataclass(frozen=True)
+class ReviewDecision:
+    """A validated review outcome: recommendation, eyes to operate, urgency."""
+
+    recommendation: str
+    surgery_eyes: frozenset[str]
+    urgency: str
+
+
+def check_review(
+    referral_status: str, recommendation: str, surgery_eyes: Collection[str], urgency: str
+) -> ReviewDecision:
+    """A review is possible on any referral not closed; surgery must name the eye(s)."""
+    one_of("recommendation", recommendation, RECOMMENDATIONS)
+    one_of("urgency", urgency, URGENCIES)
+    eyes = frozenset(surgery_eyes)
+    for eye in eyes:
+        one_of("surgery_eyes", eye, EYES)
+    if referral_status == "closed":
+        raise TransitionRefused(
+            "this referral is closed; open a new screening to refer the person again",
+            field="referral_id",
+        )
+    if recommendation == "surgery" and not eyes:
+        raise InvalidInput(
+            "a surgery recommendation must name the eye(s) to operate: right, left or both",
+            field="surgery_eyes",
+        )
+    if recommendation != "surgery" and eyes:
+        raise InvalidInput(
+            f"eyes to operate were given but the recommendation is {recommendation!r}; "
+            "use recommendation 'surgery' or leave the eyes empty",
+            field="surgery_eyes",
+        )
+    return ReviewDecision(recommendation, eyes, urgency)
+
+
+def status_after_review(current_status: str, recommendation: str) -> tuple[str, str | None]:
+    """Referral status (and close reason) after a review; 'no action' ends the referral."""
+    if recommendation == "no_action":
+        return "closed", "no action recommended at review"
+    return ("attended" if current_status == "attended" else "reviewed"), None
+
+
+def check_attendance(referral_status: str, attended_at: datetime, referred_at: datetime) -> None:
+    """A person can attend an open referral once, not before they were referred."""
+    if referral_status == "attended":
+        raise TransitionRefused(
+            "attendance is already recorded for this referral", field="referral_id"
+        )
+    if referral_status == "closed":
+        raise TransitionRefused(
+            "this referral is closed; attendance cannot be recorded", field="referral_id"
+        )
+    if attended_at < referred_at:
+        raise TransitionRefused(
+            f"attendance on {attended_at:%Y-%m-%d} is before the referral "
+            f"on {referred_at:%Y-%m-%d}",
+            field="attended_at",
+        )
+
+
+def check_surgery(
+    *,
+    eye: str,
+    technique: str,
+    operated_on: date,
+    referral_status: str,
+    attended_on: date | None,
+    recommended_eyes: frozenset[str] | None,
+    operated_eyes: Collection[str],
+    today: date,
+) -> None:
+    """Surgery needs attendance and a review recommending surgery on this eye, not yet operated.
+
+    A second-eye operation is allowed (each eye needs its own recommendation); operating the
+    same eye twice is refused here — a re-operation is recorded as a complication.
+    """
+    one_of("eye", eye, EYES)
+    one_of("technique", technique, TECHNIQUES)
+    if recommended_eyes is None:
+        raise TransitionRefused(
+            "no review of this referral recommends surgery; record a review first",
+            field="referral_id",
+        )
+    if eye not in recommended_eyes:
+        raise TransitionRefused(
+            f"the review recommends surgery on the {' and '.join(sorted(recommended_eyes))} "
+            f"eye, not the {eye} eye",
+            field="eye",
+        )
+    if referral_status != "attended" or attended_on is None:
+        raise TransitionRefused(
+            "record the person's attendance at the surgical centre before the surgery",
+            field="referral_id",
+        )
+    if eye in operated_eyes:
+        raise TransitionRefused(f"the {eye} eye is already recorded as operated", field="eye")
+    if operated_on < attended_on:
+        raise TransitionRefused(
+            f"surgery date {operated_on} is before attendance on {attended_on}",
+            field="operated_on",
+        )
+    if operated_on > today:
+        raise TransitionRefused(f"surgery date {operated_on} is in the future", field="operated_on")
+
+
+def check_follow_up(operated_on: date, examined_on: date, today: date) -> int:
+    """A follow-up must be on or after the day of surgery; returns days after surgery."""
+    if examined_on < operated_on:
+        raise TransitionRefused(
+            f"follow-up on {examined_on} is before the surgery on {operated_on}",
+            field="examined_on",
+        )
+    if examined_on > today:
+        raise TransitionRefused(
+            f"follow-up date {examined_on} is in the future", field="examined_on"
+        )
+    return (examined_on - operated_on).days

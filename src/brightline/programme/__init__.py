@@ -1,0 +1,172 @@
+"""The programme file: a TOML file in which a programme sets its triage rules and worklists.
+
+Programme managers edit it without code, so every setting is checked and unknown keys are
+refused: a misspelt key must never silently change who is referred (DESIGN.md "Interfaces").
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from brightline.triage import TriageRuleError, TriageRules, rules_from_mapping
+
+VA_NOTATIONS = ("metric", "imperial", "decimal", "logmar")
+DEFAULT_SOURCE = "built-in programme file brightline/programme/default.toml"
+
+_SECTIONS: dict[str, tuple[str, ...]] = {
+    "programme": ("name", "va_notation", "date_format"),
+    "triage": (),  # checked by brightline.triage.rules_from_mapping
+    "worklist": ("not_attended_days",),
+    "review": ("turnaround_target_days",),
+}
+_DAYS_RANGE = (1, 365)
+
+
+class ProgrammeError(ValueError):
+    """A programme file that cannot be used; the message names the file, key and valid values."""
+
+
+@dataclass(frozen=True)
+class Programme:
+    """One programme's settings: name, triage rules, worklist and display conventions."""
+
+    name: str
+    triage: TriageRules
+    worklist_not_attended_days: int = 14
+    va_notation: str = "metric"
+    date_format: str = "%Y-%m-%d"
+    review_turnaround_target_days: int | None = None
+
+
+def _written(value: object) -> str:
+    """A value as it is written in a programme file (TOML): "6/12", true, ["trauma"]."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_written(item) for item in value) + "]"
+    return str(value)
+
+
+def _table(document: Mapping[str, Any], section: str, source: str) -> Mapping[str, Any]:
+    """One ``[section]`` of the file, empty when absent, with its keys checked."""
+    table = document.get(section, {})
+    if not isinstance(table, dict):
+        raise ProgrammeError(f"{source}: {section} must be a table written as [{section}].")
+    if section != "triage":
+        valid = _SECTIONS[section]
+        unknown = sorted(set(table) - set(valid))
+        if unknown:
+            raise ProgrammeError(
+                f"{source}: {section}.{unknown[0]} is not a known setting; "
+                f"valid settings in [{section}]: {', '.join(valid)}."
+            )
+    return table
+
+
+def _text(table: Mapping[str, Any], section: str, key: str, default: str, source: str) -> str:
+    """A non-empty text setting."""
+    value = table.get(key, default)
+    if not isinstance(value, str) or not value.strip():
+        raise ProgrammeError(
+            f'{source}: {section}.{key} must be non-empty text in "double quotes"; '
+            f"got {_written(value)}."
+        )
+    return value.strip()
+
+
+def _days(table: Mapping[str, Any], section: str, key: str, source: str) -> int | None:
+    """A whole number of days from 1 to 365, or None when the key is absent."""
+    if key not in table:
+        return None
+    value = table[key]
+    low, high = _DAYS_RANGE
+    # TOML true/false are Python bools, which are ints: refuse them explicitly.
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ProgrammeError(
+            f"{source}: {section}.{key} = {_written(value)} is not valid; "
+            f"valid values: a whole number of days from {low} to {high}."
+        )
+    return value
+
+
+def _date_format(table: Mapping[str, Any], source: str) -> str:
+    """A strftime pattern that shows a whole date and reads back to the same day."""
+    pattern = _text(table, "programme", "date_format", "%Y-%m-%d", source)
+    example = date(2024, 3, 5)
+    try:
+        readable = datetime.strptime(example.strftime(pattern), pattern).date() == example
+    except ValueError:
+        readable = False
+    if not readable:
+        raise ProgrammeError(
+            f"{source}: programme.date_format = {_written(pattern)} does not show a full date; "
+            'valid values: strftime codes with a year, month and day, such as "%Y-%m-%d" '
+            'or "%d/%m/%Y".'
+        )
+    return pattern
+
+
+def programme_from_toml(text: str, *, source: str) -> Programme:
+    """A checked ``Programme`` from the text of a programme file; ``source`` names the file."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProgrammeError(
+            f"{source}: not a valid programme file ({exc}); check the quotes around text "
+            "and that each setting is written as key = value on its own line."
+        ) from exc
+    unknown = sorted(set(document) - set(_SECTIONS))
+    if unknown:
+        raise ProgrammeError(
+            f"{source}: [{unknown[0]}] is not a known section; "
+            f"valid sections: {', '.join(f'[{name}]' for name in _SECTIONS)}."
+        )
+    about = _table(document, "programme", source)
+    if "name" not in about:
+        raise ProgrammeError(
+            f'{source}: programme.name is missing; add name = "..." under [programme].'
+        )
+    name = _text(about, "programme", "name", "", source)
+    va_notation = about.get("va_notation", "metric")
+    if va_notation not in VA_NOTATIONS:
+        raise ProgrammeError(
+            f"{source}: programme.va_notation = {_written(va_notation)} is not valid; "
+            f"valid values: {', '.join(repr(n) for n in VA_NOTATIONS)}."
+        )
+    try:
+        rules = rules_from_mapping(_table(document, "triage", source), source=source)
+    except TriageRuleError as exc:
+        raise ProgrammeError(str(exc)) from exc
+    not_attended = _days(
+        _table(document, "worklist", source), "worklist", "not_attended_days", source
+    )
+    return Programme(
+        name=name,
+        triage=rules,
+        worklist_not_attended_days=14 if not_attended is None else not_attended,
+        va_notation=va_notation,
+        date_format=_date_format(about, source),
+        review_turnaround_target_days=_days(
+            _table(document, "review", source), "review", "turnaround_target_days", source
+        ),
+    )
+
+
+def load_programme(path: Path | None = None) -> Programme:
+    """The programme in ``path``, or the built-in default programme when ``path`` is None."""
+    if path is None:
+        default = resources.files(__name__).joinpath("default.toml")
+        return programme_from_toml(default.read_text(encoding="utf-8"), source=DEFAULT_SOURCE)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProgrammeError(f"{path}: cannot read the programme file ({exc}).") from exc
+    return programme_from_toml(text, source=str(path))

@@ -1,0 +1,169 @@
+"""Referrals after screening: review, attendance, the review queue and the follow-up worklist."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session
+
+from brightline.errors import InvalidInput, NotFound
+from brightline.pathway import (
+    OPEN_STATUSES,
+    check_attendance,
+    check_review,
+    status_after_review,
+)
+from brightline.store.models import Attendance, Person, Referral, Review, new_id
+
+ICD10_PREFIXES = ("H", "Q", "Z", "S", "T")
+
+
+@dataclass(frozen=True)
+class ReviewInput:
+    """An ophthalmologist's findings for one referral."""
+
+    referral_id: str
+    reviewed_at: datetime
+    recommendation: str
+    urgency: str = "routine"
+    surgery_eyes: Collection[str] = ()
+    right_icd10: str | None = None
+    right_icd11: str | None = None
+    left_icd10: str | None = None
+    left_icd11: str | None = None
+    notes: str | None = None
+    reviewer_id: int | None = None
+    id: str | None = None
+
+
+def get_referral(session: Session, referral_id: str) -> Referral:
+    """The referral with this id, or not found."""
+    referral = session.get(Referral, referral_id)
+    if referral is None:
+        raise NotFound(f"no referral {referral_id!r}", field="referral_id")
+    return referral
+
+
+def _icd(field: str, code: str | None) -> str | None:
+    """Light shape check of an ICD code (the full code lists are the reviewer UI's job)."""
+    if code is None or not code.strip():
+        return None
+    code = code.strip().upper()
+    if len(code) > 16 or not code[0].isalnum() or not all(c.isalnum() or c == "." for c in code):
+        raise InvalidInput(f"{code!r} is not an ICD code (e.g. H25.1, 9B10.0)", field=field)
+    return code
+
+
+def record_review(session: Session, review: ReviewInput) -> Review:
+    """Store a review and move the referral on (a 'no action' review closes it)."""
+    referral = get_referral(session, review.referral_id)
+    decision = check_review(
+        referral.status, review.recommendation, review.surgery_eyes, review.urgency
+    )
+    if review.reviewed_at < referral.referred_at:
+        raise InvalidInput("review date is before the referral", field="reviewed_at")
+    record = Review(
+        id=review.id or new_id(),
+        referral_id=referral.id,
+        person_id=referral.person_id,
+        reviewer_id=review.reviewer_id,
+        reviewed_at=review.reviewed_at,
+        right_icd10=_icd("right_icd10", review.right_icd10),
+        right_icd11=_icd("right_icd11", review.right_icd11),
+        left_icd10=_icd("left_icd10", review.left_icd10),
+        left_icd11=_icd("left_icd11", review.left_icd11),
+        recommendation=decision.recommendation,
+        surgery_right="right" in decision.surgery_eyes,
+        surgery_left="left" in decision.surgery_eyes,
+        urgency=decision.urgency,
+        notes=review.notes,
+    )
+    session.add(record)
+    referral.status, referral.close_reason = status_after_review(
+        referral.status, decision.recommendation
+    )
+    if referral.status == "closed":
+        referral.closed_at = review.reviewed_at
+    session.flush()
+    return record
+
+
+def latest_review(session: Session, referral_id: str) -> Review | None:
+    """The most recent review of a referral (a later review supersedes an earlier one)."""
+    return session.scalar(
+        select(Review)
+        .where(Review.referral_id == referral_id)
+        .order_by(Review.reviewed_at.desc(), Review.id.desc())
+        .limit(1)
+    )
+
+
+def record_attendance(
+    session: Session,
+    referral_id: str,
+    attended_at: datetime,
+    *,
+    recorded_by: int | None = None,
+    attendance_id: str | None = None,
+) -> Attendance:
+    """The referred person arrived at the facility they were referred to."""
+    referral = get_referral(session, referral_id)
+    check_attendance(referral.status, attended_at, referral.referred_at)
+    attendance = Attendance(
+        id=attendance_id or new_id(),
+        referral_id=referral.id,
+        facility_id=referral.to_facility_id,
+        attended_at=attended_at,
+        recorded_by=recorded_by,
+    )
+    session.add(attendance)
+    referral.status = "attended"
+    session.flush()
+    return attendance
+
+
+@dataclass(frozen=True)
+class WorklistEntry:
+    """A referred person who has not attended: the clinic phones or visits them."""
+
+    referral: Referral
+    person: Person
+    days_waiting: int
+
+
+def follow_up_worklist(
+    session: Session, clinic_id: int, *, not_attended_days: int, now: datetime
+) -> list[WorklistEntry]:
+    """Referrals from ``clinic_id`` still not attended after N days, oldest first."""
+    cutoff = now - timedelta(days=not_attended_days)
+    rows = session.execute(
+        select(Referral, Person)
+        .join(Person, Person.id == Referral.person_id)
+        .where(
+            Referral.from_facility_id == clinic_id,
+            Referral.status.in_(OPEN_STATUSES),
+            Referral.referred_at <= cutoff,
+            Person.erased_at.is_(None),
+        )
+        .order_by(Referral.referred_at, Referral.id)
+    ).all()
+    return [WorklistEntry(r, p, (now - r.referred_at).days) for r, p in rows]
+
+
+def review_queue(
+    session: Session, facility_ids: Sequence[int] | None = None, *, limit: int = 100
+) -> list[Referral]:
+    """Referrals awaiting online review: urgent first, then oldest first."""
+    urgent_first = case((Referral.priority == "urgent", 0), else_=1)
+    query = (
+        select(Referral)
+        .where(Referral.status == "open", Referral.kind.in_(("review", "urgent_review")))
+        .order_by(urgent_first, Referral.referred_at, Referral.id)
+        .limit(limit)
+    )
+    if facility_ids is not None:
+        query = query.where(Referral.to_facility_id.in_(facility_ids))
+    return list(session.scalars(query))

@@ -1,0 +1,123 @@
+"""Cataract surgery per eye and its follow-up visual acuity and outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from brightline.acuity import outcome_category
+from brightline.errors import InvalidInput, NotFound
+from brightline.pathway import check_follow_up, check_surgery
+from brightline.service.referrals import get_referral, latest_review
+from brightline.service.screenings import parse_va_field
+from brightline.store.models import Attendance, FollowUp, Surgery, new_id
+
+MAX_COMPLICATIONS_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class SurgeryInput:
+    """One operation on one eye, recorded by the surgical centre."""
+
+    referral_id: str
+    eye: str
+    operated_on: date
+    technique: str
+    iol: bool
+    facility_id: int
+    complications: str = ""
+    surgeon_id: int | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class FollowUpInput:
+    """Visual acuity of an operated eye at a follow-up visit."""
+
+    surgery_id: str
+    examined_on: date
+    presenting_va: str
+    best_corrected_va: str | None = None
+    recorded_by: int | None = None
+    id: str | None = None
+
+
+def record_surgery(session: Session, surgery: SurgeryInput, *, today: date) -> Surgery:
+    """Store an operation if the pathway allows it on this eye now."""
+    referral = get_referral(session, surgery.referral_id)
+    review = latest_review(session, referral.id)
+    recommended = None
+    if review is not None and review.recommendation == "surgery":
+        recommended = frozenset(
+            eye
+            for eye, wanted in (("right", review.surgery_right), ("left", review.surgery_left))
+            if wanted
+        )
+    attendance = session.scalar(select(Attendance).where(Attendance.referral_id == referral.id))
+    operated = set(
+        session.scalars(select(Surgery.eye).where(Surgery.person_id == referral.person_id))
+    )
+    if len(surgery.complications) > MAX_COMPLICATIONS_LENGTH:
+        raise InvalidInput(
+            f"longer than {MAX_COMPLICATIONS_LENGTH} characters", field="complications"
+        )
+    check_surgery(
+        eye=surgery.eye,
+        technique=surgery.technique,
+        operated_on=surgery.operated_on,
+        referral_status=referral.status,
+        attended_on=attendance.attended_at.date() if attendance else None,
+        recommended_eyes=recommended,
+        operated_eyes=operated,
+        today=today,
+    )
+    assert review is not None
+    record = Surgery(
+        id=surgery.id or new_id(),
+        person_id=referral.person_id,
+        referral_id=referral.id,
+        review_id=review.id,
+        eye=surgery.eye,
+        operated_on=surgery.operated_on,
+        technique=surgery.technique,
+        iol=surgery.iol,
+        complications=surgery.complications.strip(),
+        facility_id=surgery.facility_id,
+        surgeon_id=surgery.surgeon_id,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def record_follow_up(
+    session: Session, follow_up: FollowUpInput, *, today: date, good_outcome: str = "6/18"
+) -> FollowUp:
+    """Store follow-up VA of an operated eye with its outcome category (WHO, DESIGN.md)."""
+    surgery = session.get(Surgery, follow_up.surgery_id)
+    if surgery is None:
+        raise NotFound(f"no surgery {follow_up.surgery_id!r}", field="surgery_id")
+    days = check_follow_up(surgery.operated_on, follow_up.examined_on, today)
+    presenting = parse_va_field("presenting_va", follow_up.presenting_va)
+    if presenting is None:
+        raise InvalidInput("presenting VA is required at follow-up", field="presenting_va")
+    best = parse_va_field("best_corrected_va", follow_up.best_corrected_va)
+    record = FollowUp(
+        id=follow_up.id or new_id(),
+        surgery_id=surgery.id,
+        examined_on=follow_up.examined_on,
+        days_after_surgery=days,
+        presenting_va=presenting.snellen_metric,
+        presenting_logmar=presenting.logmar,
+        best_corrected_va=best.snellen_metric if best else None,
+        best_corrected_logmar=best.logmar if best else None,
+        outcome_presenting=outcome_category(presenting, good_outcome),
+        outcome_best_corrected=outcome_category(best, good_outcome) if best else None,
+        recorded_by=follow_up.recorded_by,
+    )
+    session.add(record)
+    session.flush()
+    return record

@@ -1,0 +1,91 @@
+"""Brightline's settings: one typed object read from ``BRIGHTLINE_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting Brightline reads, with its default and the help shown in CLI and docs."""
+
+    model_config = SettingsConfigDict(env_prefix="BRIGHTLINE_", extra="ignore", frozen=True)
+
+    home: Path = Field(
+        default=Path("./brightline-data"),
+        description="Data directory: database file, keys, photos, snapshots.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of the operational store. Empty means the SQLite file "
+            "brightline.db in the data directory; use postgresql+psycopg://… for a server."
+        ),
+    )
+    key_file: Path | None = Field(
+        default=None,
+        description="File holding the identifier keys; default <home>/keys/identifiers.key.",
+    )
+    pseudonym_key_file: Path | None = Field(
+        default=None,
+        description=(
+            "File holding the national-ID pseudonym (HMAC) key, held apart from the identifier "
+            "key; default <home>/keys/pseudonym.key."
+        ),
+    )
+    programme_file: Path | None = Field(
+        default=None,
+        description="Programme file (TOML: triage rules, worklist days); default: built-in rules.",
+    )
+    break_glass_minutes: int = Field(
+        default=60, ge=1, le=24 * 60, description="How long an emergency access stays open."
+    )
+    token_idle_minutes: int = Field(
+        default=30, ge=1, description="A sign-in token expires after this much inactivity."
+    )
+    token_absolute_hours: int = Field(
+        default=12, ge=1, description="A sign-in token expires this long after sign-in, always."
+    )
+    image_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="Largest accepted eye photo, in bytes."
+    )
+    image_max_pixels: int = Field(
+        default=40_000_000, ge=10_000, description="Largest accepted eye photo, in pixels."
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        default=5000, ge=0, description="How long SQLite waits for a lock before giving up."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _empty_is_default(cls, value: str | None) -> str | None:
+        return value or None
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in force: the configured one or the SQLite file under ``home``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'brightline.db').resolve()}"
+
+    @property
+    def keys_dir(self) -> Path:
+        """Directory holding the secret keys (created 0700 by ``brightline init``)."""
+        return self.home / "keys"
+
+    @property
+    def resolved_key_file(self) -> Path:
+        """File holding the identifier encryption key."""
+        return self.key_file or self.keys_dir / "identifiers.key"
+
+    @property
+    def resolved_pseudonym_key_file(self) -> Path:
+        """File holding the national-ID pseudonym key."""
+        return self.pseudonym_key_file or self.keys_dir / "pseudonym.key"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (e.g. from CLI flags) on top."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]

@@ -1,0 +1,103 @@
+"""One Brightline installation: its settings, store, keys and programme, opened together."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from brightline.identifiers import IdentifierKeys, write_secret_file
+from brightline.programme import Programme, load_programme
+from brightline.service.accounts import add_user
+from brightline.settings import Settings
+from brightline.store.db import engine_for, migrate, session_factory, transaction
+from brightline.store.models import User, utcnow
+
+
+@dataclass
+class Site:
+    """An opened installation; every shell (CLI, API, web) works through one of these."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    keys: IdentifierKeys
+    programme: Programme
+
+    @classmethod
+    def open(cls, settings: Settings) -> Site:
+        """Open an initialised installation (``brightline init`` creates one)."""
+        engine = engine_for(settings)
+        keys = IdentifierKeys.load(settings.resolved_key_file, settings.resolved_pseudonym_key_file)
+        return cls(
+            settings, engine, session_factory(engine), keys, load_programme(settings.programme_file)
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work on the store; all of it or nothing."""
+        with transaction(self.sessions) as session:
+            yield session
+
+    def now(self) -> datetime:
+        """The current time as stored (naive UTC)."""
+        return utcnow()
+
+    def today(self) -> date:
+        """Today's date in UTC."""
+        return utcnow().date()
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.engine.dispose()
+
+
+@dataclass
+class InitReport:
+    """What ``brightline init`` did, for the person running it."""
+
+    home: Path
+    database_url: str
+    created_keys: list[Path] = field(default_factory=list)
+    admin_username: str | None = None
+    admin_password: str | None = None
+
+
+def initialise(
+    settings: Settings, *, admin_username: str = "admin", admin_password: str | None = None
+) -> InitReport:
+    """Create the data directory, keys (0600), schema and the first admin; safe to re-run."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.home.chmod(0o700)
+    report = InitReport(settings.home, settings.resolved_database_url)
+    aes_path, pseudonym_path = settings.resolved_key_file, settings.resolved_pseudonym_key_file
+    if not aes_path.exists() or not pseudonym_path.exists():
+        if aes_path.exists() != pseudonym_path.exists():
+            raise RuntimeError(
+                f"only one of {aes_path} and {pseudonym_path} exists; restore the missing key "
+                "from backup rather than creating a new one"
+            )
+        keys = IdentifierKeys.generate()
+        write_secret_file(aes_path, keys.aes_key_file())
+        write_secret_file(pseudonym_path, keys.pseudonym_key_file())
+        report.created_keys += [aes_path, pseudonym_path]
+    engine = engine_for(settings)
+    try:
+        migrate(engine)
+        if engine.url.get_backend_name() == "sqlite" and engine.url.database:
+            Path(engine.url.database).chmod(0o600)
+        with transaction(session_factory(engine)) as session:
+            if session.scalar(select(func.count()).select_from(User)) == 0:
+                # Shown once on the terminal; only its argon2id hash is stored.
+                password = admin_password or secrets.token_urlsafe(12)
+                add_user(session, admin_username, password, "admin", "all")
+                report.admin_username, report.admin_password = admin_username, password
+    finally:
+        engine.dispose()
+    return report

@@ -1,0 +1,1 @@
+"""The operational store: SQLAlchemy tables, engine set-up and Alembic migrations."""

@@ -1,0 +1,272 @@
+"""Storage models of the cataract pathway (SQLAlchemy 2); API schemas live elsewhere.
+
+Timestamps are naive UTC. Pathway records use UUID primary keys so that records created
+offline keep the identity their device gave them and a re-sent batch never duplicates.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+REGION_LEVELS = ("province", "county", "township")
+FACILITY_KINDS = ("clinic", "surgical_centre")
+ROLES = ("screener", "reviewer", "surgeon", "manager", "privacy_officer", "admin")
+SEXES = ("female", "male")
+EYES = ("right", "left")
+REFERRAL_KINDS = ("refraction", "review", "urgent_review")
+REFERRAL_STATUSES = ("open", "reviewed", "attended", "closed")
+RECOMMENDATIONS = ("surgery", "glasses", "other_referral", "no_action")
+URGENCIES = ("routine", "soon", "urgent")
+TECHNIQUES = ("MSICS", "phaco", "ECCE")
+OUTCOMES = ("good", "borderline", "poor")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Now, as the naive UTC timestamp every table stores."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_id() -> str:
+    """A fresh record UUID (devices generate the same kind offline)."""
+    return str(uuid.uuid4())
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names, so migrations are reproducible."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Region(Base):
+    """A province, county or township; ``path`` lets a scope cover a whole subtree."""
+
+    __tablename__ = "regions"
+    __table_args__ = (CheckConstraint(_one_of("level", REGION_LEVELS), name="level"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    path: Mapped[str] = mapped_column(String(200), index=True)
+
+
+class Facility(Base):
+    """A clinic that screens or a surgical centre that receives referrals."""
+
+    __tablename__ = "facilities"
+    __table_args__ = (CheckConstraint(_one_of("kind", FACILITY_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+
+
+class User(Base):
+    """A staff account; its scope is a region subtree and, for facility staff, a facility."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_one_of("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"))
+    # Audit entries name staff by this pseudonym, never by username.
+    pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Person(Base):
+    """A screened person: direct identifiers are AES-GCM ciphertexts bound to this record."""
+
+    __tablename__ = "people"
+    __table_args__ = (CheckConstraint(_one_of("sex", SEXES), name="sex"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    sex: Mapped[str] = mapped_column(String(8))
+    birth_year: Mapped[int] = mapped_column(Integer)
+    name_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    national_id_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    address_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Keyed HMAC pseudonym of the national ID: de-duplicates without storing the ID.
+    national_id_hmac: Mapped[str | None] = mapped_column(String(64), unique=True)
+    client_record_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Screening(Base):
+    """One screening visit: per-eye presenting and pinhole VA, lens status, symptoms, triage."""
+
+    __tablename__ = "screenings"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    screener_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    screened_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    right_presenting_va: Mapped[str | None] = mapped_column(String(16))
+    right_presenting_logmar: Mapped[float | None] = mapped_column(Float)
+    left_presenting_va: Mapped[str | None] = mapped_column(String(16))
+    left_presenting_logmar: Mapped[float | None] = mapped_column(Float)
+    right_pinhole_va: Mapped[str | None] = mapped_column(String(16))
+    right_pinhole_logmar: Mapped[float | None] = mapped_column(Float)
+    left_pinhole_va: Mapped[str | None] = mapped_column(String(16))
+    left_pinhole_logmar: Mapped[float | None] = mapped_column(Float)
+    right_lens: Mapped[str | None] = mapped_column(String(16))
+    left_lens: Mapped[str | None] = mapped_column(String(16))
+    symptoms: Mapped[str] = mapped_column(String(200), default="")
+    triage_decision: Mapped[str] = mapped_column(String(16))
+    triage_reasons: Mapped[str] = mapped_column(Text)
+    triage_rule_version: Mapped[str] = mapped_column(String(64))
+    suspected_cataract: Mapped[bool] = mapped_column(Boolean, default=False)
+    client_record_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Referral(Base):
+    """A referral from a screening to a facility, tracked until attendance or closure."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", REFERRAL_KINDS), name="kind"),
+        CheckConstraint(_one_of("status", REFERRAL_STATUSES), name="status"),
+        Index("ix_referrals_worklist", "from_facility_id", "status", "referred_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    screening_id: Mapped[str] = mapped_column(ForeignKey("screenings.id"), unique=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    from_facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    to_facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))
+    # Printed on the slip; the patient uses it (with a PIN) to read their access report.
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    access_pin_hash: Mapped[str | None] = mapped_column(String(200))
+    referred_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    close_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class Review(Base):
+    """An ophthalmologist's online review: diagnosis per eye and a recommendation."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        CheckConstraint(_one_of("recommendation", RECOMMENDATIONS), name="recommendation"),
+        CheckConstraint(_one_of("urgency", URGENCIES), name="urgency"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.id"), index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime)
+    right_icd10: Mapped[str | None] = mapped_column(String(16))
+    right_icd11: Mapped[str | None] = mapped_column(String(16))
+    left_icd10: Mapped[str | None] = mapped_column(String(16))
+    left_icd11: Mapped[str | None] = mapped_column(String(16))
+    recommendation: Mapped[str] = mapped_column(String(16))
+    surgery_right: Mapped[bool] = mapped_column(Boolean, default=False)
+    surgery_left: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgency: Mapped[str] = mapped_column(String(8))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class Attendance(Base):
+    """The referred person reached the facility they were referred to."""
+
+    __tablename__ = "attendances"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.id"), unique=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    attended_at: Mapped[datetime] = mapped_column(DateTime)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Surgery(Base):
+    """A cataract operation on one eye."""
+
+    __tablename__ = "surgeries"
+    __table_args__ = (
+        CheckConstraint(_one_of("eye", EYES), name="eye"),
+        CheckConstraint(_one_of("technique", TECHNIQUES), name="technique"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.id"), index=True)
+    review_id: Mapped[str] = mapped_column(ForeignKey("reviews.id"))
+    eye: Mapped[str] = mapped_column(String(8))
+    operated_on: Mapped[date] = mapped_column(Date)
+    technique: Mapped[str] = mapped_column(String(8))
+    iol: Mapped[bool] = mapped_column(Boolean)
+    complications: Mapped[str] = mapped_column(String(200), default="")
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    surgeon_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class FollowUp(Base):
+    """Visual acuity of an operated eye some days after surgery, with its outcome category."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (
+        CheckConstraint(_one_of("outcome_presenting", OUTCOMES), name="outcome_presenting"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    surgery_id: Mapped[str] = mapped_column(ForeignKey("surgeries.id"), index=True)
+    examined_on: Mapped[date] = mapped_column(Date)
+    days_after_surgery: Mapped[int] = mapped_column(Integer)
+    presenting_va: Mapped[str] = mapped_column(String(16))
+    presenting_logmar: Mapped[float] = mapped_column(Float)
+    best_corrected_va: Mapped[str | None] = mapped_column(String(16))
+    best_corrected_logmar: Mapped[float | None] = mapped_column(Float)
+    outcome_presenting: Mapped[str] = mapped_column(String(12))
+    outcome_best_corrected: Mapped[str | None] = mapped_column(String(12))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

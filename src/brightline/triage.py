@@ -1,0 +1,395 @@
+"""Default triage of a screened person: no referral, glasses, online review or urgent review.
+
+Source: DESIGN.md "Default triage", after WHO and RAAB screening practice — refer when presenting
+VA is worse than 6/12 (or 6/18) in either eye, pinhole separates refractive error from other
+causes, blindness (< 3/60, WHO/ICD-11 9D90) in the better eye is urgent. The rules are data
+(``TriageRules``) with a version that every result carries, so a stored decision can always be
+traced to the rule set that produced it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from brightline.acuity import VA_3_60, VA_6_12, VA_6_18, AcuityError, VisualAcuity, parse_va
+
+EYES = ("right", "left")
+LENS_STATUSES = ("clear", "opacity", "pseudophakia", "aphakia", "not_visible")
+SYMPTOMS = ("sudden_vision_loss", "painful_red_eye", "trauma")
+DECISIONS = ("none", "refraction", "review", "urgent_review")
+"""Triage decisions in order of severity: a later decision always outranks an earlier one."""
+
+REFER_THRESHOLDS = ("6/12", "6/18")
+"""Referral thresholds a programme may choose (DESIGN.md; WHO mild VI boundary and 6/18)."""
+
+DEFAULT_RULE_VERSION = "who-default-1"
+
+RULE_KEYS = (
+    "version",
+    "refer_worse_than",
+    "pinhole_corrects_to",
+    "urgent_symptoms",
+    "urgent_better_eye_worse_than",
+    "complication_worse_than",
+    "complication_urgent",
+)
+"""Settings of the ``[triage]`` table of a programme file, in the order they are documented."""
+
+_SYMPTOM_WORDS = {
+    "sudden_vision_loss": "Sudden loss of vision",
+    "painful_red_eye": "Painful red eye",
+    "trauma": "Eye trauma",
+}
+_NONE, _REFRACTION, _REVIEW, _URGENT = range(len(DECISIONS))
+
+
+class TriageRuleError(ValueError):
+    """A triage rule set that cannot be used; the message names the setting and valid values."""
+
+
+class TriageInputError(ValueError):
+    """Screening findings that triage cannot use (unknown lens status or symptom code)."""
+
+
+def _written(value: object) -> str:
+    """A value as it is written in a programme file (TOML): "6/12", true, ["trauma"]."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_written(item) for item in value) + "]"
+    return str(value)
+
+
+def _same_acuity(first: VisualAcuity, second: VisualAcuity) -> bool:
+    """Whether two VAs are the same chart line, whatever notation they were written in."""
+    return first.is_at_least(second) and second.is_at_least(first)
+
+
+def _listed(values: Iterable[str]) -> str:
+    """Valid values quoted as they are written in a programme file."""
+    return ", ".join(_written(value) for value in values)
+
+
+@dataclass(frozen=True)
+class EyeFindings:
+    """What the screener recorded for one eye: presenting VA, pinhole VA, lens status."""
+
+    presenting: VisualAcuity | None
+    pinhole: VisualAcuity | None = None
+    lens: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.lens is not None and self.lens not in LENS_STATUSES:
+            raise TriageInputError(
+                f"lens status {_written(self.lens)} is not known; "
+                f"valid values: {_listed(LENS_STATUSES)}."
+            )
+
+
+@dataclass(frozen=True)
+class TriageInput:
+    """Screening findings for one person: both eyes and any reported symptoms."""
+
+    right: EyeFindings
+    left: EyeFindings
+    symptoms: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        # A set or list from a form is accepted; the stored value must stay hashable and frozen.
+        object.__setattr__(self, "symptoms", frozenset(self.symptoms))
+        unknown = sorted(self.symptoms - set(SYMPTOMS))
+        if unknown:
+            raise TriageInputError(
+                f"symptom {_written(unknown[0])} is not known; valid values: {_listed(SYMPTOMS)}."
+            )
+
+    def eye(self, eye: str) -> EyeFindings:
+        """Findings of the ``"right"`` or ``"left"`` eye."""
+        if eye == "right":
+            return self.right
+        if eye == "left":
+            return self.left
+        raise TriageInputError(f"eye {_written(eye)} is not known; valid values: {_listed(EYES)}.")
+
+
+@dataclass(frozen=True)
+class TriageRules:
+    """A versioned triage rule set; defaults are the DESIGN.md default triage (WHO/RAAB)."""
+
+    version: str
+    refer_worse_than: VisualAcuity = VA_6_12
+    pinhole_corrects_to: VisualAcuity = VA_6_12
+    urgent_symptoms: frozenset[str] = frozenset(SYMPTOMS)
+    urgent_better_eye_worse_than: VisualAcuity = VA_3_60
+    # Below 6/18 a pseudophakic eye is no longer a "good" outcome (WHO/PBL/98.68).
+    complication_worse_than: VisualAcuity = VA_6_18
+    complication_urgent: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "urgent_symptoms", frozenset(self.urgent_symptoms))
+        if not self.version.strip():
+            raise TriageRuleError("version is empty; give the rule set a name such as 'who-2'.")
+        refer = self.refer_worse_than.snellen_metric
+        if not any(_same_acuity(self.refer_worse_than, va) for va in (VA_6_12, VA_6_18)):
+            raise TriageRuleError(
+                f"refer_worse_than = {_written(refer)} is not allowed; "
+                f"valid values: {_listed(REFER_THRESHOLDS)}."
+            )
+        if self.pinhole_corrects_to.is_worse_than(self.refer_worse_than):
+            # Glasses that leave an eye below the referral line would not solve its problem.
+            raise TriageRuleError(
+                f"pinhole_corrects_to = {_written(self.pinhole_corrects_to.snellen_metric)} is "
+                f"worse than refer_worse_than = {_written(refer)}; "
+                f"valid values: {_written(refer)} or better."
+            )
+        unknown = sorted(self.urgent_symptoms - set(SYMPTOMS))
+        if unknown:
+            raise TriageRuleError(
+                f"urgent_symptoms contains {_written(unknown[0])}; "
+                f"valid values: {_listed(SYMPTOMS)}."
+            )
+
+    def same_rules_as(self, other: TriageRules) -> bool:
+        """Whether two rule sets decide alike, whatever their versions and VA notations."""
+        return (
+            _same_acuity(self.refer_worse_than, other.refer_worse_than)
+            and _same_acuity(self.pinhole_corrects_to, other.pinhole_corrects_to)
+            and self.urgent_symptoms == other.urgent_symptoms
+            and _same_acuity(self.urgent_better_eye_worse_than, other.urgent_better_eye_worse_than)
+            and _same_acuity(self.complication_worse_than, other.complication_worse_than)
+            and self.complication_urgent == other.complication_urgent
+        )
+
+
+DEFAULT_RULES = TriageRules(version=DEFAULT_RULE_VERSION)
+"""The default triage of DESIGN.md (refer below 6/12, pinhole to 6/12, urgent below 3/60)."""
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    """A triage decision with its reasons and the version of the rules that produced it."""
+
+    decision: str
+    reasons: tuple[str, ...]
+    rule_version: str
+    suspected_cataract: bool
+    possible_complication: bool
+    failing_eyes: tuple[str, ...]
+
+    @property
+    def severity(self) -> int:
+        """Rank of the decision: 0 none, 1 refraction, 2 review, 3 urgent review."""
+        return DECISIONS.index(self.decision)
+
+
+@dataclass
+class _Assessment:
+    """Running triage of one person: the decision so far and the reasons given for it."""
+
+    severity: int = _NONE
+    reasons: list[str] = field(default_factory=list)
+    failing_eyes: list[str] = field(default_factory=list)
+    suspected_cataract: bool = False
+    possible_complication: bool = False
+
+    def note(self, reason: str, severity: int = _NONE) -> None:
+        """Record a reason; the decision only ever rises to the most severe one seen."""
+        self.reasons.append(reason)
+        self.severity = max(self.severity, severity)
+
+
+def _assess_eye(eye: str, found: EyeFindings, rules: TriageRules, result: _Assessment) -> None:
+    """Referral threshold, pinhole and lens of one eye (DESIGN.md; RAAB cause assignment)."""
+    presenting, pinhole, lens = found.presenting, found.pinhole, found.lens
+    if presenting is None:
+        result.note(f"{eye.capitalize()} eye presenting VA not measured.")
+        return
+    refer = rules.refer_worse_than.snellen_metric
+    target = rules.pinhole_corrects_to.snellen_metric
+    shown = presenting.snellen_metric
+    if not presenting.is_worse_than(rules.refer_worse_than):
+        result.note(f"{eye.capitalize()} eye presenting VA {shown} is {refer} or better.")
+    else:
+        result.failing_eyes.append(eye)
+        result.note(f"{eye.capitalize()} eye presenting VA {shown} is worse than {refer}.")
+        corrected = pinhole is not None and pinhole.is_at_least(rules.pinhole_corrects_to)
+        if pinhole is None:
+            result.note(
+                f"Pinhole VA not measured in the {eye} eye: refractive error cannot be "
+                "told apart from other causes.",
+                _REVIEW,
+            )
+        elif corrected:
+            result.note(
+                f"Pinhole improves the {eye} eye to {pinhole.snellen_metric} "
+                f"({target} or better): refractive error likely.",
+                _REFRACTION,
+            )
+        else:
+            result.note(
+                f"Pinhole VA in the {eye} eye is {pinhole.snellen_metric}, worse than "
+                f"{target}: not explained by refractive error alone.",
+                _REVIEW,
+            )
+        if lens == "opacity" and not corrected:
+            result.suspected_cataract = True
+            result.note(f"Lens opacity in the {eye} eye: suspected cataract.")
+        elif lens == "opacity":
+            # RAAB assigns the cause to refractive error when pinhole restores vision.
+            result.note(
+                f"Lens opacity in the {eye} eye, not counted as suspected cataract: "
+                "pinhole corrects the eye."
+            )
+        elif lens == "not_visible" and not corrected:
+            result.note(f"Lens not visible in the {eye} eye: the cause is for the reviewer.")
+    if lens == "pseudophakia":
+        # Pinhole removes residual refractive error, the common harmless cause after surgery;
+        # what it cannot correct (capsule opacity, macular oedema, detachment) is the concern.
+        seen = presenting if pinhole is None or presenting.is_at_least(pinhole) else pinhole
+        if seen.is_worse_than(rules.complication_worse_than):
+            result.possible_complication = True
+            urgent = rules.complication_urgent
+            result.note(
+                f"Pseudophakic {eye} eye sees {seen.snellen_metric}, worse than "
+                f"{rules.complication_worse_than.snellen_metric}: possible complication of "
+                f"cataract surgery{', urgent' if urgent else ''}.",
+                _URGENT if urgent else _REVIEW,
+            )
+
+
+def _assess_person(findings: TriageInput, rules: TriageRules, result: _Assessment) -> None:
+    """Blindness in the better eye (WHO categories use the better eye), or no VA at all."""
+    presenting = (findings.right.presenting, findings.left.presenting)
+    measured = [va for va in presenting if va is not None]
+    if not measured:
+        # Someone who could not be assessed at screening still needs an eye examination.
+        result.note(
+            "Visual acuity not measured in either eye: the person needs to be seen.", _REVIEW
+        )
+        for eye in EYES:
+            if findings.eye(eye).lens == "opacity":
+                result.suspected_cataract = True
+                result.note(f"Lens opacity in the {eye} eye: suspected cataract.")
+        return
+    better = min(measured, key=lambda va: va.logmar)
+    which = "Better eye" if len(measured) == 2 else "Only measured eye"
+    limit = rules.urgent_better_eye_worse_than
+    if better.is_worse_than(limit):
+        blindness = " (blindness)" if _same_acuity(limit, VA_3_60) else ""
+        result.note(
+            f"{which} {better.snellen_metric} is worse than {limit.snellen_metric}"
+            f"{blindness}: urgent.",
+            _URGENT,
+        )
+
+
+def triage(findings: TriageInput, rules: TriageRules) -> TriageResult:
+    """Decide referral for one screened person (DESIGN.md "Default triage", WHO/RAAB practice)."""
+    result = _Assessment()
+    for eye in EYES:
+        _assess_eye(eye, findings.eye(eye), rules, result)
+    _assess_person(findings, rules, result)
+    for symptom in SYMPTOMS:
+        if symptom in findings.symptoms:
+            # A known symptom is never ignored: a programme only decides whether it is urgent.
+            urgent = symptom in rules.urgent_symptoms
+            result.note(
+                f"{_SYMPTOM_WORDS[symptom]} reported: {'urgent' if urgent else 'review'}.",
+                _URGENT if urgent else _REVIEW,
+            )
+    return TriageResult(
+        decision=DECISIONS[result.severity],
+        reasons=tuple(result.reasons),
+        rule_version=rules.version,
+        suspected_cataract=result.suspected_cataract,
+        possible_complication=result.possible_complication,
+        failing_eyes=tuple(result.failing_eyes),
+    )
+
+
+def _acuity_setting(
+    data: Mapping[str, Any], key: str, default: VisualAcuity, source: str
+) -> VisualAcuity:
+    """A VA setting of the ``[triage]`` table, written as text such as "6/12"."""
+    if key not in data:
+        return default
+    value = data[key]
+    if not isinstance(value, str):
+        raise TriageRuleError(
+            f'{source}: triage.{key} must be a visual acuity in quotes, such as "6/12"; '
+            f"got {_written(value)}."
+        )
+    try:
+        return parse_va(value)
+    except AcuityError as exc:
+        raise TriageRuleError(f"{source}: triage.{key} = {_written(value)}: {exc}") from exc
+
+
+def rules_from_mapping(data: Mapping[str, Any], *, source: str = "programme file") -> TriageRules:
+    """Triage rules from the ``[triage]`` table of a programme file, checked key by key."""
+    unknown = sorted(set(data) - set(RULE_KEYS))
+    if unknown:
+        raise TriageRuleError(
+            f"{source}: triage.{unknown[0]} is not a known setting; "
+            f"valid settings: {', '.join(RULE_KEYS)}."
+        )
+    version = data.get("version")
+    if not isinstance(version, str) or not version.strip():
+        raise TriageRuleError(
+            f"{source}: triage.version must be a non-empty name in quotes, such as "
+            f'"{DEFAULT_RULE_VERSION}"; got {_written(version)}.'
+        )
+    refer_worse_than = _acuity_setting(data, "refer_worse_than", VA_6_12, source)
+    if not any(_same_acuity(refer_worse_than, va) for va in (VA_6_12, VA_6_18)):
+        raise TriageRuleError(
+            f"{source}: triage.refer_worse_than = {_written(data['refer_worse_than'])} "
+            "is not allowed; "
+            f"valid values: {_listed(REFER_THRESHOLDS)}."
+        )
+    symptoms = data.get("urgent_symptoms", list(SYMPTOMS))
+    if not isinstance(symptoms, list) or not all(isinstance(s, str) for s in symptoms):
+        raise TriageRuleError(
+            f"{source}: triage.urgent_symptoms must be a list of symptom codes in quotes; "
+            f"got {_written(symptoms)}; valid values: {_listed(SYMPTOMS)}."
+        )
+    unknown_symptoms = [s for s in symptoms if s not in SYMPTOMS]
+    if unknown_symptoms:
+        raise TriageRuleError(
+            f"{source}: triage.urgent_symptoms contains {_written(unknown_symptoms[0])}; "
+            f"valid values: {_listed(SYMPTOMS)}."
+        )
+    complication_urgent = data.get("complication_urgent", False)
+    if not isinstance(complication_urgent, bool):
+        raise TriageRuleError(
+            f"{source}: triage.complication_urgent must be true or false; "
+            f"got {_written(complication_urgent)}."
+        )
+    pinhole_corrects_to = _acuity_setting(data, "pinhole_corrects_to", VA_6_12, source)
+    urgent_better_eye_worse_than = _acuity_setting(
+        data, "urgent_better_eye_worse_than", VA_3_60, source
+    )
+    complication_worse_than = _acuity_setting(data, "complication_worse_than", VA_6_18, source)
+    try:
+        rules = TriageRules(
+            version=version.strip(),
+            refer_worse_than=refer_worse_than,
+            pinhole_corrects_to=pinhole_corrects_to,
+            urgent_symptoms=frozenset(symptoms),
+            urgent_better_eye_worse_than=urgent_better_eye_worse_than,
+            complication_worse_than=complication_worse_than,
+            complication_urgent=complication_urgent,
+        )
+    except TriageRuleError as exc:
+        raise TriageRuleError(f"{source}: triage.{exc}") from exc
+    if rules.version == DEFAULT_RULE_VERSION and not rules.same_rules_as(DEFAULT_RULES):
+        # A version names one rule set: stored results must never claim rules they did not use.
+        raise TriageRuleError(
+            f"{source}: triage.version = {_written(DEFAULT_RULE_VERSION)} names the default "
+            "rules, but these rules differ from them; give the changed rules a new version, "
+            'such as "my-programme-1".'
+        )
+    return rules

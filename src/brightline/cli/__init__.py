@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from brightline.cli.common import fail_on_user_error, open_site, settings_from
+from brightline.cli.common import fail_on_user_error, open_site, run_server, settings_from
 from brightline.errors import BrightlineError
 from brightline.service.accounts import add_user
 from brightline.service.places import add_facility, add_region, facility_by_code
@@ -83,25 +82,7 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the web UI and the REST API."""
-    import uvicorn
-
-    settings: Settings = ctx.obj
-    export_settings(settings)
-    uvicorn.run(
-        "brightline.api.app:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=False,
-    )
-
-
-def export_settings(settings: Settings) -> None:
-    """Hand settings chosen on the command line to worker processes through the environment."""
-    os.environ["BRIGHTLINE_HOME"] = str(settings.home)
-    if settings.database_url:
-        os.environ["BRIGHTLINE_DATABASE_URL"] = settings.database_url
+    run_server(ctx.obj, host=host, port=port, workers=workers)
 
 
 @user_app.command("add")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,3 +39,21 @@ def open_site(settings: Settings) -> Iterator[Site]:
         yield site
     finally:
         site.close()
+
+
+def run_server(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
+    """Serve the application with uvicorn until interrupted."""
+    import uvicorn
+
+    # Worker processes read their settings from the environment, like any deployment.
+    os.environ["BRIGHTLINE_HOME"] = str(settings.home)
+    if settings.database_url:
+        os.environ["BRIGHTLINE_DATABASE_URL"] = settings.database_url
+    uvicorn.run(
+        "brightline.api.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+    )

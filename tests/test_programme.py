@@ -94,7 +94,7 @@ INVALID = [
     ("turnaround_target_days = 7", "turnaround_target_days = 7.5",
      "review.turnaround_target_days", "1 to 365"),
     ('va_notation = "imperial"', 'va_notation = "snellen"',
-     "programme.va_notation", "'metric'"),
+     "programme.va_notation", '"metric"'),
     ('date_format = "%d/%m/%Y"', 'date_format = "%d/%m"',
      "programme.date_format", "%Y-%m-%d"),
     ('name = "Example county cataract programme"', 'name = ""',

@@ -14,9 +14,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from brightline.acuity import NOTATIONS as VA_NOTATIONS
 from brightline.triage import TriageRuleError, TriageRules, rules_from_mapping
 
-VA_NOTATIONS = ("metric", "imperial", "decimal", "logmar")
 DEFAULT_SOURCE = "built-in programme file brightline/programme/default.toml"
 
 _SECTIONS: dict[str, tuple[str, ...]] = {
@@ -139,7 +139,7 @@ def programme_from_toml(text: str, *, source: str) -> Programme:
     if va_notation not in VA_NOTATIONS:
         raise ProgrammeError(
             f"{source}: programme.va_notation = {_written(va_notation)} is not valid; "
-            f"valid values: {', '.join(repr(n) for n in VA_NOTATIONS)}."
+            f"valid values: {', '.join(_written(n) for n in VA_NOTATIONS)}."
         )
     try:
         rules = rules_from_mapping(_table(document, "triage", source), source=source)

@@ -18,7 +18,10 @@ from brightline.settings import Settings
 def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
     """An engine for ``url``; SQLite gets WAL, enforced foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        # isolation_level=None stops the driver's own BEGIN, so the "begin" hook below decides.
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "isolation_level": None}
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -29,6 +32,12 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(connection: Any) -> None:
+            # Take the write lock at the start: a transaction that reads then writes (audit
+            # appends, idempotency checks) can never fail half-way on a lock upgrade.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)

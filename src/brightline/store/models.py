@@ -270,3 +270,111 @@ class FollowUp(Base):
     outcome_presenting: Mapped[str] = mapped_column(String(12))
     outcome_best_corrected: Mapped[str | None] = mapped_column(String(12))
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ApiToken(Base):
+    """A sign-in token, stored only as its SHA-256 so a database leak yields no usable token."""
+
+    __tablename__ = "api_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per account and per client, to slow down password guessing."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class BreakGlassGrant(Base):
+    """Emergency access to one person's record: reasoned, time-limited, reviewed afterwards."""
+
+    __tablename__ = "break_glass_grants"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    review_note: Mapped[str | None] = mapped_column(Text)
+
+
+class Photo(Base):
+    """An eye photo of a screening: the re-encoded image lives content-addressed on disk."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    screening_id: Mapped[str] = mapped_column(ForeignKey("screenings.id"), index=True)
+    eye: Mapped[str | None] = mapped_column(String(8))
+    digest: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class SyncReceipt(Base):
+    """The stored result of one offline record, so a re-sent batch returns the same answer."""
+
+    __tablename__ = "sync_receipts"
+
+    client_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    result: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """One entry of the audit log: canonical JSON without identifiers or clinical content.
+
+    ``position`` is the leaf index in the Merkle tree; the columns beside ``entry`` repeat
+    its fields for queries (access reports, transparency counts) and are covered by it.
+    """
+
+    __tablename__ = "audit_entries"
+
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    entry: Mapped[str] = mapped_column(Text)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(40))
+    record: Mapped[str | None] = mapped_column(String(32), index=True)
+    purpose: Mapped[str | None] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16))
+    break_glass: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditHead(Base):
+    """The single row holding the log's size: locking it orders concurrent appends."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+
+
+class AuditNode(Base):
+    """A perfect interior node of the audit Merkle tree (level ≥ 1), so proofs need O(log n)."""
+
+    __tablename__ = "audit_nodes"
+
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))

@@ -1,0 +1,140 @@
+"""The audit log: every access to personal data as a Merkle-tree leaf, appended in-transaction.
+
+An entry is canonical JSON (keys sorted, no spaces, UTF-8 — RFC 8785 for the strings and
+integers it holds) naming pseudonyms only: who (staff pseudonym and role), what (action),
+whose record (record pseudonym), why (purpose), when, the outcome and, for emergency
+access, the SHA-256 of the written reason. Leaves and nodes are hashed per RFC 9162.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from brightline.audit.merkle import MerkleAccumulator, leaf_hash
+from brightline.store.models import AuditEntry, AuditHead, AuditNode
+
+OUTCOMES = ("allowed", "denied", "break_glass")
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One access decision, as the access layer reports it (no identifiers, no clinical data)."""
+
+    actor: str
+    role: str
+    action: str
+    record: str | None
+    purpose: str | None
+    outcome: str
+    at: datetime
+    break_glass_reason: str | None = None
+
+    def entry(self) -> bytes:
+        """The canonical JSON bytes that become the Merkle leaf."""
+        fields: dict[str, object] = {
+            "action": self.action,
+            "actor": self.actor,
+            "at": self.at.replace(microsecond=0).isoformat() + "Z",
+            "outcome": self.outcome,
+            "purpose": self.purpose,
+            "record": self.record,
+            "role": self.role,
+        }
+        if self.break_glass_reason is not None:
+            # The reason may hold clinical detail; only its hash enters the public log.
+            fields["break_glass_reason_sha256"] = hashlib.sha256(
+                self.break_glass_reason.encode("utf-8")
+            ).hexdigest()
+        return canonical_json(fields)
+
+
+def canonical_json(fields: dict[str, object]) -> bytes:
+    """JSON with sorted keys and no insignificant whitespace (RFC 8785 for str/int/None)."""
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+class _StoredSubtrees:
+    """Perfect-subtree hashes read from the store, for resuming the tree's right edge."""
+
+    def __init__(self, session: Session, wanted: list[tuple[int, int]]) -> None:
+        leaves = [index for level, index in wanted if level == 0]
+        nodes = [(level, index) for level, index in wanted if level > 0]
+        self._hashes: dict[tuple[int, int], bytes] = {}
+        if leaves:
+            for position, digest in session.execute(
+                select(AuditEntry.position, AuditEntry.leaf_hash).where(
+                    AuditEntry.position.in_(leaves)
+                )
+            ):
+                self._hashes[(0, position)] = digest
+        if nodes:
+            for level, index, digest in session.execute(
+                select(AuditNode.level, AuditNode.idx, AuditNode.hash).where(
+                    tuple_(AuditNode.level, AuditNode.idx).in_(nodes)
+                )
+            ):
+                self._hashes[(level, index)] = digest
+
+    def subtree(self, start: int, size: int) -> bytes:
+        level = size.bit_length() - 1
+        return self._hashes[(level, start >> level)]
+
+
+def edge_nodes(size: int) -> list[tuple[int, int]]:
+    """(level, index) of the perfect subtrees making up a tree of ``size`` leaves."""
+    nodes, offset = [], 0
+    for level in reversed(range(size.bit_length())):
+        if size & (1 << level):
+            nodes.append((level, offset >> level))
+            offset += 1 << level
+    return nodes
+
+
+class AuditLog:
+    """The Merkle-tree audit sink: appends in the caller's transaction, never updates."""
+
+    def append(self, session: Session, event: AuditEvent) -> int:
+        """Append ``event``; returns its leaf index. Rolls back with the access it records."""
+        # Locking the head row orders concurrent appends (PostgreSQL); SQLite transactions
+        # take the write lock at BEGIN, which does the same.
+        head = session.execute(
+            select(AuditHead).where(AuditHead.id == 1).with_for_update()
+        ).scalar_one_or_none()
+        size = head.size if head is not None else 0
+        accumulator = MerkleAccumulator.resume(_StoredSubtrees(session, edge_nodes(size)), size)
+        entry = event.entry()
+        completed = accumulator.append(leaf_hash(entry))
+        session.execute(
+            insert(AuditEntry),
+            [
+                {
+                    "position": size,
+                    "entry": entry.decode("utf-8"),
+                    "leaf_hash": completed[0][2],
+                    "at": event.at,
+                    "actor": event.actor,
+                    "role": event.role,
+                    "action": event.action,
+                    "record": event.record,
+                    "purpose": event.purpose,
+                    "outcome": event.outcome,
+                    "break_glass": event.outcome == "break_glass",
+                }
+            ],
+        )
+        if len(completed) > 1:
+            session.execute(
+                insert(AuditNode),
+                [{"level": lv, "idx": ix, "hash": digest} for lv, ix, digest in completed[1:]],
+            )
+        if head is None:
+            session.execute(insert(AuditHead), [{"id": 1, "size": 1}])
+        else:
+            session.execute(update(AuditHead).where(AuditHead.id == 1).values(size=size + 1))
+        return size

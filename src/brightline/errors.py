@@ -23,6 +23,12 @@ class InvalidInput(BrightlineError, ValueError):
     code = "invalid_input"
 
 
+class PurposeRequired(InvalidInput):
+    """A request that reads a person's record did not say why (purpose of use)."""
+
+    code = "purpose_required"
+
+
 class TransitionRefused(BrightlineError):
     """A pathway step that makes no sense in the record's current state."""
 
@@ -33,6 +39,28 @@ class NotFound(BrightlineError):
     """No such record (or none the caller may see: the two look the same on purpose)."""
 
     code = "not_found"
+
+
+class Forbidden(BrightlineError):
+    """An action the caller's role may never take (not tied to any one record)."""
+
+    code = "forbidden"
+
+
+class Unauthenticated(BrightlineError):
+    """No valid sign-in: missing, expired or revoked token, or wrong credentials."""
+
+    code = "unauthenticated"
+
+
+class TooManyAttempts(BrightlineError):
+    """Too many failed sign-ins; try again after ``retry_after`` seconds."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class Conflict(BrightlineError):

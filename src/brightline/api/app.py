@@ -1,15 +1,101 @@
-"""The ASGI application: health check now, the ``/api/v1`` pathway as it lands."""
+"""The ASGI application: ``/api/v1`` over the access layer, JSON errors, health check."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from brightline import __version__
+from brightline.api.routes import admin, auth, emergency, people, referrals, screenings, surgery
+from brightline.errors import (
+    BrightlineError,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PurposeRequired,
+    TooManyAttempts,
+    TransitionRefused,
+    Unauthenticated,
+)
 from brightline.settings import Settings
 from brightline.site import Site
+
+log = logging.getLogger("brightline.api")
+
+STATUS = {
+    PurposeRequired: 400,
+    InvalidInput: 422,
+    TransitionRefused: 409,
+    Conflict: 409,
+    NotFound: 404,
+    Forbidden: 403,
+    Unauthenticated: 401,
+    TooManyAttempts: 429,
+}
+API_PREFIX = "/api/v1"
+
+
+def error_response(
+    status: int, code: str, message: str, field: str | None = None, **headers: str
+) -> JSONResponse:
+    """Every error has this one shape: a stable code, an actionable message, the field."""
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "field": field}},
+        status_code=status,
+        headers=headers or None,
+    )
+
+
+def _status_of(error: BrightlineError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 400
+
+
+def _field_of(location: tuple[Any, ...]) -> str | None:
+    parts = [str(p) for p in location if p not in ("body", "query", "path", "header", "form")]
+    return ".".join(parts) or None
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """JSON errors for every failure; never a stack trace, never a 500 for bad input."""
+
+    @app.exception_handler(BrightlineError)
+    def _brightline(_request: Request, error: BrightlineError) -> JSONResponse:
+        headers: dict[str, str] = {}
+        if isinstance(error, TooManyAttempts):
+            headers["Retry-After"] = str(error.retry_after)
+        if isinstance(error, Unauthenticated):
+            headers["WWW-Authenticate"] = "Bearer"
+        return error_response(_status_of(error), error.code, error.message, error.field, **headers)
+
+    @app.exception_handler(RequestValidationError)
+    def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0]
+        field = _field_of(tuple(first.get("loc", ())))
+        message = str(first.get("msg", "invalid value"))
+        return error_response(422, "invalid_input", message, field)
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        return error_response(error.status_code, code, str(error.detail))
+
+    @app.exception_handler(Exception)
+    def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+        # The trace goes to the server log (which holds no identifiers), never to the client.
+        log.error("unexpected error: %s", type(error).__name__, exc_info=error)
+        return error_response(
+            500, "internal_error", "something went wrong on the server; nothing was saved"
+        )
 
 
 def create_app(site: Site) -> FastAPI:
@@ -17,11 +103,14 @@ def create_app(site: Site) -> FastAPI:
     app = FastAPI(
         title="Brightline",
         version=__version__,
-        openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
     )
     app.state.site = site
+    install_error_handlers(app)
+    for module in (auth, admin, people, screenings, referrals, surgery, emergency):
+        app.include_router(module.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, Any]:

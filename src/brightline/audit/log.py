@@ -9,6 +9,7 @@ access, the SHA-256 of the written reason. Leaves and nodes are hashed per RFC 9
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,7 @@ from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from brightline.audit.merkle import MerkleAccumulator, leaf_hash
+from brightline.identifiers import IdentifierKeys
 from brightline.store.models import AuditEntry, AuditHead, AuditNode
 
 OUTCOMES = ("allowed", "denied", "break_glass")
@@ -52,6 +54,12 @@ class AuditEvent:
                 self.break_glass_reason.encode("utf-8")
             ).hexdigest()
         return canonical_json(fields)
+
+
+def record_pseudonym(keys: IdentifierKeys, person_id: str) -> str:
+    """The pseudonym naming a person's record in the audit log (never the analytics one)."""
+    digest = hmac.new(keys.pseudonym_key, b"audit-record:" + person_id.encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
 
 
 def canonical_json(fields: dict[str, object]) -> bytes:

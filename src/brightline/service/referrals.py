@@ -167,3 +167,8 @@ def review_queue(
     if facility_ids is not None:
         query = query.where(Referral.to_facility_id.in_(facility_ids))
     return list(session.scalars(query))
+
+
+def referral_of_screening(session: Session, screening_id: str) -> Referral | None:
+    """The referral a screening opened, if its triage referred the person."""
+    return session.scalar(select(Referral).where(Referral.screening_id == screening_id))

@@ -51,6 +51,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def stored_time(value: datetime | None, default: datetime) -> datetime:
+    """A timestamp as stored: aware times converted to naive UTC, missing ones defaulted."""
+    if value is None:
+        return default
+    if value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
 def new_id() -> str:
     """A fresh record UUID (devices generate the same kind offline)."""
     return str(uuid.uuid4())

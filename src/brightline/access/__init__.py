@@ -1,0 +1,1 @@
+"""The access layer and its policy: the one road to personal data."""

@@ -1,0 +1,390 @@
+"""The access layer: the only road to personal data, with a policy check and an audit entry.
+
+Every method decides through :func:`brightline.access.policy.decide`, does the work through
+the service layer and appends one audit entry per person touched, all in the caller's
+transaction — so an access that is not logged cannot happen, and a failed write leaves
+neither record nor log entry. A record outside the caller's scope raises ``NotFound``,
+exactly like a missing one, after logging the attempt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from brightline.access.policy import Actor, Decision, RecordContext, decide
+from brightline.audit.log import AuditEvent, AuditLog, record_pseudonym
+from brightline.errors import Forbidden, InvalidInput, NotFound
+from brightline.service.people import (
+    Identifiers,
+    PersonInput,
+    identifiers_of,
+    register_person,
+)
+from brightline.service.places import serving_surgical_centre
+from brightline.service.referrals import (
+    ReviewInput,
+    WorklistEntry,
+    follow_up_worklist,
+    record_attendance,
+    record_review,
+    review_queue,
+)
+from brightline.service.screenings import ScreeningInput, ScreeningRows, record_screening
+from brightline.service.surgery import FollowUpInput, SurgeryInput, record_follow_up, record_surgery
+from brightline.site import Site
+from brightline.store.models import (
+    Attendance,
+    BreakGlassGrant,
+    Facility,
+    FollowUp,
+    Person,
+    Referral,
+    Region,
+    Review,
+    Screening,
+    Surgery,
+    User,
+)
+
+MIN_REASON_LENGTH = 10
+REVIEW_KINDS = ("review", "urgent_review")
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """A person's record as one caller may see it; identifiers only where allowed."""
+
+    person: Person
+    identifiers: Identifiers | None
+
+
+def actor_for(session: Session, user: User) -> Actor:
+    """The policy's view of a signed-in account."""
+    path = None
+    if user.region_id is not None:
+        region = session.get(Region, user.region_id)
+        path = region.path if region else None
+    return Actor(user.id, user.role, user.pseudonym, path, user.facility_id)
+
+
+class Access:
+    """Policy-checked, audited access to personal data for one actor in one transaction."""
+
+    def __init__(self, site: Site, session: Session, actor: Actor) -> None:
+        self.site = site
+        self.session = session
+        self.actor = actor
+        self.log = AuditLog()
+
+    # -- the two primitives -------------------------------------------------------------
+
+    def _audit(
+        self,
+        action: str,
+        person_id: str | None,
+        purpose: str | None,
+        outcome: str,
+        reason: str | None = None,
+    ) -> None:
+        self.log.append(
+            self.session,
+            AuditEvent(
+                actor=self.actor.pseudonym,
+                role=self.actor.role,
+                action=action,
+                record=record_pseudonym(self.site.keys, person_id) if person_id else None,
+                purpose=purpose,
+                outcome=outcome,
+                at=self.site.now(),
+                break_glass_reason=reason,
+            ),
+        )
+
+    def _context(self, person_id: str) -> RecordContext | None:
+        person = self.session.get(Person, person_id)
+        if person is None:
+            return None
+        screened = {person.facility_id} | set(
+            self.session.scalars(
+                select(Screening.facility_id).where(Screening.person_id == person_id)
+            )
+        )
+        referrals = self.session.execute(
+            select(Referral.to_facility_id, Referral.kind).where(Referral.person_id == person_id)
+        ).all()
+        referred_to = {facility for facility, _ in referrals}
+        for_review = {facility for facility, kind in referrals if kind in REVIEW_KINDS}
+        facilities = screened | referred_to
+        paths = dict(
+            self.session.execute(
+                select(Facility.id, Region.path)
+                .join(Region, Facility.region_id == Region.id)
+                .where(Facility.id.in_(facilities))
+            ).all()
+        )
+        now = self.site.now()
+        grant = self.session.scalar(
+            select(BreakGlassGrant.id).where(
+                BreakGlassGrant.user_id == self.actor.user_id,
+                BreakGlassGrant.person_id == person_id,
+                BreakGlassGrant.expires_at > now,
+            )
+        )
+        return RecordContext(
+            frozenset(screened),
+            frozenset(referred_to),
+            frozenset(for_review),
+            paths,
+            break_glass_open=grant is not None,
+        )
+
+    def require(self, action: str, person_id: str, purpose: str | None) -> Decision:
+        """Allow ``action`` on a person's record or log the attempt and answer 'not found'."""
+        context = self._context(person_id)
+        decision = decide(self.actor, action, purpose=purpose, record=context)
+        if context is None or not decision.allowed:
+            self._audit(action, person_id, purpose, "denied")
+            raise NotFound(f"no person {person_id!r}", field="person_id")
+        self._audit(
+            action, person_id, purpose, "break_glass" if decision.break_glass else "allowed"
+        )
+        return decision
+
+    def require_general(self, action: str) -> None:
+        """Allow an action that is not about one record, or refuse it."""
+        decision = decide(self.actor, action)
+        if not decision.allowed:
+            raise Forbidden(f"a {self.actor.role} may not do this ({action})")
+
+    # -- people ---------------------------------------------------------------------------
+
+    def register_person(self, person: PersonInput) -> tuple[PersonView, bool]:
+        """Register a person at the screener's own facility (or find them by national ID)."""
+        self.require_general("person.create")
+        if person.facility_id != self.actor.facility_id:
+            raise InvalidInput(
+                "you can only register people at your own facility", field="facility"
+            )
+        record, created = register_person(self.session, self.site.keys, person, self.site.today())
+        self._audit("person.create", record.id, "treatment", "allowed")
+        return PersonView(record, identifiers_of(self.site.keys, record)), created
+
+    def read_person(self, person_id: str, purpose: str | None) -> PersonView:
+        """A person's record; identifiers only for roles that need them for care."""
+        self.require("person.read", person_id, purpose)
+        person = self.session.get(Person, person_id)
+        assert person is not None
+        context = self._context(person_id)
+        identifiers = None
+        if decide(self.actor, "person.identifiers.read", purpose=purpose, record=context).allowed:
+            identifiers = identifiers_of(self.site.keys, person)
+        return PersonView(person, identifiers)
+
+    def search_people(self, name: str) -> list[PersonView]:
+        """People of the caller's own facility whose name contains ``name`` (never wider)."""
+        self.require_general("person.search")
+        needle = name.strip().casefold()
+        if len(needle) < 2:
+            raise InvalidInput("type at least 2 letters of the name", field="name")
+        found = []
+        people = self.session.scalars(
+            select(Person).where(
+                Person.facility_id == self.actor.facility_id, Person.erased_at.is_(None)
+            )
+        )
+        for person in people:
+            identifiers = identifiers_of(self.site.keys, person)
+            if identifiers.name and needle in identifiers.name.casefold():
+                found.append(PersonView(person, identifiers))
+        for view in found:
+            self._audit("person.search", view.person.id, "treatment", "allowed")
+        return found
+
+    # -- screening ------------------------------------------------------------------------
+
+    def record_screening(self, screening: ScreeningInput) -> ScreeningRows:
+        """Record a screening at the screener's facility; triage and referral follow."""
+        if screening.facility_id != self.actor.facility_id:
+            raise InvalidInput(
+                "you can only record screenings at your own facility", field="facility"
+            )
+        self.require("screening.create", screening.person_id, "treatment")
+        clinic = self.session.get(Facility, screening.facility_id)
+        assert clinic is not None
+        centre = serving_surgical_centre(self.session, clinic)
+        return record_screening(
+            self.session, self.site.programme, screening, refer_to_facility_id=centre.id
+        )
+
+    def read_screening(self, screening_id: str, purpose: str | None) -> Screening:
+        """One screening, if the caller may see its person's record."""
+        screening = self.session.get(Screening, screening_id)
+        self.require("screening.read", screening.person_id if screening else screening_id, purpose)
+        assert screening is not None
+        return screening
+
+    def screenings_of(self, person_id: str, purpose: str | None) -> list[Screening]:
+        """A person's screenings, newest first (VA history)."""
+        self.require("screening.read", person_id, purpose)
+        return list(
+            self.session.scalars(
+                select(Screening)
+                .where(Screening.person_id == person_id)
+                .order_by(Screening.screened_at.desc())
+            )
+        )
+
+    # -- referrals, review, centre ------------------------------------------------------------
+
+    def _referral(self, referral_id: str, action: str, purpose: str | None) -> Referral:
+        referral = self.session.get(Referral, referral_id)
+        self.require(action, referral.person_id if referral else referral_id, purpose)
+        assert referral is not None
+        return referral
+
+    def read_referral(self, referral_id: str, purpose: str | None) -> Referral:
+        """One referral, if the caller may see its person's record."""
+        return self._referral(referral_id, "person.read", purpose)
+
+    def worklist(self) -> list[tuple[WorklistEntry, Identifiers]]:
+        """The screener's follow-up worklist with names and phones to reach people."""
+        self.require_general("worklist.read")
+        assert self.actor.facility_id is not None
+        entries = follow_up_worklist(
+            self.session,
+            self.actor.facility_id,
+            not_attended_days=self.site.programme.worklist_not_attended_days,
+            now=self.site.now(),
+        )
+        for entry in entries:
+            self._audit("worklist.read", entry.person.id, "follow_up", "allowed")
+        return [(e, identifiers_of(self.site.keys, e.person)) for e in entries]
+
+    def review_queue(self, limit: int = 100) -> list[Referral]:
+        """Referrals awaiting online review in the reviewer's region, urgent then oldest."""
+        self.require_general("review_queue.read")
+        facility_ids = None
+        if self.actor.region_path is not None:
+            facility_ids = list(
+                self.session.scalars(
+                    select(Facility.id)
+                    .join(Region, Facility.region_id == Region.id)
+                    .where(Region.path.startswith(self.actor.region_path))
+                )
+            )
+        queue = review_queue(self.session, facility_ids, limit=limit)
+        for referral in queue:
+            self._audit("review_queue.read", referral.person_id, "review", "allowed")
+        return queue
+
+    def record_review(self, review: ReviewInput) -> Review:
+        """The reviewer's diagnosis and recommendation for a referral in their queue."""
+        self._referral(review.referral_id, "review.create", "review")
+        return record_review(self.session, review)
+
+    def expected_at_centre(self) -> list[tuple[Referral, Identifiers]]:
+        """People referred to the caller's surgical centre who have not yet attended."""
+        self.require_general("centre_list.read")
+        referrals = list(
+            self.session.scalars(
+                select(Referral)
+                .where(
+                    Referral.to_facility_id == self.actor.facility_id,
+                    Referral.status.in_(("open", "reviewed")),
+                )
+                .order_by(Referral.priority.desc(), Referral.referred_at)
+                .limit(500)
+            )
+        )
+        result = []
+        for referral in referrals:
+            self._audit("centre_list.read", referral.person_id, "treatment", "allowed")
+            person = self.session.get(Person, referral.person_id)
+            assert person is not None
+            result.append((referral, identifiers_of(self.site.keys, person)))
+        return result
+
+    def record_attendance(
+        self, referral_id: str, attended_at: datetime, attendance_id: str | None = None
+    ) -> Attendance:
+        """The referred person arrived at the caller's centre."""
+        self._referral(referral_id, "attendance.create", "treatment")
+        return record_attendance(
+            self.session,
+            referral_id,
+            attended_at,
+            recorded_by=self.actor.user_id,
+            attendance_id=attendance_id,
+        )
+
+    def record_surgery(self, surgery: SurgeryInput) -> Surgery:
+        """An operation at the caller's centre."""
+        self._referral(surgery.referral_id, "surgery.create", "treatment")
+        if surgery.facility_id != self.actor.facility_id:
+            raise InvalidInput("record surgery at your own centre", field="facility")
+        return record_surgery(self.session, surgery, today=self.site.today())
+
+    def record_follow_up(self, follow_up: FollowUpInput) -> FollowUp:
+        """Follow-up VA of an eye operated at the caller's centre."""
+        surgery = self.session.get(Surgery, follow_up.surgery_id)
+        person_id = surgery.person_id if surgery else follow_up.surgery_id
+        self.require("follow_up.create", person_id, "follow_up")
+        return record_follow_up(self.session, follow_up, today=self.site.today())
+
+    # -- emergency access -----------------------------------------------------------------
+
+    def open_break_glass(self, person_id: str, reason: str) -> BreakGlassGrant:
+        """Open one record for a limited time with a written reason, flagged for review."""
+        reason = reason.strip()
+        if len(reason) < MIN_REASON_LENGTH:
+            raise InvalidInput(
+                f"write why emergency access is needed (at least {MIN_REASON_LENGTH} characters)",
+                field="reason",
+            )
+        if self.actor.role not in ("screener", "reviewer", "surgeon") or (
+            self.session.get(Person, person_id) is None
+        ):
+            self._audit("break_glass.open", person_id, "emergency", "denied")
+            raise NotFound(f"no person {person_id!r}", field="person_id")
+        now = self.site.now()
+        grant = BreakGlassGrant(
+            user_id=self.actor.user_id,
+            person_id=person_id,
+            reason=reason,
+            opened_at=now,
+            expires_at=now + timedelta(minutes=self.site.settings.break_glass_minutes),
+        )
+        self.session.add(grant)
+        self.session.flush()
+        self._audit("break_glass.open", person_id, "emergency", "break_glass", reason)
+        return grant
+
+    def break_glass_to_review(self) -> Sequence[BreakGlassGrant]:
+        """Emergency accesses not yet reviewed by a privacy officer, oldest first."""
+        self.require_general("break_glass.review")
+        return list(
+            self.session.scalars(
+                select(BreakGlassGrant)
+                .where(BreakGlassGrant.reviewed_at.is_(None))
+                .order_by(BreakGlassGrant.opened_at)
+            )
+        )
+
+    def review_break_glass(self, grant_id: str, note: str) -> BreakGlassGrant:
+        """A privacy officer's verdict on one emergency access."""
+        self.require_general("break_glass.review")
+        grant = self.session.get(BreakGlassGrant, grant_id)
+        if grant is None:
+            raise NotFound(f"no emergency access {grant_id!r}", field="grant_id")
+        if grant.reviewed_at is not None:
+            raise InvalidInput("this emergency access is already reviewed", field="grant_id")
+        grant.reviewed_at = self.site.now()
+        grant.reviewed_by = self.actor.user_id
+        grant.review_note = note.strip() or None
+        self.session.flush()
+        return grant

@@ -1,0 +1,128 @@
+"""Sign-in: bearer tokens with idle and absolute expiry, revocation, and login throttling."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from brightline.errors import TooManyAttempts, Unauthenticated
+from brightline.service.accounts import authenticate
+from brightline.settings import Settings
+from brightline.store.models import ApiToken, LoginThrottle, User
+
+# Five free tries, then waits doubling from 2 s up to 15 minutes: slow for a guesser,
+# harmless for a health worker who mistypes twice.
+FREE_FAILURES = 5
+MAX_LOCK_SECONDS = 15 * 60
+# A quiet quarter of an hour forgives earlier failures.
+FAILURE_MEMORY = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A new bearer token; the plaintext exists only in this object and the response."""
+
+    token: str
+    expires_in: int
+    user: User
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 of a token: what the database stores (tokens are 256-bit random, no salt needed)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _throttle_keys(username: str, client: str) -> list[str]:
+    return [f"account:{username.casefold()}", f"client:{client}"]
+
+
+def _check_throttle(session: Session, keys: list[str], now: datetime) -> None:
+    for row in session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))):
+        if row.locked_until is not None and row.locked_until > now:
+            wait = int((row.locked_until - now).total_seconds()) + 1
+            raise TooManyAttempts(
+                f"too many failed sign-ins; try again in {wait} seconds", retry_after=wait
+            )
+
+
+def _record_failure(session: Session, keys: list[str], now: datetime) -> None:
+    for key in keys:
+        row = session.get(LoginThrottle, key)
+        if row is None:
+            row = LoginThrottle(key=key, failures=0, last_failure_at=now)
+            session.add(row)
+        if now - row.last_failure_at > FAILURE_MEMORY:
+            row.failures = 0
+        row.failures += 1
+        row.last_failure_at = now
+        if row.failures >= FREE_FAILURES:
+            seconds = min(2 ** (row.failures - FREE_FAILURES + 1), MAX_LOCK_SECONDS)
+            row.locked_until = now + timedelta(seconds=seconds)
+    session.flush()
+
+
+def sign_in(
+    session: Session,
+    settings: Settings,
+    username: str,
+    password: str,
+    *,
+    client: str,
+    now: datetime,
+) -> IssuedToken:
+    """Check credentials (throttled per account and per client) and issue a token."""
+    keys = _throttle_keys(username, client)
+    _check_throttle(session, keys, now)
+    user = authenticate(session, username, password)
+    if user is None:
+        _record_failure(session, keys, now)
+        raise Unauthenticated("wrong username or password")
+    account_row = session.get(LoginThrottle, keys[0])
+    if account_row is not None:
+        session.delete(account_row)
+    token = secrets.token_urlsafe(32)
+    absolute = timedelta(hours=settings.token_absolute_hours)
+    session.add(
+        ApiToken(
+            token_hash=token_digest(token),
+            user_id=user.id,
+            created_at=now,
+            last_used_at=now,
+            expires_at=now + absolute,
+        )
+    )
+    session.flush()
+    idle = timedelta(minutes=settings.token_idle_minutes)
+    return IssuedToken(token, int(min(idle, absolute).total_seconds()), user)
+
+
+def resolve_token(session: Session, settings: Settings, token: str, *, now: datetime) -> User:
+    """The account behind a live token; expired (idle or absolute) or revoked tokens fail."""
+    record = session.get(ApiToken, token_digest(token))
+    idle = timedelta(minutes=settings.token_idle_minutes)
+    if (
+        record is None
+        or record.revoked_at is not None
+        or record.expires_at <= now
+        or now - record.last_used_at > idle
+    ):
+        raise Unauthenticated("sign in again: the token is missing, expired or revoked")
+    user = session.get(User, record.user_id)
+    if user is None or not user.active:
+        raise Unauthenticated("this account is disabled")
+    record.last_used_at = now
+    return user
+
+
+def sign_out(session: Session, token: str, *, now: datetime) -> None:
+    """Revoke a token so it can never be used again."""
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )

@@ -1,0 +1,95 @@
+"""What every request needs: the installation, the caller's token, purpose and transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from brightline.access.layer import Access, actor_for
+from brightline.access.policy import PURPOSES
+from brightline.access.signin import resolve_token
+from brightline.errors import InvalidInput, PurposeRequired, Unauthenticated
+from brightline.site import Site
+
+bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_site(request: Request) -> Site:
+    """The installation this application serves."""
+    site: Site = request.app.state.site
+    return site
+
+
+def client_address(request: Request) -> str:
+    """The caller's address, for per-client login throttling."""
+    return request.client.host if request.client else "unknown"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A request's credentials and declared purpose, turned into an Access in a transaction."""
+
+    site: Site
+    token: str | None
+    purpose: str | None
+    break_glass_reason: str | None
+
+    @contextmanager
+    def access(self) -> Iterator[Access]:
+        """One transaction: resolve the token, then act through the access layer."""
+        if not self.token:
+            raise Unauthenticated("sign in first: send 'Authorization: Bearer <token>'")
+        with self.site.transaction() as session:
+            user = resolve_token(session, self.site.settings, self.token, now=self.site.now())
+            yield Access(self.site, session, actor_for(session, user))
+
+    def need_purpose(self) -> str:
+        """The purpose of use, required on every read of a person's record."""
+        if self.purpose is None:
+            raise PurposeRequired(
+                f"say why you open this record: send X-Purpose-Of-Use with one of "
+                f"{', '.join(PURPOSES)}",
+                field="X-Purpose-Of-Use",
+            )
+        return self.purpose
+
+
+def get_caller(
+    site: Annotated[Site, Depends(get_site)],
+    token: Annotated[str | None, Depends(bearer)],
+    purpose_header: Annotated[
+        str | None,
+        Header(
+            alias="X-Purpose-Of-Use",
+            description="Why the record is opened: treatment, review, follow_up, quality, "
+            "emergency.",
+        ),
+    ] = None,
+    purpose_query: Annotated[
+        str | None, Query(alias="purpose", description="Same as X-Purpose-Of-Use.")
+    ] = None,
+    reason: Annotated[
+        str | None,
+        Header(
+            alias="X-Break-Glass-Reason",
+            description="Written reason for emergency access (with purpose emergency).",
+        ),
+    ] = None,
+) -> Caller:
+    """The caller of this request."""
+    purpose = purpose_header or purpose_query
+    if purpose is not None and purpose not in PURPOSES:
+        raise InvalidInput(
+            f"purpose {purpose!r} is not valid; use one of: {', '.join(PURPOSES)}",
+            field="X-Purpose-Of-Use",
+        )
+    return Caller(site, token, purpose, reason)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+SiteDep = Annotated[Site, Depends(get_site)]

@@ -1,0 +1,54 @@
+"""Sign-in and sign-out (OAuth2 password flow with bearer tokens)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import OAuth2PasswordRequestForm
+
+from brightline.access.signin import sign_in, sign_out
+from brightline.api.deps import CallerDep, SiteDep, client_address
+from brightline.api.schemas import MePublic, TokenPublic
+from brightline.errors import Unauthenticated
+from brightline.service.accounts import scope_of
+from brightline.store.models import User
+
+router = APIRouter(prefix="/auth", tags=["sign-in"])
+
+
+@router.post("/token", response_model=TokenPublic)
+def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], site: SiteDep, request: Request
+) -> TokenPublic:
+    """Exchange username and password for a bearer token."""
+    with site.transaction() as session:
+        issued = sign_in(
+            session,
+            site.settings,
+            form.username,
+            form.password,
+            client=client_address(request),
+            now=site.now(),
+        )
+    return TokenPublic(access_token=issued.token, expires_in=issued.expires_in)
+
+
+@router.post("/logout", status_code=204)
+def logout(caller: CallerDep) -> None:
+    """Revoke the token used for this request."""
+    if not caller.token:
+        raise Unauthenticated("no token to revoke")
+    with caller.site.transaction() as session:
+        sign_out(session, caller.token, now=caller.site.now())
+
+
+@router.get("/me", response_model=MePublic)
+def me(caller: CallerDep) -> MePublic:
+    """Who is signed in, with which role and scope."""
+    with caller.access() as access:
+        user = access.session.get(User, access.actor.user_id)
+        assert user is not None
+        return MePublic(
+            username=user.username, role=user.role, scope=str(scope_of(access.session, user))
+        )

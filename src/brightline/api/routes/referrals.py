@@ -1,0 +1,97 @@
+"""Referrals: the follow-up worklist, the review queue, reviews, the centre's list, attendance."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from brightline.api.deps import CallerDep
+from brightline.api.schemas import (
+    AttendanceCreate,
+    AttendancePublic,
+    ExpectedPatient,
+    ReferralPublic,
+    ReviewCreate,
+    ReviewPublic,
+    WorklistItem,
+)
+from brightline.service.referrals import ReviewInput
+from brightline.store.models import stored_time
+
+router = APIRouter(tags=["referral"])
+
+
+@router.get("/worklist", response_model=list[WorklistItem])
+def worklist(caller: CallerDep) -> list[WorklistItem]:
+    """Referred people of your clinic who have not attended: oldest first, to phone or visit."""
+    with caller.access() as access:
+        return [
+            WorklistItem(
+                referral=ReferralPublic.of(entry.referral),
+                days_waiting=entry.days_waiting,
+                name=identifiers.name,
+                phone=identifiers.phone,
+            )
+            for entry, identifiers in access.worklist()
+        ]
+
+
+@router.get("/review-queue", response_model=list[ReferralPublic])
+def review_queue(caller: CallerDep) -> list[ReferralPublic]:
+    """Referrals awaiting your online review: urgent first, then oldest."""
+    with caller.access() as access:
+        return [ReferralPublic.of(r) for r in access.review_queue()]
+
+
+@router.get("/referrals/{referral_id}", response_model=ReferralPublic)
+def read(referral_id: str, caller: CallerDep) -> ReferralPublic:
+    """One referral; requires a purpose of use."""
+    purpose = caller.need_purpose()
+    with caller.access() as access:
+        return ReferralPublic.of(access.read_referral(referral_id, purpose))
+
+
+@router.post("/referrals/{referral_id}/reviews", response_model=ReviewPublic, status_code=201)
+def review(referral_id: str, body: ReviewCreate, caller: CallerDep) -> ReviewPublic:
+    """Record your diagnosis per eye and recommendation for a referral in your queue."""
+    with caller.access() as access:
+        recorded = access.record_review(
+            ReviewInput(
+                referral_id=referral_id,
+                reviewed_at=stored_time(body.reviewed_at, access.site.now()),
+                recommendation=body.recommendation,
+                urgency=body.urgency,
+                surgery_eyes=tuple(body.surgery_eyes),
+                right_icd10=body.right_icd10,
+                right_icd11=body.right_icd11,
+                left_icd10=body.left_icd10,
+                left_icd11=body.left_icd11,
+                notes=body.notes,
+                reviewer_id=access.actor.user_id,
+                id=body.id,
+            )
+        )
+        return ReviewPublic.of(recorded)
+
+
+@router.get("/centre/expected", response_model=list[ExpectedPatient])
+def expected(caller: CallerDep) -> list[ExpectedPatient]:
+    """People referred to your surgical centre who have not attended yet."""
+    with caller.access() as access:
+        return [
+            ExpectedPatient(
+                referral=ReferralPublic.of(referral), name=identifiers.name, phone=identifiers.phone
+            )
+            for referral, identifiers in access.expected_at_centre()
+        ]
+
+
+@router.post(
+    "/referrals/{referral_id}/attendance", response_model=AttendancePublic, status_code=201
+)
+def attend(referral_id: str, body: AttendanceCreate, caller: CallerDep) -> AttendancePublic:
+    """The referred person arrived at your centre."""
+    with caller.access() as access:
+        attendance = access.record_attendance(
+            referral_id, stored_time(body.attended_at, access.site.now()), body.id
+        )
+        return AttendancePublic.of(attendance)

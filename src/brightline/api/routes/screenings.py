@@ -1,0 +1,59 @@
+"""Screenings: record findings and get the triage result and referral straight back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+
+from brightline.api.deps import CallerDep
+from brightline.api.schemas import ScreeningCreate, ScreeningPublic
+from brightline.errors import InvalidInput
+from brightline.service.referrals import referral_of_screening
+from brightline.service.screenings import ScreeningInput
+from brightline.store.models import Screening, stored_time
+
+router = APIRouter(prefix="/screenings", tags=["screening"])
+
+
+def screening_input(
+    body: ScreeningCreate, facility_id: int, screener_id: int, now: datetime
+) -> ScreeningInput:
+    """The service input for a screening body (shared with offline sync)."""
+    return ScreeningInput(
+        person_id=body.person_id,
+        facility_id=facility_id,
+        screened_at=stored_time(body.screened_at, now),
+        right_presenting_va=body.right_presenting_va,
+        left_presenting_va=body.left_presenting_va,
+        right_pinhole_va=body.right_pinhole_va,
+        left_pinhole_va=body.left_pinhole_va,
+        right_lens=body.right_lens,
+        left_lens=body.left_lens,
+        symptoms=tuple(body.symptoms),
+        screener_id=screener_id,
+        id=body.id,
+    )
+
+
+@router.post("", response_model=ScreeningPublic, status_code=201)
+def record(body: ScreeningCreate, caller: CallerDep) -> ScreeningPublic:
+    """Record a screening at your facility; the response carries the triage result."""
+    with caller.access() as access:
+        if access.actor.facility_id is None:
+            raise InvalidInput("only facility staff record screenings", field="facility")
+        rows = access.record_screening(
+            screening_input(body, access.actor.facility_id, access.actor.user_id, access.site.now())
+        )
+        screening = access.session.get(Screening, rows.screening["id"])
+        assert screening is not None
+        return ScreeningPublic.of(screening, referral_of_screening(access.session, screening.id))
+
+
+@router.get("/{screening_id}", response_model=ScreeningPublic)
+def read(screening_id: str, caller: CallerDep) -> ScreeningPublic:
+    """One screening; requires a purpose of use."""
+    purpose = caller.need_purpose()
+    with caller.access() as access:
+        screening = access.read_screening(screening_id, purpose)
+        return ScreeningPublic.of(screening, referral_of_screening(access.session, screening.id))

@@ -1,0 +1,51 @@
+"""Surgery per eye and follow-up visual acuity with its outcome category."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from brightline.api.deps import CallerDep
+from brightline.api.schemas import FollowUpCreate, FollowUpPublic, SurgeryCreate, SurgeryPublic
+from brightline.errors import InvalidInput
+from brightline.service.surgery import FollowUpInput, SurgeryInput
+
+router = APIRouter(prefix="/surgeries", tags=["surgery"])
+
+
+@router.post("", response_model=SurgeryPublic, status_code=201)
+def record(body: SurgeryCreate, caller: CallerDep) -> SurgeryPublic:
+    """Record an operation on one eye at your centre."""
+    with caller.access() as access:
+        if access.actor.facility_id is None:
+            raise InvalidInput("only surgical centre staff record surgery", field="facility")
+        surgery = access.record_surgery(
+            SurgeryInput(
+                referral_id=body.referral_id,
+                eye=body.eye,
+                operated_on=body.operated_on,
+                technique=body.technique,
+                iol=body.iol,
+                facility_id=access.actor.facility_id,
+                complications=body.complications,
+                surgeon_id=access.actor.user_id,
+                id=body.id,
+            )
+        )
+        return SurgeryPublic.of(surgery)
+
+
+@router.post("/{surgery_id}/follow-ups", response_model=FollowUpPublic, status_code=201)
+def follow_up(surgery_id: str, body: FollowUpCreate, caller: CallerDep) -> FollowUpPublic:
+    """Record follow-up VA of an operated eye; the outcome category comes back."""
+    with caller.access() as access:
+        recorded = access.record_follow_up(
+            FollowUpInput(
+                surgery_id=surgery_id,
+                examined_on=body.examined_on,
+                presenting_va=body.presenting_va,
+                best_corrected_va=body.best_corrected_va,
+                recorded_by=access.actor.user_id,
+                id=body.id,
+            )
+        )
+        return FollowUpPublic.of(recorded)

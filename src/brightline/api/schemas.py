@@ -1,0 +1,431 @@
+"""API schemas (what goes over the wire), kept apart from the storage models."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from brightline.service.people import Identifiers, PersonInput
+from brightline.store.models import (
+    Attendance,
+    BreakGlassGrant,
+    FollowUp,
+    Person,
+    Referral,
+    Review,
+    Screening,
+    Surgery,
+)
+
+Eye = Literal["right", "left"]
+Sex = Literal["female", "male"]
+Lens = Literal["clear", "opacity", "pseudophakia", "aphakia", "not_visible"]
+Symptom = Literal["sudden_vision_loss", "painful_red_eye", "trauma"]
+
+
+class Strict(BaseModel):
+    """Request bodies refuse unknown fields: a typo must not be silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(BaseModel):
+    """One error: a stable code, a message a person can act on, the field at fault."""
+
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    error: ErrorDetail
+
+
+class TokenPublic(BaseModel):
+    """An OAuth2 bearer token."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    expires_in: int
+
+
+class MePublic(BaseModel):
+    """The signed-in account."""
+
+    username: str
+    role: str
+    scope: str
+
+
+# -- places and accounts ------------------------------------------------------------------
+
+
+class RegionCreate(Strict):
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=200)
+    level: Literal["province", "county", "township"]
+    parent: str | None = Field(default=None, description="Code of the parent region.")
+
+
+class RegionPublic(BaseModel):
+    code: str
+    name: str
+    level: str
+    path: str
+
+
+class FacilityCreate(Strict):
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["clinic", "surgical_centre"]
+    region: str = Field(description="Code of the region the facility is in.")
+
+
+class FacilityPublic(BaseModel):
+    id: int
+    code: str
+    name: str
+    kind: str
+
+
+class UserCreate(Strict):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=10, max_length=200)
+    role: Literal["screener", "reviewer", "surgeon", "manager", "privacy_officer", "admin"]
+    scope: str = Field(description="all, region:CODE or facility:CODE")
+
+
+class UserPublic(BaseModel):
+    id: int
+    username: str
+    role: str
+    active: bool
+
+
+# -- people -------------------------------------------------------------------------------
+
+
+class PersonCreate(Strict):
+    id: str | None = Field(default=None, description="Client-generated UUID (offline devices).")
+    sex: Sex
+    birth_year: int
+    township: str | None = Field(
+        default=None, description="Region code of residence (default: the clinic's region)."
+    )
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=32)
+    national_id: str | None = Field(default=None, max_length=32)
+    address: str | None = Field(default=None, max_length=300)
+
+    def to_input(self, facility_id: int, region_id: int) -> PersonInput:
+        return PersonInput(
+            facility_id=facility_id,
+            region_id=region_id,
+            sex=self.sex,
+            birth_year=self.birth_year,
+            name=self.name,
+            phone=self.phone,
+            national_id=self.national_id,
+            address=self.address,
+            id=self.id,
+        )
+
+
+class PersonPublic(BaseModel):
+    id: str
+    sex: str
+    birth_year: int
+    facility_id: int
+    name: str | None = None
+    phone: str | None = None
+    national_id: str | None = None
+    address: str | None = None
+
+    @classmethod
+    def of(cls, person: Person, identifiers: Identifiers | None) -> PersonPublic:
+        shown = identifiers or Identifiers(None, None, None, None)
+        return cls(
+            id=person.id,
+            sex=person.sex,
+            birth_year=person.birth_year,
+            facility_id=person.facility_id,
+            name=shown.name,
+            phone=shown.phone,
+            national_id=shown.national_id,
+            address=shown.address,
+        )
+
+
+# -- screening and referral ---------------------------------------------------------------
+
+
+class ScreeningCreate(Strict):
+    id: str | None = Field(default=None, description="Client-generated UUID (offline devices).")
+    person_id: str
+    screened_at: datetime | None = Field(default=None, description="Default: now.")
+    right_presenting_va: str | None = Field(default=None, examples=["6/18"])
+    left_presenting_va: str | None = Field(default=None, examples=["CF 1m"])
+    right_pinhole_va: str | None = None
+    left_pinhole_va: str | None = None
+    right_lens: Lens | None = None
+    left_lens: Lens | None = None
+    symptoms: list[Symptom] = Field(default_factory=list)
+
+
+class TriagePublic(BaseModel):
+    decision: str
+    reasons: list[str]
+    rule_version: str
+    suspected_cataract: bool
+
+
+class ReferralPublic(BaseModel):
+    id: str
+    code: str
+    person_id: str
+    kind: str
+    priority: str
+    status: str
+    to_facility_id: int
+    referred_at: datetime
+
+    @classmethod
+    def of(cls, referral: Referral) -> ReferralPublic:
+        return cls(
+            id=referral.id,
+            code=referral.code,
+            person_id=referral.person_id,
+            kind=referral.kind,
+            priority=referral.priority,
+            status=referral.status,
+            to_facility_id=referral.to_facility_id,
+            referred_at=referral.referred_at,
+        )
+
+
+class EyePublic(BaseModel):
+    presenting_va: str | None
+    presenting_logmar: float | None
+    pinhole_va: str | None
+    pinhole_logmar: float | None
+    lens: str | None
+
+
+class ScreeningPublic(BaseModel):
+    id: str
+    person_id: str
+    facility_id: int
+    screened_at: datetime
+    right: EyePublic
+    left: EyePublic
+    symptoms: list[str]
+    triage: TriagePublic
+    referral: ReferralPublic | None = None
+
+    @classmethod
+    def of(cls, screening: Screening, referral: Referral | None) -> ScreeningPublic:
+        def eye(side: str) -> EyePublic:
+            return EyePublic(
+                presenting_va=getattr(screening, f"{side}_presenting_va"),
+                presenting_logmar=getattr(screening, f"{side}_presenting_logmar"),
+                pinhole_va=getattr(screening, f"{side}_pinhole_va"),
+                pinhole_logmar=getattr(screening, f"{side}_pinhole_logmar"),
+                lens=getattr(screening, f"{side}_lens"),
+            )
+
+        return cls(
+            id=screening.id,
+            person_id=screening.person_id,
+            facility_id=screening.facility_id,
+            screened_at=screening.screened_at,
+            right=eye("right"),
+            left=eye("left"),
+            symptoms=[s for s in screening.symptoms.split(",") if s],
+            triage=TriagePublic(
+                decision=screening.triage_decision,
+                reasons=json.loads(screening.triage_reasons),
+                rule_version=screening.triage_rule_version,
+                suspected_cataract=screening.suspected_cataract,
+            ),
+            referral=ReferralPublic.of(referral) if referral else None,
+        )
+
+
+class WorklistItem(BaseModel):
+    referral: ReferralPublic
+    days_waiting: int
+    name: str | None
+    phone: str | None
+
+
+class ExpectedPatient(BaseModel):
+    referral: ReferralPublic
+    name: str | None
+    phone: str | None
+    sex: str | None = None
+    birth_year: int | None = None
+
+
+class ReviewCreate(Strict):
+    id: str | None = None
+    reviewed_at: datetime | None = Field(default=None, description="Default: now.")
+    recommendation: Literal["surgery", "glasses", "other_referral", "no_action"]
+    urgency: Literal["routine", "soon", "urgent"] = "routine"
+    surgery_eyes: list[Eye] = Field(default_factory=list)
+    right_icd10: str | None = Field(default=None, examples=["H25.1"])
+    right_icd11: str | None = Field(default=None, examples=["9B10.21"])
+    left_icd10: str | None = None
+    left_icd11: str | None = None
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class ReviewPublic(BaseModel):
+    id: str
+    referral_id: str
+    recommendation: str
+    urgency: str
+    surgery_eyes: list[str]
+    right_icd10: str | None
+    right_icd11: str | None
+    left_icd10: str | None
+    left_icd11: str | None
+    reviewed_at: datetime
+
+    @classmethod
+    def of(cls, review: Review) -> ReviewPublic:
+        eyes = [
+            e for e, on in (("right", review.surgery_right), ("left", review.surgery_left)) if on
+        ]
+        return cls(
+            id=review.id,
+            referral_id=review.referral_id,
+            recommendation=review.recommendation,
+            urgency=review.urgency,
+            surgery_eyes=eyes,
+            right_icd10=review.right_icd10,
+            right_icd11=review.right_icd11,
+            left_icd10=review.left_icd10,
+            left_icd11=review.left_icd11,
+            reviewed_at=review.reviewed_at,
+        )
+
+
+class AttendanceCreate(Strict):
+    id: str | None = None
+    attended_at: datetime | None = Field(default=None, description="Default: now.")
+
+
+class AttendancePublic(BaseModel):
+    id: str
+    referral_id: str
+    attended_at: datetime
+
+    @classmethod
+    def of(cls, attendance: Attendance) -> AttendancePublic:
+        return cls(
+            id=attendance.id,
+            referral_id=attendance.referral_id,
+            attended_at=attendance.attended_at,
+        )
+
+
+class SurgeryCreate(Strict):
+    id: str | None = None
+    referral_id: str
+    eye: Eye
+    operated_on: date
+    technique: Literal["MSICS", "phaco", "ECCE"]
+    iol: bool
+    complications: str = Field(default="", max_length=200)
+
+
+class SurgeryPublic(BaseModel):
+    id: str
+    referral_id: str
+    person_id: str
+    eye: str
+    operated_on: date
+    technique: str
+    iol: bool
+    complications: str
+
+    @classmethod
+    def of(cls, surgery: Surgery) -> SurgeryPublic:
+        return cls(
+            id=surgery.id,
+            referral_id=surgery.referral_id,
+            person_id=surgery.person_id,
+            eye=surgery.eye,
+            operated_on=surgery.operated_on,
+            technique=surgery.technique,
+            iol=surgery.iol,
+            complications=surgery.complications,
+        )
+
+
+class FollowUpCreate(Strict):
+    id: str | None = None
+    examined_on: date
+    presenting_va: str = Field(examples=["6/12"])
+    best_corrected_va: str | None = None
+
+
+class FollowUpPublic(BaseModel):
+    id: str
+    surgery_id: str
+    examined_on: date
+    days_after_surgery: int
+    presenting_va: str
+    best_corrected_va: str | None
+    outcome_presenting: str
+    outcome_best_corrected: str | None
+
+    @classmethod
+    def of(cls, follow_up: FollowUp) -> FollowUpPublic:
+        return cls(
+            id=follow_up.id,
+            surgery_id=follow_up.surgery_id,
+            examined_on=follow_up.examined_on,
+            days_after_surgery=follow_up.days_after_surgery,
+            presenting_va=follow_up.presenting_va,
+            best_corrected_va=follow_up.best_corrected_va,
+            outcome_presenting=follow_up.outcome_presenting,
+            outcome_best_corrected=follow_up.outcome_best_corrected,
+        )
+
+
+# -- emergency access ---------------------------------------------------------------------
+
+
+class BreakGlassCreate(Strict):
+    person_id: str
+    reason: str = Field(min_length=10, max_length=1000)
+
+
+class BreakGlassPublic(BaseModel):
+    id: str
+    person_id: str
+    opened_at: datetime
+    expires_at: datetime
+    reviewed_at: datetime | None
+    reason: str | None = None
+
+    @classmethod
+    def of(cls, grant: BreakGlassGrant, *, with_reason: bool = False) -> BreakGlassPublic:
+        return cls(
+            id=grant.id,
+            person_id=grant.person_id,
+            opened_at=grant.opened_at,
+            expires_at=grant.expires_at,
+            reviewed_at=grant.reviewed_at,
+            reason=grant.reason if with_reason else None,
+        )
+
+
+class BreakGlassReview(Strict):
+    note: str = Field(default="", max_length=2000)

@@ -9,7 +9,8 @@ exactly like a missing one, after logging the attempt.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -63,6 +64,23 @@ class PersonView:
     identifiers: Identifiers | None
 
 
+@contextmanager
+def acting_as(site: Site, sign_in: Callable[[Session], User]) -> Iterator[Access]:
+    """Act for the account ``sign_in`` resolves, in one transaction, logging refusals always."""
+    access: Access | None = None
+    try:
+        with site.transaction() as session:
+            user = sign_in(session)
+            access = Access(site, session, actor_for(session, user))
+            yield access
+    except BaseException:
+        if access is not None and access.denials:
+            with site.transaction() as session:
+                for event in access.denials:
+                    AuditLog().append(session, event)
+        raise
+
+
 def actor_for(session: Session, user: User) -> Actor:
     """The policy's view of a signed-in account."""
     path = None
@@ -80,6 +98,8 @@ class Access:
         self.session = session
         self.actor = actor
         self.log = AuditLog()
+        # Refused attempts must be logged even though the request's transaction rolls back.
+        self.denials: list[AuditEvent] = []
 
     # -- the two primitives -------------------------------------------------------------
 
@@ -91,19 +111,19 @@ class Access:
         outcome: str,
         reason: str | None = None,
     ) -> None:
-        self.log.append(
-            self.session,
-            AuditEvent(
-                actor=self.actor.pseudonym,
-                role=self.actor.role,
-                action=action,
-                record=record_pseudonym(self.site.keys, person_id) if person_id else None,
-                purpose=purpose,
-                outcome=outcome,
-                at=self.site.now(),
-                break_glass_reason=reason,
-            ),
+        event = AuditEvent(
+            actor=self.actor.pseudonym,
+            role=self.actor.role,
+            action=action,
+            record=record_pseudonym(self.site.keys, person_id) if person_id else None,
+            purpose=purpose,
+            outcome=outcome,
+            at=self.site.now(),
+            break_glass_reason=reason,
         )
+        self.log.append(self.session, event)
+        if outcome == "denied":
+            self.denials.append(event)
 
     def _context(self, person_id: str) -> RecordContext | None:
         person = self.session.get(Person, person_id)

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from brightline.access.layer import Access, actor_for
+from brightline.access.layer import Access, acting_as
 from brightline.access.policy import PURPOSES
 from brightline.access.signin import resolve_token
 from brightline.errors import InvalidInput, PurposeRequired, Unauthenticated
@@ -42,11 +42,14 @@ class Caller:
     @contextmanager
     def access(self) -> Iterator[Access]:
         """One transaction: resolve the token, then act through the access layer."""
-        if not self.token:
+        token = self.token
+        if not token:
             raise Unauthenticated("sign in first: send 'Authorization: Bearer <token>'")
-        with self.site.transaction() as session:
-            user = resolve_token(session, self.site.settings, self.token, now=self.site.now())
-            yield Access(self.site, session, actor_for(session, user))
+        site = self.site
+        with acting_as(
+            site, lambda session: resolve_token(session, site.settings, token, now=site.now())
+        ) as access:
+            yield access
 
     def need_purpose(self) -> str:
         """The purpose of use, required on every read of a person's record."""

@@ -1,0 +1,122 @@
+"""The whole pathway over HTTP: register, screen, review, attend, operate, follow up."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from brightline.store.models import AuditEntry
+from tests.api.conftest import Bed
+
+
+def audit_size(bed: Bed) -> int:
+    with bed.site.transaction() as session:
+        return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+
+
+def test_full_pathway(bed: Bed) -> None:
+    person = bed.register(name="Li Wei", phone="13800000001")
+    screening = bed.screen(person["id"])
+    assert screening["triage"]["decision"] == "review"
+    assert screening["triage"]["suspected_cataract"] is True
+    assert screening["triage"]["rule_version"] == "who-default-1"
+    assert any("Right eye" in reason for reason in screening["triage"]["reasons"])
+    referral = screening["referral"]
+    assert referral["status"] == "open" and len(referral["code"]) == 14
+
+    queue = bed.get("reviewer", "/review-queue").json()
+    assert [r["id"] for r in queue] == [referral["id"]]
+    review = bed.post(
+        "reviewer",
+        f"/referrals/{referral['id']}/reviews",
+        {
+            "recommendation": "surgery",
+            "surgery_eyes": ["right"],
+            "right_icd10": "H25.1",
+            "right_icd11": "9B10.21",
+        },
+    )
+    assert review.status_code == 201, review.text
+    assert bed.get("reviewer", "/review-queue").json() == []
+
+    expected = bed.get("surgeon", "/centre/expected").json()
+    assert [e["name"] for e in expected] == ["Li Wei"]
+    attended = bed.post("surgeon", f"/referrals/{referral['id']}/attendance", {})
+    assert attended.status_code == 201, attended.text
+    today = date.today()
+    surgery = bed.post(
+        "surgeon",
+        "/surgeries",
+        {
+            "referral_id": referral["id"],
+            "eye": "right",
+            "operated_on": today.isoformat(),
+            "technique": "MSICS",
+            "iol": True,
+        },
+    )
+    assert surgery.status_code == 201, surgery.text
+    follow_up = bed.post(
+        "surgeon",
+        f"/surgeries/{surgery.json()['id']}/follow-ups",
+        {"examined_on": today.isoformat(), "presenting_va": "6/24", "best_corrected_va": "6/9"},
+    )
+    assert follow_up.status_code == 201, follow_up.text
+    assert follow_up.json()["outcome_presenting"] == "borderline"
+    assert follow_up.json()["outcome_best_corrected"] == "good"
+
+
+def test_left_eye_surgery_refused_when_only_right_recommended(bed: Bed) -> None:
+    person = bed.register()
+    referral = bed.screen(person["id"])["referral"]
+    bed.post(
+        "reviewer",
+        f"/referrals/{referral['id']}/reviews",
+        {"recommendation": "surgery", "surgery_eyes": ["right"]},
+    )
+    bed.post("surgeon", f"/referrals/{referral['id']}/attendance", {})
+    refused = bed.post(
+        "surgeon",
+        "/surgeries",
+        {
+            "referral_id": referral["id"],
+            "eye": "left",
+            "operated_on": date.today().isoformat(),
+            "technique": "phaco",
+            "iol": True,
+        },
+    )
+    assert refused.status_code == 409
+    assert refused.json()["error"] == {
+        "code": "transition_refused",
+        "message": "the review recommends surgery on the right eye, not the left eye",
+        "field": "eye",
+    }
+
+
+def test_every_personal_data_request_writes_exactly_one_audit_entry(bed: Bed) -> None:
+    before = audit_size(bed)
+    person = bed.register()
+    assert audit_size(bed) == before + 1
+    screening = bed.screen(person["id"])
+    assert audit_size(bed) == before + 2
+    bed.get("screener_a", f"/people/{person['id']}", purpose="treatment")
+    assert audit_size(bed) == before + 3
+    bed.get("screener_a", f"/screenings/{screening['id']}", purpose="treatment")
+    assert audit_size(bed) == before + 4
+    bed.get("screener_b", f"/people/{person['id']}", purpose="treatment")
+    assert audit_size(bed) == before + 5
+
+
+def test_worklist_over_http(bed: Bed) -> None:
+    person = bed.register(name="Wang Fang", phone="13900000002")
+    screening = bed.screen(
+        person["id"], screened_at=(date.today() - timedelta(days=30)).isoformat() + "T09:00:00"
+    )
+    worklist = bed.get("screener_a", "/worklist").json()
+    assert [(w["referral"]["id"], w["name"], w["phone"]) for w in worklist] == [
+        (screening["referral"]["id"], "Wang Fang", "13900000002")
+    ]
+    assert worklist[0]["days_waiting"] in (29, 30)  # 09:00 thirty days ago, any time today
+    assert bed.get("screener_b", "/worklist").json() == []

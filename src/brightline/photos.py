@@ -99,13 +99,17 @@ _DIGEST: Final = re.compile(r"[0-9a-f]{64}")
 
 
 class PhotoRejected(InvalidInput):
-    """An uploaded photo that cannot be accepted; the message says why and what is accepted."""
+    """An uploaded photo that cannot be accepted; the message says why and what is accepted.
+
+    ``reason`` is a stable short code for logs and tests: ``too_large``, ``empty``,
+    ``not_jpeg_or_png``, ``type_mismatch``, ``too_many_pixels``, ``too_small``, ``damaged``,
+    ``trailing_data``, ``embedded_document``, ``metadata_bomb`` or ``animated``.
+    """
 
     def __init__(self, problem: str, limits: PhotoLimits, *, reason: str) -> None:
         super().__init__(f"{problem}. Accepted: {limits.describe()}.", field="image")
         self.problem = problem
         self.reason = reason
-        """Stable short code of the cause (``too_large``, ``not_jpeg_or_png``, …) for logs."""
 
 
 @dataclass(frozen=True)
@@ -204,7 +208,7 @@ def _check_declared_type(declared: str | None, kind: PhotoFormat, limits: PhotoL
         if claimed is None or claimed == kind:
             return
     raise PhotoRejected(
-        f"the file was sent as {media_type!r} but is a {kind}", limits, reason="type_mismatch"
+        f"the file was sent as {media_type[:60]!r} but is a {kind}", limits, reason="type_mismatch"
     )
 
 
@@ -376,8 +380,10 @@ def _png_chunks(data: bytes, limits: PhotoLimits) -> Iterator[tuple[bytes, bytes
             _reject_damaged("PNG", limits, "cut off inside a chunk header")
         length = int.from_bytes(data[pos : pos + 4], "big")
         kind = data[pos + 4 : pos + 8]
-        if length > 0x7FFFFFFF or not kind.isalpha() or pos + 12 + length > end:
-            _reject_damaged("PNG", limits, "bad chunk")
+        if length > 0x7FFFFFFF or not kind.isalpha():
+            _reject_damaged("PNG", limits, "bad chunk header")
+        if pos + 12 + length > end:
+            _reject_damaged("PNG", limits, "cut off inside a chunk")
         body = data[pos + 8 : pos + 8 + length]
         crc = int.from_bytes(data[pos + 8 + length : pos + 12 + length], "big")
         if zlib.crc32(body, zlib.crc32(kind)) != crc:
@@ -441,27 +447,33 @@ def _decode_upright_rgb(
     data: bytes, kind: PhotoFormat, size: tuple[int, int], limits: PhotoLimits
 ) -> Image.Image:
     """Decode, apply the EXIF orientation and return plain RGB pixels with no metadata."""
-    try:
-        # ``formats`` pins the decoder to the sniffed type: no guessing another format.
-        with Image.open(io.BytesIO(data), formats=(kind,)) as opened:
-            # Image.open is lazy: the size is known, no pixel has been decoded yet.
-            if opened.size != size or opened.width * opened.height > limits.pixel_ceiling:
-                _reject_damaged(kind, limits, "size in the header is inconsistent")
-            if getattr(opened, "n_frames", 1) != 1 or getattr(opened, "is_animated", False):
-                raise PhotoRejected(
-                    "the file holds several images or an animation", limits, reason="animated"
-                )
-            opened.load()
-            upright = ImageOps.exif_transpose(opened)
-    except PhotoRejected:
-        raise
-    except _DECODE_ERRORS as error:
-        _reject_damaged(kind, limits, _short(error))
-    rgb = _to_rgb(upright)
+    rgb = _to_rgb(_decode_upright(data, kind, size, limits))
     # A new image holds the pixels only: no EXIF, GPS, ICC profile, comment or XMP can follow.
     clean = Image.new("RGB", rgb.size)
     clean.paste(rgb)
     return clean
+
+
+def _decode_upright(
+    data: bytes, kind: PhotoFormat, size: tuple[int, int], limits: PhotoLimits
+) -> Image.Image:
+    try:
+        # ``formats`` pins the decoder to the sniffed type: no guessing another format.
+        with Image.open(io.BytesIO(data), formats=(kind,)) as image:
+            # Image.open is lazy: the size is known, no pixel has been decoded yet.
+            if image.size != size or image.width * image.height > limits.pixel_ceiling:
+                _reject_damaged(kind, limits, "inconsistent size in the header")
+            if getattr(image, "n_frames", 1) != 1 or getattr(image, "is_animated", False):
+                raise PhotoRejected(
+                    "the file holds several images or an animation", limits, reason="animated"
+                )
+            image.load()
+            ImageOps.exif_transpose(image, in_place=True)
+            return image
+    except PhotoRejected:
+        raise
+    except _DECODE_ERRORS as error:
+        _reject_damaged(kind, limits, _short(error))
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

@@ -19,10 +19,11 @@ POSTGRES_URL = os.environ.get("BRIGHTLINE_TEST_POSTGRES_URL")
 ADMIN_PASSWORD = "admin-password-for-tests"
 
 
-def _worker_database(base_url: str, worker: str) -> str:
-    """A PostgreSQL database of this test worker's own, emptied for each test."""
+def _worker_database(base_url: str) -> str:
+    """A PostgreSQL database of this test process's own, emptied for each test."""
     url = make_url(base_url)
-    name = f"{url.database}_{worker}"
+    # The process id keeps concurrent test runs on one server apart.
+    name = f"{url.database}_{os.getpid()}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         exists = connection.scalar(
@@ -47,8 +48,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
         return None
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL not configured: set BRIGHTLINE_TEST_POSTGRES_URL (CI does)")
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    return _worker_database(POSTGRES_URL, worker)
+    return _worker_database(POSTGRES_URL)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_worker_database() -> Iterator[None]:
+    """Remove this process's PostgreSQL test database at the end of the run."""
+    yield
+    if not POSTGRES_URL:
+        return
+    url = make_url(POSTGRES_URL)
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}_{os.getpid()}"'))
+    admin.dispose()
 
 
 @pytest.fixture

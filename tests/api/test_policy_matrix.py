@@ -145,7 +145,9 @@ def test_writes_outside_scope_are_refused(bed: Bed) -> None:
     )
     assert foreign.status_code == 404
     assert bed.post("screener_a", f"/referrals/{referral['id']}/attendance", {}).status_code == 404
-    review = bed.post("surgeon", f"/referrals/{referral['id']}/reviews", {"recommendation": "glasses"})
+    review = bed.post(
+        "surgeon", f"/referrals/{referral['id']}/reviews", {"recommendation": "glasses"}
+    )
     assert review.status_code == 404
     surgery = bed.post(
         "reviewer",

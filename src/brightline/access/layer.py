@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from brightline.access.policy import Actor, Decision, RecordContext, decide
 from brightline.audit.log import AuditEvent, AuditLog, record_pseudonym
-from brightline.errors import Forbidden, InvalidInput, NotFound
+from brightline.errors import Forbidden, InvalidInput, NotFound, one_of
+from brightline.photos import PhotoLimits, PhotoStore, process_upload
 from brightline.service.people import (
     Identifiers,
     PersonInput,
@@ -44,6 +45,7 @@ from brightline.store.models import (
     Facility,
     FollowUp,
     Person,
+    Photo,
     Referral,
     Region,
     Review,
@@ -258,6 +260,57 @@ class Access:
                 .order_by(Screening.screened_at.desc())
             )
         )
+
+    # -- eye photos ---------------------------------------------------------------------------
+
+    def photo_store(self) -> PhotoStore:
+        """The content-addressed photo directory of this installation."""
+        return PhotoStore(self.site.settings.home / "photos")
+
+    def add_photo(
+        self, screening_id: str, data: bytes, *, declared_type: str | None, eye: str | None
+    ) -> Photo:
+        """Attach an eye photo to a screening: checked, re-encoded without metadata, stored."""
+        screening = self.session.get(Screening, screening_id)
+        self.require(
+            "photo.create", screening.person_id if screening else screening_id, "treatment"
+        )
+        if eye is not None:
+            one_of("eye", eye, ("right", "left"))
+        photo = process_upload(
+            data, PhotoLimits.from_settings(self.site.settings), declared_type=declared_type
+        )
+        digest = self.photo_store().save(photo)
+        record = Photo(
+            screening_id=screening_id,
+            eye=eye,
+            digest=digest,
+            width=photo.width,
+            height=photo.height,
+            uploaded_at=self.site.now(),
+            uploaded_by=self.actor.user_id,
+        )
+        self.session.add(record)
+        self.session.flush()
+        return record
+
+    def photos_of(self, screening_id: str, purpose: str | None) -> list[Photo]:
+        """The photos of a screening (metadata only; images are fetched one by one)."""
+        screening = self.session.get(Screening, screening_id)
+        self.require("screening.read", screening.person_id if screening else screening_id, purpose)
+        return list(
+            self.session.scalars(
+                select(Photo).where(Photo.screening_id == screening_id).order_by(Photo.uploaded_at)
+            )
+        )
+
+    def read_photo(self, photo_id: str, purpose: str | None, *, thumbnail: bool) -> bytes:
+        """One eye photo's image (or thumbnail), if the caller may see the person's record."""
+        photo = self.session.get(Photo, photo_id)
+        screening = self.session.get(Screening, photo.screening_id) if photo else None
+        self.require("photo.read", screening.person_id if screening else photo_id, purpose)
+        assert photo is not None
+        return self.photo_store().open(photo.digest, thumbnail=thumbnail)
 
     # -- referrals, review, centre ------------------------------------------------------------
 

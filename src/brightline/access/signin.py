@@ -74,14 +74,18 @@ def sign_in(
     *,
     client: str,
     now: datetime,
-) -> IssuedToken:
-    """Check credentials (throttled per account and per client) and issue a token."""
+) -> IssuedToken | None:
+    """Check credentials (throttled per account and per client) and issue a token.
+
+    Returns None for wrong credentials after recording the failure, so the caller commits
+    the failure count before refusing (raising here would roll it back).
+    """
     keys = _throttle_keys(username, client)
     _check_throttle(session, keys, now)
     user = authenticate(session, username, password)
     if user is None:
         _record_failure(session, keys, now)
-        raise Unauthenticated("wrong username or password")
+        return None
     account_row = session.get(LoginThrottle, keys[0])
     if account_row is not None:
         session.delete(account_row)

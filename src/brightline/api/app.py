@@ -12,7 +12,17 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from brightline import __version__
-from brightline.api.routes import admin, auth, emergency, people, referrals, screenings, surgery
+from brightline.api.routes import (
+    admin,
+    auth,
+    emergency,
+    people,
+    photos,
+    referrals,
+    screenings,
+    surgery,
+    sync,
+)
 from brightline.errors import (
     BrightlineError,
     Conflict,
@@ -109,7 +119,17 @@ def create_app(site: Site) -> FastAPI:
     )
     app.state.site = site
     install_error_handlers(app)
-    for module in (auth, admin, people, screenings, referrals, surgery, emergency):
+    for module in (
+        auth,
+        admin,
+        people,
+        screenings,
+        photos,
+        referrals,
+        surgery,
+        emergency,
+        sync,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["operations"])

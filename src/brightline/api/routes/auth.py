@@ -31,6 +31,8 @@ def token(
             client=client_address(request),
             now=site.now(),
         )
+    if issued is None:
+        raise Unauthenticated("wrong username or password")
     return TokenPublic(access_token=issued.token, expires_in=issued.expires_in)
 
 

@@ -1,0 +1,77 @@
+"""Eye photos: upload to a screening, list, and fetch through the same policy and audit."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Response, UploadFile
+from pydantic import BaseModel
+
+from brightline.api.deps import CallerDep
+from brightline.errors import InvalidInput
+from brightline.store.models import Photo
+
+router = APIRouter(tags=["eye photos"])
+
+
+class PhotoPublic(BaseModel):
+    """An eye photo's metadata (the image itself is fetched separately)."""
+
+    id: str
+    screening_id: str
+    eye: str | None
+    width: int
+    height: int
+
+    @classmethod
+    def of(cls, photo: Photo) -> PhotoPublic:
+        return cls(
+            id=photo.id,
+            screening_id=photo.screening_id,
+            eye=photo.eye,
+            width=photo.width,
+            height=photo.height,
+        )
+
+
+@router.post("/screenings/{screening_id}/images", response_model=PhotoPublic, status_code=201)
+def upload(
+    screening_id: str,
+    caller: CallerDep,
+    image: Annotated[UploadFile, File(description="A JPEG or PNG eye photo.")],
+    eye: Annotated[str | None, Form(description="right or left")] = None,
+) -> PhotoPublic:
+    """Attach a photo; it is re-encoded so that EXIF, GPS and other metadata are gone."""
+    limit = caller.site.settings.image_max_bytes
+    data = image.file.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInput(
+            f"the image is larger than {limit // (1024 * 1024)} MB; send a smaller photo",
+            field="image",
+        )
+    with caller.access() as access:
+        photo = access.add_photo(
+            screening_id, data, declared_type=image.content_type, eye=eye or None
+        )
+        return PhotoPublic.of(photo)
+
+
+@router.get("/screenings/{screening_id}/images", response_model=list[PhotoPublic])
+def list_photos(screening_id: str, caller: CallerDep) -> list[PhotoPublic]:
+    """The photos of a screening; requires a purpose of use."""
+    purpose = caller.need_purpose()
+    with caller.access() as access:
+        return [PhotoPublic.of(p) for p in access.photos_of(screening_id, purpose)]
+
+
+@router.get("/images/{photo_id}", response_class=Response)
+def fetch(photo_id: str, caller: CallerDep, thumbnail: bool = False) -> Response:
+    """One photo as JPEG; requires a purpose of use. Never cached by shared caches."""
+    purpose = caller.need_purpose()
+    with caller.access() as access:
+        content = access.read_photo(photo_id, purpose, thumbnail=thumbnail)
+    return Response(
+        content,
+        media_type="image/jpeg",
+        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+    )

@@ -1,0 +1,218 @@
+"""Offline sync: a batch of records made on a device, each applied atomically and exactly once.
+
+Every record carries the UUID its device gave it. An applied record's result is kept, so a
+re-sent batch (or part of one) changes nothing and gets the very same answers back; a bad
+record is refused with the field at fault while the good ones around it are applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+
+from brightline.access.layer import Access
+from brightline.api.deps import Caller, CallerDep
+from brightline.api.routes.screenings import screening_input
+from brightline.api.schemas import (
+    AttendanceCreate,
+    FollowUpCreate,
+    PersonCreate,
+    ReviewCreate,
+    ScreeningCreate,
+    Strict,
+    SurgeryCreate,
+)
+from brightline.errors import BrightlineError, Conflict, InvalidInput
+from brightline.service.places import region_by_code
+from brightline.service.referrals import ReviewInput
+from brightline.service.surgery import FollowUpInput, SurgeryInput
+from brightline.store.models import Facility, SyncReceipt, stored_time
+
+router = APIRouter(tags=["offline sync"])
+
+Kind = Literal["person", "screening", "review", "attendance", "surgery", "follow_up"]
+MAX_BATCH = 500
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+class SyncRecord(Strict):
+    uuid: str = Field(pattern=UUID_PATTERN, description="Client-generated UUID of the record.")
+    kind: Kind
+    data: dict[str, Any]
+
+
+class SyncBatch(Strict):
+    records: Annotated[list[SyncRecord], Field(max_length=MAX_BATCH)]
+
+
+class SyncResult(BaseModel):
+    uuid: str
+    kind: str
+    status: Literal["applied", "rejected"]
+    id: str | None = None
+    error: dict[str, Any] | None = None
+
+
+class ReviewSync(ReviewCreate):
+    referral_id: str
+
+
+class AttendanceSync(AttendanceCreate):
+    referral_id: str
+
+
+class FollowUpSync(FollowUpCreate):
+    surgery_id: str
+
+
+def _parse(model: type[BaseModel], record: SyncRecord) -> Any:
+    data = {**record.data, "id": record.uuid}
+    try:
+        return TypeAdapter(model).validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or None
+        raise InvalidInput(first["msg"], field=field) from exc
+
+
+def _person(access: Access, record: SyncRecord) -> str:
+    body: PersonCreate = _parse(PersonCreate, record)
+    facility_id = access.actor.facility_id
+    if facility_id is None:
+        raise InvalidInput("only facility staff register people", field="facility")
+    facility = access.session.get(Facility, facility_id)
+    assert facility is not None
+    region_id = (
+        region_by_code(access.session, body.township, field="township").id
+        if body.township
+        else facility.region_id
+    )
+    view, _ = access.register_person(body.to_input(facility_id, region_id))
+    return view.person.id
+
+
+def _screening(access: Access, record: SyncRecord) -> str:
+    body: ScreeningCreate = _parse(ScreeningCreate, record)
+    if access.actor.facility_id is None:
+        raise InvalidInput("only facility staff record screenings", field="facility")
+    rows = access.record_screening(
+        screening_input(body, access.actor.facility_id, access.actor.user_id, access.site.now())
+    )
+    return str(rows.screening["id"])
+
+
+def _review(access: Access, record: SyncRecord) -> str:
+    body: ReviewSync = _parse(ReviewSync, record)
+    review = access.record_review(
+        ReviewInput(
+            referral_id=body.referral_id,
+            reviewed_at=stored_time(body.reviewed_at, access.site.now()),
+            recommendation=body.recommendation,
+            urgency=body.urgency,
+            surgery_eyes=tuple(body.surgery_eyes),
+            right_icd10=body.right_icd10,
+            right_icd11=body.right_icd11,
+            left_icd10=body.left_icd10,
+            left_icd11=body.left_icd11,
+            notes=body.notes,
+            reviewer_id=access.actor.user_id,
+            id=body.id,
+        )
+    )
+    return review.id
+
+
+def _attendance(access: Access, record: SyncRecord) -> str:
+    body: AttendanceSync = _parse(AttendanceSync, record)
+    attended = stored_time(body.attended_at, access.site.now())
+    return access.record_attendance(body.referral_id, attended, body.id).id
+
+
+def _surgery(access: Access, record: SyncRecord) -> str:
+    body: SurgeryCreate = _parse(SurgeryCreate, record)
+    if access.actor.facility_id is None:
+        raise InvalidInput("only surgical centre staff record surgery", field="facility")
+    return access.record_surgery(
+        SurgeryInput(
+            referral_id=body.referral_id,
+            eye=body.eye,
+            operated_on=body.operated_on,
+            technique=body.technique,
+            iol=body.iol,
+            facility_id=access.actor.facility_id,
+            complications=body.complications,
+            surgeon_id=access.actor.user_id,
+            id=body.id,
+        )
+    ).id
+
+
+def _follow_up(access: Access, record: SyncRecord) -> str:
+    body: FollowUpSync = _parse(FollowUpSync, record)
+    return access.record_follow_up(
+        FollowUpInput(
+            surgery_id=body.surgery_id,
+            examined_on=body.examined_on,
+            presenting_va=body.presenting_va,
+            best_corrected_va=body.best_corrected_va,
+            recorded_by=access.actor.user_id,
+            id=body.id,
+        )
+    ).id
+
+
+APPLY: dict[str, Callable[[Access, SyncRecord], str]] = {
+    "person": _person,
+    "screening": _screening,
+    "review": _review,
+    "attendance": _attendance,
+    "surgery": _surgery,
+    "follow_up": _follow_up,
+}
+
+
+def apply_record(caller: Caller, record: SyncRecord) -> SyncResult:
+    """Apply one record in its own transaction, or return the result it got the first time."""
+    try:
+        with caller.access() as access:
+            receipt = access.session.get(SyncReceipt, record.uuid)
+            if receipt is not None:
+                if receipt.user_id != access.actor.user_id or receipt.kind != record.kind:
+                    raise Conflict(
+                        "this record UUID is already used by another record", field="uuid"
+                    )
+                return SyncResult.model_validate_json(receipt.result)
+            result = SyncResult(
+                uuid=record.uuid,
+                kind=record.kind,
+                status="applied",
+                id=APPLY[record.kind](access, record),
+            )
+            access.session.add(
+                SyncReceipt(
+                    client_uuid=record.uuid,
+                    user_id=access.actor.user_id,
+                    kind=record.kind,
+                    result=result.model_dump_json(),
+                    received_at=access.site.now(),
+                )
+            )
+            return result
+    except BrightlineError as error:
+        return SyncResult(
+            uuid=record.uuid,
+            kind=record.kind,
+            status="rejected",
+            error={"code": error.code, "message": error.message, "field": error.field},
+        )
+
+
+@router.post("/sync", response_model=list[SyncResult])
+def sync(batch: SyncBatch, caller: CallerDep) -> list[SyncResult]:
+    """Apply a batch of offline records in order; each succeeds or fails on its own."""
+    with caller.access():
+        pass  # a bad token refuses the whole batch with 401, not record by record
+    return [apply_record(caller, record) for record in batch.records]

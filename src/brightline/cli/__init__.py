@@ -7,9 +7,13 @@ from typing import Annotated
 
 import typer
 
+from brightline.cli.audit import audit_app
 from brightline.cli.common import fail_on_user_error, open_site, run_server, settings_from
+from brightline.cli.demo import demo
+from brightline.cli.importing import import_app
 from brightline.errors import BrightlineError
 from brightline.service.accounts import add_user
+from brightline.service.key_rotation import rotate_identifier_key
 from brightline.service.places import add_facility, add_region, facility_by_code
 from brightline.service.referrals import follow_up_worklist
 from brightline.settings import Settings
@@ -27,6 +31,11 @@ facility_app = typer.Typer(help="Clinics and surgical centres.", no_args_is_help
 app.add_typer(user_app, name="user")
 app.add_typer(region_app, name="region")
 app.add_typer(facility_app, name="facility")
+keys_app = typer.Typer(help="Identifier encryption keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
+app.add_typer(import_app, name="import")
+app.command()(demo)
 
 
 @app.callback()
@@ -160,6 +169,23 @@ def worklist(
                 f"{referral.priority:<9}{referral.referred_at:%Y-%m-%d}"
             )
     typer.echo(f"{len(entries)} referral(s) not attended.")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    ctx: typer.Context,
+    keep_old: Annotated[
+        bool, typer.Option(help="Keep retired key versions in the key file.")
+    ] = False,
+) -> None:
+    """Add a new identifier key, re-encrypt every identifier with it, retire the old keys."""
+    with fail_on_user_error(), open_site(ctx.obj) as site:
+        report = rotate_identifier_key(site, retire_old=not keep_old)
+    typer.echo(
+        f"Key version {report.new_version} now encrypts identifiers; "
+        f"{report.re_encrypted_people} people re-encrypted; "
+        f"retired versions: {', '.join(map(str, report.retired_versions)) or 'none'}."
+    )
 
 
 __all__ = ["BrightlineError", "app"]

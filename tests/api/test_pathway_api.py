@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from brightline.audit.merkle import verify_inclusion
 from brightline.store.models import AuditEntry
 from tests.api.conftest import Bed
 
@@ -120,3 +121,80 @@ def test_worklist_over_http(bed: Bed) -> None:
     ]
     assert worklist[0]["days_waiting"] in (29, 30)  # 09:00 thirty days ago, any time today
     assert bed.get("screener_b", "/worklist").json() == []
+
+
+def test_patient_sees_who_accessed_their_record(bed: Bed) -> None:
+    person = bed.register(name="Chen Jing")
+    screening = bed.screen(person["id"])
+    code, pin = screening["referral"]["code"], screening["access_pin"]
+    assert pin and len(pin) == 8 and pin.isdigit()
+    bed.get("reviewer", f"/people/{person['id']}", "review")
+    bed.get("screener_b", f"/people/{person['id']}", "treatment")  # refused, still logged
+    report = bed.client.post(
+        "/api/v1/patient/access-report", json={"referral_code": code.lower(), "pin": pin}
+    )
+    assert report.status_code == 200, report.text
+    lines = report.json()
+    assert [(line["role"], line["outcome"]) for line in lines] == [
+        ("screening health worker", "allowed"),
+        ("screening health worker", "allowed"),
+        ("eye doctor (online review)", "allowed"),
+        ("screening health worker", "refused"),
+    ]
+    assert [line["action"] for line in lines][:2] == [
+        "registered you",
+        "recorded an eye screening",
+    ]
+    assert all("Chen" not in str(line) for line in lines)
+    for line in lines:
+        assert verify_inclusion(
+            bytes.fromhex(line["leaf_hash"]),
+            line["index"],
+            line["tree_size"],
+            [bytes.fromhex(step) for step in line["proof"]],
+            bytes.fromhex(line["root"]),
+        )
+    assert {line["purpose"] for line in lines} >= {"review of your case"}
+    wrong = bed.client.post(
+        "/api/v1/patient/access-report", json={"referral_code": code, "pin": "00000000"}
+    )
+    unknown = bed.client.post(
+        "/api/v1/patient/access-report", json={"referral_code": "AAAA-BBBB-CCCC", "pin": pin}
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+
+
+def test_patient_report_is_rate_limited(bed: Bed) -> None:
+    person = bed.register()
+    screening = bed.screen(person["id"])
+    code = screening["referral"]["code"]
+    for guess in range(5):
+        bed.client.post(
+            "/api/v1/patient/access-report", json={"referral_code": code, "pin": f"{guess:08d}"}
+        )
+    right = bed.client.post(
+        "/api/v1/patient/access-report",
+        json={"referral_code": code, "pin": screening["access_pin"]},
+    )
+    assert right.status_code == 429
+
+
+def test_reprinted_slip_gets_a_new_pin(bed: Bed) -> None:
+    person = bed.register()
+    screening = bed.screen(person["id"])
+    referral = screening["referral"]
+    reprint = bed.post("screener_a", f"/referrals/{referral['id']}/access-pin", {})
+    assert reprint.status_code == 200
+    new_pin = reprint.json()["access_pin"]
+    assert new_pin != screening["access_pin"]
+    url = "/api/v1/patient/access-report"
+    old = bed.client.post(
+        url, json={"referral_code": referral["code"], "pin": screening["access_pin"]}
+    )
+    assert old.status_code == 401
+    assert (
+        bed.client.post(url, json={"referral_code": referral["code"], "pin": new_pin}).status_code
+        == 200
+    )
+    assert bed.post("screener_b", f"/referrals/{referral['id']}/access-pin", {}).status_code == 404

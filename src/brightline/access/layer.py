@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from brightline.access.patient import issue_access_pin
 from brightline.access.policy import Actor, Decision, RecordContext, decide
 from brightline.audit.log import AuditEvent, AuditLog, record_pseudonym
 from brightline.errors import Forbidden, InvalidInput, NotFound, one_of
@@ -56,6 +57,14 @@ from brightline.store.models import (
 
 MIN_REASON_LENGTH = 10
 REVIEW_KINDS = ("review", "urgent_review")
+
+
+@dataclass(frozen=True)
+class RecordedScreening:
+    """A stored screening's rows and, if it referred the person, their slip's PIN (shown once)."""
+
+    rows: ScreeningRows
+    access_pin: str | None
 
 
 @dataclass(frozen=True)
@@ -229,7 +238,7 @@ class Access:
 
     # -- screening ------------------------------------------------------------------------
 
-    def record_screening(self, screening: ScreeningInput) -> ScreeningRows:
+    def record_screening(self, screening: ScreeningInput) -> RecordedScreening:
         """Record a screening at the screener's facility; triage and referral follow."""
         if screening.facility_id != self.actor.facility_id:
             raise InvalidInput(
@@ -239,9 +248,20 @@ class Access:
         clinic = self.session.get(Facility, screening.facility_id)
         assert clinic is not None
         centre = serving_surgical_centre(self.session, clinic)
-        return record_screening(
+        rows = record_screening(
             self.session, self.site.programme, screening, refer_to_facility_id=centre.id
         )
+        pin = None
+        if rows.referral is not None:
+            referral = self.session.get(Referral, rows.referral["id"])
+            assert referral is not None
+            pin = issue_access_pin(self.site.keys, referral)
+        return RecordedScreening(rows, pin)
+
+    def new_access_pin(self, referral_id: str) -> tuple[Referral, str]:
+        """A fresh patient PIN for a referral slip (e.g. a reprint); the old PIN stops working."""
+        referral = self._referral(referral_id, "person.update", "treatment")
+        return referral, issue_access_pin(self.site.keys, referral)
 
     def read_screening(self, screening_id: str, purpose: str | None) -> Screening:
         """One screening, if the caller may see its person's record."""

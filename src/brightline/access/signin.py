@@ -41,7 +41,8 @@ def _throttle_keys(username: str, client: str) -> list[str]:
     return [f"account:{username.casefold()}", f"client:{client}"]
 
 
-def _check_throttle(session: Session, keys: list[str], now: datetime) -> None:
+def check_throttle(session: Session, keys: list[str], now: datetime) -> None:
+    """Refuse while any of ``keys`` (an account, a client, a referral code) is locked."""
     for row in session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))):
         if row.locked_until is not None and row.locked_until > now:
             wait = int((row.locked_until - now).total_seconds()) + 1
@@ -50,7 +51,8 @@ def _check_throttle(session: Session, keys: list[str], now: datetime) -> None:
             )
 
 
-def _record_failure(session: Session, keys: list[str], now: datetime) -> None:
+def record_failure(session: Session, keys: list[str], now: datetime) -> None:
+    """Count a failed attempt against each key; lock a key for longer after each failure."""
     for key in keys:
         row = session.get(LoginThrottle, key)
         if row is None:
@@ -81,10 +83,10 @@ def sign_in(
     the failure count before refusing (raising here would roll it back).
     """
     keys = _throttle_keys(username, client)
-    _check_throttle(session, keys, now)
+    check_throttle(session, keys, now)
     user = authenticate(session, username, password)
     if user is None:
-        _record_failure(session, keys, now)
+        record_failure(session, keys, now)
         return None
     account_row = session.get(LoginThrottle, keys[0])
     if account_row is not None:

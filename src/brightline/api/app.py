@@ -16,6 +16,7 @@ from brightline.api.routes import (
     admin,
     auth,
     emergency,
+    patient,
     people,
     photos,
     referrals,
@@ -129,6 +130,7 @@ def create_app(site: Site) -> FastAPI:
         surgery,
         emergency,
         sync,
+        patient,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
 

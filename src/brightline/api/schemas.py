@@ -226,6 +226,11 @@ class ScreeningPublic(BaseModel):
     symptoms: list[str]
     triage: TriagePublic
     referral: ReferralPublic | None = None
+    access_pin: str | None = Field(
+        default=None,
+        description="The patient's PIN for their access report: returned once, when the "
+        "screening refers the person; print it on the slip.",
+    )
 
     @classmethod
     def of(cls, screening: Screening, referral: Referral | None) -> ScreeningPublic:
@@ -429,3 +434,30 @@ class BreakGlassPublic(BaseModel):
 
 class BreakGlassReview(Strict):
     note: str = Field(default="", max_length=2000)
+
+
+class AccessPinPublic(BaseModel):
+    referral_code: str
+    access_pin: str
+
+
+class PatientAccessRequest(Strict):
+    referral_code: str = Field(min_length=4, max_length=40, examples=["K7QD-2M9X-4HTA"])
+    pin: str = Field(min_length=4, max_length=20)
+
+
+class AccessLinePublic(BaseModel):
+    """One access to the patient's record: when, why, by which role (never a name)."""
+
+    date: date
+    action: str
+    purpose: str
+    role: str
+    outcome: str
+    break_glass: bool
+    index: int
+    leaf_hash: str
+    tree_size: int
+    root: str
+    proof: list[str]
+    checkpointed: bool

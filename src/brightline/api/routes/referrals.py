@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from brightline.api.deps import CallerDep
 from brightline.api.schemas import (
+    AccessPinPublic,
     AttendanceCreate,
     AttendancePublic,
     ExpectedPatient,
@@ -71,6 +72,14 @@ def review(referral_id: str, body: ReviewCreate, caller: CallerDep) -> ReviewPub
             )
         )
         return ReviewPublic.of(recorded)
+
+
+@router.post("/referrals/{referral_id}/access-pin", response_model=AccessPinPublic)
+def new_access_pin(referral_id: str, caller: CallerDep) -> AccessPinPublic:
+    """Issue a new patient PIN for a referral slip (the previous PIN stops working)."""
+    with caller.access() as access:
+        referral, pin = access.new_access_pin(referral_id)
+        return AccessPinPublic(referral_code=referral.code, access_pin=pin)
 
 
 @router.get("/centre/expected", response_model=list[ExpectedPatient])

@@ -42,12 +42,14 @@ def record(body: ScreeningCreate, caller: CallerDep) -> ScreeningPublic:
     with caller.access() as access:
         if access.actor.facility_id is None:
             raise InvalidInput("only facility staff record screenings", field="facility")
-        rows = access.record_screening(
+        recorded = access.record_screening(
             screening_input(body, access.actor.facility_id, access.actor.user_id, access.site.now())
         )
-        screening = access.session.get(Screening, rows.screening["id"])
+        screening = access.session.get(Screening, recorded.rows.screening["id"])
         assert screening is not None
-        return ScreeningPublic.of(screening, referral_of_screening(access.session, screening.id))
+        public = ScreeningPublic.of(screening, referral_of_screening(access.session, screening.id))
+        public.access_pin = recorded.access_pin
+        return public
 
 
 @router.get("/{screening_id}", response_model=ScreeningPublic)

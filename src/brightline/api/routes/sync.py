@@ -98,10 +98,12 @@ def _screening(access: Access, record: SyncRecord) -> str:
     body: ScreeningCreate = _parse(ScreeningCreate, record)
     if access.actor.facility_id is None:
         raise InvalidInput("only facility staff record screenings", field="facility")
-    rows = access.record_screening(
+    # The slip PIN is not returned here: receipts are stored, and a PIN must never be.
+    # Devices ask for one when they print the slip (POST /referrals/{id}/access-pin).
+    recorded = access.record_screening(
         screening_input(body, access.actor.facility_id, access.actor.user_id, access.site.now())
     )
-    return str(rows.screening["id"])
+    return str(recorded.rows.screening["id"])
 
 
 def _review(access: Access, record: SyncRecord) -> str:

@@ -7,7 +7,7 @@ DEMO_PEOPLE ?= 2000
 DEMO_SEED ?= 7
 DEMO_PORT ?= 8000
 
-.PHONY: demo test lint bench venv clean
+.PHONY: demo test lint bench docs venv clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest -n 2 --dist loadfile
+
+docs: $(STAMP)
+	$(BIN)/python -c "from pathlib import Path; from brightline.cli import app; from brightline.cli.reference import write_reference_pages; write_reference_pages(app, Path('.'))"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

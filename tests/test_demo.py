@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.conftest import World
 from typer.testing import CliRunner
 
 from brightline.acuity import VA_6_12, parse_va
@@ -45,6 +44,7 @@ from brightline.store.models import (
     Screening,
     Surgery,
 )
+from tests.conftest import World
 
 AS_OF = date(2025, 6, 30)
 
@@ -266,7 +266,9 @@ def test_refuses_an_installation_with_real_people(site: Site, world: World) -> N
         discard_demo(site.settings)
 
 
-def test_builds_through_the_services_on_every_store(settings: Settings) -> None:
+# SQLite is covered by every other test here; this one adds PostgreSQL (skipped if absent).
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_builds_through_the_services_on_postgres(settings: Settings) -> None:
     report = build_demo(settings, people=400, seed=5, as_of=AS_OF)
     site = Site.open(settings)
     try:

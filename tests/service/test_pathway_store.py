@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from tests.conftest import World
 
 from brightline.errors import InvalidInput, TransitionRefused
 from brightline.service.people import PersonInput, identifiers_of, register_person
@@ -26,6 +25,7 @@ from brightline.service.surgery import (
 )
 from brightline.site import Site
 from brightline.store.models import Person, Referral, Screening, Surgery
+from tests.conftest import World
 
 SCREENED = datetime(2026, 3, 2, 9, 30)
 TODAY = date(2026, 6, 1)
@@ -122,7 +122,7 @@ def test_bad_va_names_the_field(site: Site, world: World) -> None:
 
 
 def test_full_pathway_and_second_eye(site: Site, world: World) -> None:
-    person, referral_id = _referred_with_surgery_review(site, world, ("right", "left"))
+    _person_record, referral_id = _referred_with_surgery_review(site, world, ("right", "left"))
     with site.transaction() as session:
         record_attendance(session, referral_id, SCREENED + timedelta(days=10))
         right = record_surgery(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import typer
 from typer.main import get_command
 from typer.testing import CliRunner
@@ -15,11 +14,12 @@ CLI_PAGE = Path("docs/cli.md")
 SETTINGS_PAGE = Path("docs/configuration.md")
 
 
-def _walk(command: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
-    found = [(path, command)]
-    if isinstance(command, click.Group):
-        for name in sorted(command.commands):
-            found += _walk(command.commands[name], [*path, name])
+def _walk(command: object, path: list[str]) -> list[list[str]]:
+    """Command paths in tree order (groups expose their sub-commands as ``.commands``)."""
+    found = [path]
+    children: dict[str, object] = getattr(command, "commands", {})
+    for name in sorted(children):
+        found += _walk(children[name], [*path, name])
     return found
 
 
@@ -31,7 +31,7 @@ def cli_markdown(app: typer.Typer) -> str:
         "Generated from `--help` by `make docs`; do not edit by hand.\n",
     ]
     runner = CliRunner(env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"})
-    for path, _command in _walk(root, ["brightline"]):
+    for path in _walk(root, ["brightline"]):
         text = runner.invoke(app, [*path[1:], "--help"], prog_name="brightline").output.rstrip()
         parts.append(f"## `{' '.join(path)}`\n\n```text\n{text}\n```\n")
     return "\n".join(parts)

@@ -245,11 +245,14 @@ class Access:
                 "you can only record screenings at your own facility", field="facility"
             )
         self.require("screening.create", screening.person_id, "treatment")
-        clinic = self.session.get(Facility, screening.facility_id)
-        assert clinic is not None
-        centre = serving_surgical_centre(self.session, clinic)
+
+        def destination() -> int:
+            clinic = self.session.get(Facility, screening.facility_id)
+            assert clinic is not None
+            return serving_surgical_centre(self.session, clinic).id
+
         rows = record_screening(
-            self.session, self.site.programme, screening, refer_to_facility_id=centre.id
+            self.session, self.site.programme, screening, refer_to_facility_id=destination
         )
         pin = None
         if rows.referral is not None:

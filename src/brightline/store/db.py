@@ -19,8 +19,14 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
     """An engine for ``url``; SQLite gets WAL, enforced foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
         # isolation_level=None stops the driver's own BEGIN, so the "begin" hook below decides.
+        # One connection per process: every transaction takes SQLite's write lock at BEGIN,
+        # so more connections only queue inside SQLite's sleep-and-retry loop (and time out
+        # under load) instead of fairly in the pool.
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "isolation_level": None}
+            url,
+            connect_args={"check_same_thread": False, "isolation_level": None},
+            pool_size=1,
+            max_overflow=0,
         )
 
         @event.listens_for(engine, "connect")

@@ -16,6 +16,7 @@ from brightline.api.routes import (
     admin,
     auth,
     emergency,
+    indicators,
     patient,
     people,
     photos,
@@ -37,6 +38,7 @@ from brightline.errors import (
 )
 from brightline.settings import Settings
 from brightline.site import Site
+from brightline.web import mount_web
 
 log = logging.getLogger("brightline.api")
 
@@ -131,6 +133,7 @@ def create_app(site: Site) -> FastAPI:
         emergency,
         sync,
         patient,
+        indicators,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
 
@@ -141,6 +144,7 @@ def create_app(site: Site) -> FastAPI:
             connection.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__, "programme": site.programme.name}
 
+    mount_web(app)  # the web UI at /: pages, static files, their security headers
     return app
 
 

@@ -1,0 +1,152 @@
+"""Web pages: bytes transferred and server render time of each role's main page on the demo.
+
+Builds the 100,000-person demo (``brightline.demo.build_demo``) into a temporary data
+directory (or reuses one with ``--home``), takes a de-identified snapshot for the manager's
+dashboard, signs in as each demo role through the sign-in form and fetches each main page N
+times in-process (the ASGI app through ``fastapi.testclient``, gzip accepted, as a phone
+browser would). Bytes are the compressed page plus its CSS and script (an empty cache, the
+worst case); render time is the server time per request. Goal: each page < 200 KB and
+< 300 ms (p95).
+
+    python benchmarks/bench_web.py [--people 100000] [--home DIR] [--repeat 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import tempfile
+import time
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from brightline.analytics.snapshot import take_snapshot
+from brightline.api.app import create_app
+from brightline.demo import build_demo, read_accounts, read_marker
+from brightline.settings import Settings
+from brightline.site import Site
+
+PAGES = {  # demo username → its main page
+    "screener-shuikou": "/screener/worklist",
+    "reviewer": "/reviewer",
+    "surgeon-baihe": "/centre",
+    "manager": "/manager",
+    "privacy-officer": "/privacy",
+}
+ASSET = re.compile(r'(?:href|src)="(/static/[^"]+)"')
+GOAL_BYTES, GOAL_MS = 200_000, 300.0
+
+
+def machine() -> str:
+    """CPU count, memory and model, for the results table."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        memory_kib = int(Path("/proc/meminfo").read_text().split()[1])
+    except OSError:
+        memory_kib = 0
+    return f"{os.cpu_count()} CPUs, {memory_kib / 1024 / 1024:.1f} GiB, {cpu}"
+
+
+def sign_in(client: TestClient, username: str, password: str) -> None:
+    page = client.get("/sign-in")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    response = client.post(
+        "/sign-in",
+        data={"username": username, "password": password, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def measure(home: Path, repeat: int) -> list[tuple[str, str, int, int, float, float]]:
+    settings = Settings(home=home)
+    site = Site.open(settings)
+    accounts = {a.username: a.password for a in read_accounts(settings)}
+    app = create_app(site)
+    rows = []
+    try:
+        for username, url in PAGES.items():
+            client = TestClient(app, headers={"Accept-Encoding": "gzip"})
+            sign_in(client, username, accounts[username])
+            times, page_bytes, html = [], 0, ""
+            for _ in range(repeat + 1):  # the first fetch warms caches and is not counted
+                started = time.perf_counter()
+                response = client.get(url)
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, (url, response.status_code)
+                page_bytes = int(response.headers.get("content-length") or len(response.content))
+                html = response.text
+            asset_bytes = 0
+            for asset in sorted(set(ASSET.findall(html))):
+                fetched = client.get(asset)
+                asset_bytes += int(fetched.headers.get("content-length") or len(fetched.content))
+            times = times[1:]
+            rows.append(
+                (
+                    username,
+                    url,
+                    page_bytes,
+                    page_bytes + asset_bytes,
+                    statistics.median(times),
+                    percentile(times, 0.95),
+                )
+            )
+    finally:
+        site.close()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--home", type=Path, help="reuse this demo data directory")
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    # ibis 12 warns about DuckDB's deprecated fetch_arrow_table; not this benchmark's concern.
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    with tempfile.TemporaryDirectory() as scratch:
+        home = args.home or Path(scratch) / "demo"
+        settings = Settings(home=home)
+        if read_marker(settings) is None:
+            started = time.perf_counter()
+            build_demo(settings, people=args.people, seed=args.seed)
+            print(f"demo of {args.people:,} people built in {time.perf_counter() - started:.1f} s")
+        site = Site.open(settings)
+        try:
+            started = time.perf_counter()
+            take_snapshot(site)
+            print(f"snapshot taken in {time.perf_counter() - started:.1f} s")
+        finally:
+            site.close()
+        rows = measure(home, args.repeat)
+    print(f"\n{datetime.now(UTC):%Y-%m-%d} · {machine()} · Python {platform.python_version()}")
+    print(f"{args.repeat} fetches per page after one warm-up; gzip; empty cache for assets\n")
+    print("| page | as | HTML (gzip) | with CSS/JS | p50 ms | p95 ms | goal |")
+    print("|---|---|---:|---:|---:|---:|---|")
+    for username, url, page_bytes, total, p50, p95 in rows:
+        ok = "met" if total < GOAL_BYTES and p95 < GOAL_MS else "MISSED"
+        print(
+            f"| `{url}` | {username} | {page_bytes / 1024:.1f} KB | {total / 1024:.1f} KB "
+            f"| {p50:.0f} | {p95:.0f} | {ok} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

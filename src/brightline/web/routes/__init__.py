@@ -1,0 +1,1 @@
+"""Web pages, one module per role (plus the start pages and the patient's page)."""

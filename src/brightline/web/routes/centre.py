@@ -1,0 +1,174 @@
+"""Surgical centre pages: expected patients, attendance, surgery and follow-up with outcome."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from brightline.access.layer import Access
+from brightline.access.patient import normalise_code
+from brightline.errors import BrightlineError, InvalidInput
+from brightline.service.referrals import latest_review
+from brightline.service.surgery import FollowUpInput, SurgeryInput
+from brightline.store.models import Attendance, FollowUp, Referral, Surgery
+from brightline.web.forms import FormDep, field_errors, optional, text
+from brightline.web.render import redirect, render, signed_in_as
+from brightline.web.session import PageNotFound, csrf_protect, staff_access
+
+router = APIRouter(prefix="/centre", dependencies=[Depends(csrf_protect)])
+TECHNIQUES = ("MSICS", "phaco", "ECCE")
+
+
+@router.get("", response_class=HTMLResponse)
+def expected(request: Request) -> HTMLResponse:
+    """People referred to this centre who have not arrived yet (urgent first)."""
+    with staff_access(request) as access:
+        signed_in_as(request, access)
+        patients = access.expected_at_centre()
+        return render(request, "centre/expected.html", patients=patients, code="")
+
+
+@router.get("/find", response_model=None)
+def find(request: Request, code: Annotated[str, Query(max_length=40)] = "") -> Response:
+    """Open a patient by the referral code on the slip they bring."""
+    with staff_access(request) as access:
+        access.require_general("centre_list.read")
+        referral_id = access.session.scalar(
+            select(Referral.id).where(Referral.code == normalise_code(code))
+        )
+    if referral_id is None:
+        raise PageNotFound()
+    # The patient page checks the policy (and logs the access) like every other record page.
+    return redirect(f"/centre/referrals/{referral_id}")
+
+
+def _patient(access: Access, referral_id: str) -> dict[str, Any]:
+    """The patient's referral, record and pathway so far (after the access check)."""
+    referral = access.read_referral(referral_id, "treatment")
+    view = access.read_person(referral.person_id, "treatment")
+    screenings = access.screenings_of(referral.person_id, "treatment")
+    session = access.session
+    attendance = session.scalar(select(Attendance).where(Attendance.referral_id == referral.id))
+    surgeries = list(
+        session.scalars(
+            select(Surgery).where(Surgery.referral_id == referral.id).order_by(Surgery.operated_on)
+        )
+    )
+    follow_ups = {
+        s.id: list(
+            session.scalars(
+                select(FollowUp).where(FollowUp.surgery_id == s.id).order_by(FollowUp.examined_on)
+            )
+        )
+        for s in surgeries
+    }
+    return {
+        "referral": referral,
+        "view": view,
+        "screening": screenings[0] if screenings else None,
+        "review": latest_review(session, referral.id),
+        "attendance": attendance,
+        "surgeries": surgeries,
+        "follow_ups": follow_ups,
+        "techniques": TECHNIQUES,
+    }
+
+
+def _patient_page(
+    request: Request, access: Access, referral_id: str, errors: dict[str, str], **extra: Any
+) -> HTMLResponse:
+    context = _patient(access, referral_id)
+    return render(
+        request,
+        "centre/patient.html",
+        status=422 if errors else 200,
+        errors=errors,
+        saved=extra.pop("saved", None),
+        values=extra.pop("values", {}),
+        today=access.site.today(),
+        **context,
+    )
+
+
+@router.get("/referrals/{referral_id}", response_class=HTMLResponse)
+def patient(request: Request, referral_id: str, saved: str = "") -> HTMLResponse:
+    """One referred patient: details, review, attendance, surgery and follow-up forms."""
+    with staff_access(request) as access:
+        signed_in_as(request, access)
+        saved_follow_up = access.session.get(FollowUp, saved) if saved else None
+        return _patient_page(request, access, referral_id, {}, saved=saved_follow_up)
+
+
+def _retry(request: Request, referral_id: str, error: BrightlineError, values: Any) -> Response:
+    with staff_access(request) as access:
+        signed_in_as(request, access)
+        return _patient_page(request, access, referral_id, field_errors(error), values=values)
+
+
+@router.post("/referrals/{referral_id}/attendance", response_model=None)
+def attend(request: Request, referral_id: str) -> Response:
+    """The patient arrived today."""
+    try:
+        with staff_access(request) as access:
+            access.record_attendance(referral_id, access.site.now())
+    except BrightlineError as exc:
+        return _retry(request, referral_id, exc, {})
+    return redirect(f"/centre/referrals/{referral_id}")
+
+
+def _date(form: Any, name: str) -> date:
+    try:
+        return date.fromisoformat(text(form, name))
+    except ValueError:
+        raise InvalidInput("choose a date (YYYY-MM-DD)", field=name) from None
+
+
+@router.post("/referrals/{referral_id}/surgery", response_model=None)
+def operate(request: Request, referral_id: str, form: FormDep) -> Response:
+    """An operation on one eye at this centre."""
+    values = {k: text(form, k) for k in ("eye", "operated_on", "technique", "complications")}
+    values["iol"] = "yes" if text(form, "iol") else ""
+    try:
+        with staff_access(request) as access:
+            access.record_surgery(
+                SurgeryInput(
+                    referral_id=referral_id,
+                    eye=values["eye"],
+                    operated_on=_date(form, "operated_on"),
+                    technique=values["technique"],
+                    iol=bool(values["iol"]),
+                    facility_id=access.actor.facility_id or -1,
+                    complications=values["complications"],
+                    surgeon_id=access.actor.user_id,
+                )
+            )
+    except BrightlineError as exc:
+        return _retry(request, referral_id, exc, values)
+    return redirect(f"/centre/referrals/{referral_id}")
+
+
+@router.post("/surgeries/{surgery_id}/follow-up", response_model=None)
+def follow_up(request: Request, surgery_id: str, form: FormDep) -> Response:
+    """Follow-up VA of an operated eye; the outcome category is shown on the next page."""
+    referral_id = text(form, "referral_id")
+    values = {k: text(form, k) for k in ("examined_on", "presenting_va", "best_corrected_va")}
+    values["surgery_id"] = surgery_id
+    try:
+        with staff_access(request) as access:
+            recorded = access.record_follow_up(
+                FollowUpInput(
+                    surgery_id=surgery_id,
+                    examined_on=_date(form, "examined_on"),
+                    presenting_va=values["presenting_va"],
+                    best_corrected_va=optional(form, "best_corrected_va"),
+                    recorded_by=access.actor.user_id,
+                )
+            )
+            saved = recorded.id
+    except BrightlineError as exc:
+        return _retry(request, referral_id, exc, values)
+    return redirect(f"/centre/referrals/{referral_id}?saved={saved}#surgery-{surgery_id}")

@@ -1,0 +1,252 @@
+"""Screener pages: find or register a person, screen them, triage, referral slip, worklist."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import segno
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+from starlette.datastructures import FormData
+
+from brightline.access.layer import Access
+from brightline.errors import BrightlineError, InvalidInput
+from brightline.service.people import PersonInput
+from brightline.service.referrals import referral_of_screening
+from brightline.service.screenings import ScreeningInput, parse_va_field
+from brightline.store.models import Facility, Referral, Screening
+from brightline.triage import LENS_STATUSES, SYMPTOMS
+from brightline.web.forms import FormDep, field_errors, files, optional, text
+from brightline.web.render import redirect, render, signed_in_as
+from brightline.web.session import csrf_protect, staff_access
+
+router = APIRouter(prefix="/screener", dependencies=[Depends(csrf_protect)])
+COMMON_VA = ("6/6", "6/9", "6/12", "6/18", "6/24", "6/36", "6/60", "3/60", "1/60")
+OFF_CHART_VA = ("CF", "HM", "LP", "NLP")
+VA_FIELDS = ("right_presenting_va", "left_presenting_va", "right_pinhole_va", "left_pinhole_va")
+PHOTO_LIMIT = 4
+
+
+def qr_svg(code: str) -> Markup:
+    """The referral code as a QR code, inline SVG (no script, no external image)."""
+    svg = segno.make(code, error="m").svg_inline(scale=4, dark="#000", light="#fff")
+    return Markup(svg)  # noqa: S704 - segno's own SVG of a code we generated
+
+
+@router.get("", response_class=HTMLResponse)
+def home(request: Request, name: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
+    """Find a person of this clinic by name, or register a new one."""
+    found, error = None, None
+    with staff_access(request) as access:
+        access.require_general("person.create")
+        signed_in_as(request, access)
+        if name:
+            try:
+                found = access.search_people(name)
+            except InvalidInput as exc:
+                error = exc.message
+        return render(request, "screener/home.html", name=name, found=found, error=error)
+
+
+@router.get("/register", response_class=HTMLResponse)
+def register_form(request: Request) -> HTMLResponse:
+    """The registration form."""
+    with staff_access(request) as access:
+        access.require_general("person.create")
+        signed_in_as(request, access)
+    return render(request, "screener/register.html", values={}, errors={})
+
+
+def _birth_year(form: FormData) -> int:
+    try:
+        return int(text(form, "birth_year"))
+    except ValueError:
+        raise InvalidInput("write the year of birth as 4 digits", field="birth_year") from None
+
+
+@router.post("/register", response_model=None)
+def register(request: Request, form: FormDep) -> Response:
+    """Register a person at this clinic (a known national ID opens that person instead)."""
+    values = {k: text(form, k) for k in ("name", "phone", "national_id", "address", "sex")}
+    values["birth_year"] = text(form, "birth_year")
+    try:
+        with staff_access(request) as access:
+            access.require_general("person.create")
+            signed_in_as(request, access)
+            facility = access.session.get(Facility, access.actor.facility_id or -1)
+            if facility is None:
+                raise InvalidInput("only clinic staff register people", field="form")
+            view, _created = access.register_person(
+                PersonInput(
+                    facility_id=facility.id,
+                    region_id=facility.region_id,
+                    sex=values["sex"],
+                    birth_year=_birth_year(form),
+                    name=optional(form, "name"),
+                    phone=optional(form, "phone"),
+                    national_id=optional(form, "national_id"),
+                    address=optional(form, "address"),
+                )
+            )
+            return redirect(f"/screener/people/{view.person.id}")
+    except BrightlineError as exc:
+        errors = field_errors(exc)
+    return render(request, "screener/register.html", status=422, values=values, errors=errors)
+
+
+def _person_page(access: Access, person_id: str) -> dict[str, Any]:
+    view = access.read_person(person_id, "treatment")
+    screenings = access.screenings_of(person_id, "treatment")
+    history = [(s, referral_of_screening(access.session, s.id)) for s in screenings]
+    return {"view": view, "history": history}
+
+
+@router.get("/people/{person_id}", response_class=HTMLResponse)
+def person(request: Request, person_id: str) -> HTMLResponse:
+    """A person of this clinic: details and screenings (purpose: treatment)."""
+    with staff_access(request) as access:
+        signed_in_as(request, access)
+        return render(request, "screener/person.html", **_person_page(access, person_id))
+
+
+def _screening_form(
+    request: Request, access: Access, person_id: str, values: dict[str, Any], errors: Any
+) -> HTMLResponse:
+    view = access.read_person(person_id, "treatment")
+    return render(
+        request,
+        "screener/screen.html",
+        status=422 if errors else 200,
+        view=view,
+        values=values,
+        errors=errors,
+        common_va=COMMON_VA,
+        off_chart_va=OFF_CHART_VA,
+        lens_statuses=LENS_STATUSES,
+        symptoms=SYMPTOMS,
+    )
+
+
+@router.get("/people/{person_id}/screen", response_class=HTMLResponse)
+def screening_form(request: Request, person_id: str) -> HTMLResponse:
+    """The screening form: VA per eye in any notation, pinhole, lens, symptoms, photos."""
+    with staff_access(request) as access:
+        signed_in_as(request, access)
+        return _screening_form(request, access, person_id, {"symptoms": []}, {})
+
+
+def _check_vas(form: FormData) -> dict[str, str]:
+    """Every VA field parsed, so that each wrong entry gets its message next to it."""
+    errors = {}
+    for name in VA_FIELDS:
+        try:
+            parse_va_field(name, optional(form, name))
+        except InvalidInput as exc:
+            errors[name] = exc.message
+    return errors
+
+
+@router.post("/people/{person_id}/screen", response_model=None)
+def record(request: Request, person_id: str, form: FormDep) -> Response:
+    """Record the screening, attach photos, and show triage and the referral slip."""
+    values: dict[str, Any] = {name: text(form, name) for name in (*VA_FIELDS, "right_lens")}
+    values["left_lens"] = text(form, "left_lens")
+    values["symptoms"] = [s for s in form.getlist("symptoms") if isinstance(s, str)]
+    errors = _check_vas(form)
+    photos = {eye: files(form, f"photo_{eye}") for eye in ("right", "left")}
+    if sum(len(p) for p in photos.values()) > PHOTO_LIMIT:
+        errors["photo_right"] = f"at most {PHOTO_LIMIT} photos per screening"
+    if not errors:
+        try:
+            with staff_access(request) as access:
+                signed_in_as(request, access)
+                recorded = access.record_screening(
+                    ScreeningInput(
+                        person_id=person_id,
+                        facility_id=access.actor.facility_id or -1,
+                        screened_at=access.site.now(),
+                        right_presenting_va=values["right_presenting_va"] or None,
+                        left_presenting_va=values["left_presenting_va"] or None,
+                        right_pinhole_va=values["right_pinhole_va"] or None,
+                        left_pinhole_va=values["left_pinhole_va"] or None,
+                        right_lens=values["right_lens"] or None,
+                        left_lens=values["left_lens"] or None,
+                        symptoms=tuple(values["symptoms"]),
+                        screener_id=access.actor.user_id,
+                    )
+                )
+                screening_id = recorded.rows.screening["id"]
+                for eye, chosen in photos.items():
+                    for upload in chosen:
+                        try:
+                            access.add_photo(
+                                screening_id,
+                                upload.file.read(access.site.settings.image_max_bytes + 1),
+                                declared_type=upload.content_type,
+                                eye=eye,
+                            )
+                        except InvalidInput as exc:
+                            raise InvalidInput(exc.message, field=f"photo_{eye}") from exc
+                screening = access.session.get(Screening, screening_id)
+                referral = referral_of_screening(access.session, screening_id)
+                return render(
+                    request,
+                    "screener/result.html",
+                    status=201,
+                    view=access.read_person(person_id, "treatment"),
+                    screening=screening,
+                    reasons=list(recorded.rows.triage.reasons),
+                    referral=referral,
+                    slip=_slip(access, referral, recorded.access_pin) if referral else None,
+                )
+        except BrightlineError as exc:
+            errors = field_errors(exc)
+    with staff_access(request) as access:
+        signed_in_as(request, access)
+        return _screening_form(request, access, person_id, values, errors)
+
+
+def _slip(access: Access, referral: Referral, pin: str | None) -> dict[str, Any]:
+    """What the referral slip shows: code, QR, where to go, who, and the PIN when just issued."""
+    view = access.read_person(referral.person_id, "treatment")
+    facility = access.session.get(Facility, referral.to_facility_id)
+    return {
+        "referral": referral,
+        "view": view,
+        "facility": facility.name if facility else "",
+        "qr": qr_svg(referral.code),
+        "pin": pin,
+    }
+
+
+@router.get("/referrals/{referral_id}/slip", response_class=HTMLResponse)
+def slip(request: Request, referral_id: str) -> HTMLResponse:
+    """Reprint a referral slip (the PIN was shown once; a new one can be issued)."""
+    with staff_access(request) as access:
+        signed_in_as(request, access)
+        referral = access.read_referral(referral_id, "treatment")
+        return render(request, "screener/slip_page.html", slip=_slip(access, referral, None))
+
+
+@router.post("/referrals/{referral_id}/pin", response_class=HTMLResponse)
+def new_pin(request: Request, referral_id: str) -> HTMLResponse:
+    """Issue a new patient PIN for a reprinted slip; the old PIN stops working."""
+    with staff_access(request) as access:
+        signed_in_as(request, access)
+        referral, pin = access.new_access_pin(referral_id)
+        return render(request, "screener/slip_page.html", slip=_slip(access, referral, pin))
+
+
+@router.get("/worklist", response_class=HTMLResponse)
+def worklist(request: Request) -> HTMLResponse:
+    """Referred people of this clinic who have not attended: phone or visit them."""
+    with staff_access(request) as access:
+        signed_in_as(request, access)
+        entries = access.worklist()
+        return render(
+            request,
+            "screener/worklist.html",
+            entries=entries,
+            days=access.site.programme.worklist_not_attended_days,
+        )

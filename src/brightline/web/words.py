@@ -1,0 +1,105 @@
+"""Labels for stored codes (triage decisions, lens status, roles…), marked for translation."""
+
+from __future__ import annotations
+
+from brightline.audit.reports import ACTION_WORDS, OUTCOME_WORDS, PURPOSE_WORDS, ROLE_WORDS
+from brightline.web.i18n import N_
+
+DECISION = {
+    "none": N_("No referral needed"),
+    "refraction": N_("Refraction (glasses)"),
+    "review": N_("Online review by an eye doctor"),
+    "urgent_review": N_("Urgent review by an eye doctor"),
+}
+LENS = {
+    "clear": N_("Clear"),
+    "opacity": N_("Opacity (cataract)"),
+    "pseudophakia": N_("Pseudophakia (IOL)"),
+    "aphakia": N_("Aphakia"),
+    "not_visible": N_("Not visible"),
+}
+SYMPTOM = {
+    "sudden_vision_loss": N_("Sudden loss of vision"),
+    "painful_red_eye": N_("Painful red eye"),
+    "trauma": N_("Eye injury (trauma)"),
+}
+SEX = {"female": N_("Female"), "male": N_("Male")}
+EYE = {"right": N_("Right eye"), "left": N_("Left eye")}
+RECOMMENDATION = {
+    "surgery": N_("Cataract surgery"),
+    "glasses": N_("Glasses"),
+    "other_referral": N_("Other referral"),
+    "no_action": N_("No action"),
+}
+URGENCY = {"routine": N_("Routine"), "soon": N_("Soon"), "urgent": N_("Urgent")}
+PRIORITY = {"routine": N_("Routine"), "urgent": N_("Urgent")}
+KIND = {
+    "refraction": N_("Refraction"),
+    "review": N_("Review"),
+    "urgent_review": N_("Urgent review"),
+}
+STATUS = {
+    "open": N_("Waiting"),
+    "reviewed": N_("Reviewed"),
+    "attended": N_("Attended"),
+    "operated": N_("Operated"),
+    "closed": N_("Closed"),
+}
+OUTCOME = {
+    "good": N_("Good"),
+    "borderline": N_("Borderline"),
+    "poor": N_("Poor"),
+}
+ROLE = {
+    "screener": N_("Screener"),
+    "reviewer": N_("Reviewer (ophthalmologist)"),
+    "surgeon": N_("Surgical centre"),
+    "manager": N_("Programme manager"),
+    "privacy_officer": N_("Privacy officer"),
+    "admin": N_("Administrator"),
+}
+TECHNIQUE = {"MSICS": "MSICS", "phaco": N_("Phacoemulsification"), "ECCE": "ECCE"}
+
+# The patient's access report is worded by brightline.audit.reports in English; these are
+# the same phrases marked for translation, so the page can show them in any language.
+REPORT_PHRASES = (
+    *ACTION_WORDS.values(),
+    *ROLE_WORDS.values(),
+    *PURPOSE_WORDS.values(),
+    *OUTCOME_WORDS.values(),
+)
+_MARKED = (
+    N_("registered you"),
+    N_("looked at your record"),
+    N_("looked at your name and contact details"),
+    N_("changed your details"),
+    N_("erased your name and contact details"),
+    N_("found your record in a search"),
+    N_("recorded an eye screening"),
+    N_("looked at your eye screening"),
+    N_("added an eye photo"),
+    N_("looked at your eye photos"),
+    N_("recorded an eye doctor's review of your case"),
+    N_("recorded your arrival at the hospital"),
+    N_("recorded your operation"),
+    N_("recorded a check of your eye after the operation"),
+    N_("saw you on the clinic's follow-up list"),
+    N_("saw your case in the eye doctors' review queue"),
+    N_("saw you on the hospital's list of expected patients"),
+    N_("opened emergency access to your record"),
+    N_("screening health worker"),
+    N_("eye doctor (online review)"),
+    N_("surgical centre staff"),
+    N_("programme manager"),
+    N_("privacy officer"),
+    N_("system administrator"),
+    N_("your care"),
+    N_("review of your case"),
+    N_("follow-up"),
+    N_("quality check"),
+    N_("emergency"),
+    N_("allowed"),
+    N_("refused"),
+    N_("emergency access"),
+    N_("not given"),
+)

@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from brightline.access.patient import issue_access_pin
@@ -33,6 +34,7 @@ from brightline.service.referrals import (
     ReviewInput,
     WorklistEntry,
     follow_up_worklist,
+    follow_up_worklist_size,
     record_attendance,
     record_review,
     review_queue,
@@ -56,7 +58,19 @@ from brightline.store.models import (
 )
 
 MIN_REASON_LENGTH = 10
+# Lists show a page at a time: only what is on screen is decrypted and logged as accessed.
+PAGE_SIZE = 50
+T = TypeVar("T")
 REVIEW_KINDS = ("review", "urgent_review")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list, with the size of the whole list."""
+
+    items: list[T]
+    total: int
+    offset: int
 
 
 @dataclass(frozen=True)
@@ -347,21 +361,34 @@ class Access:
         """One referral, if the caller may see its person's record."""
         return self._referral(referral_id, "person.read", purpose)
 
-    def worklist(self) -> list[tuple[WorklistEntry, Identifiers]]:
-        """The screener's follow-up worklist with names and phones to reach people."""
+    def worklist(
+        self, *, limit: int = PAGE_SIZE, offset: int = 0
+    ) -> Page[tuple[WorklistEntry, Identifiers]]:
+        """One page of the screener's follow-up worklist, with names and phones to call.
+
+        Only the people on the page shown are decrypted and logged as accessed.
+        """
         self.require_general("worklist.read")
         assert self.actor.facility_id is not None
+        days = self.site.programme.worklist_not_attended_days
+        now = self.site.now()
         entries = follow_up_worklist(
             self.session,
             self.actor.facility_id,
-            not_attended_days=self.site.programme.worklist_not_attended_days,
-            now=self.site.now(),
+            not_attended_days=days,
+            now=now,
+            limit=limit,
+            offset=offset,
+        )
+        total = follow_up_worklist_size(
+            self.session, self.actor.facility_id, not_attended_days=days, now=now
         )
         for entry in entries:
             self._audit("worklist.read", entry.person.id, "follow_up", "allowed")
-        return [(e, identifiers_of(self.site.keys, e.person)) for e in entries]
+        items = [(e, identifiers_of(self.site.keys, e.person)) for e in entries]
+        return Page(items, total, offset)
 
-    def review_queue(self, limit: int = 100) -> list[Referral]:
+    def review_queue(self, limit: int = PAGE_SIZE) -> list[Referral]:
         """Referrals awaiting online review in the reviewer's region, urgent then oldest."""
         self.require_general("review_queue.read")
         facility_ids = None
@@ -383,27 +410,31 @@ class Access:
         self._referral(review.referral_id, "review.create", "review")
         return record_review(self.session, review)
 
-    def expected_at_centre(self) -> list[tuple[Referral, Identifiers]]:
-        """People referred to the caller's surgical centre who have not yet attended."""
+    def expected_at_centre(
+        self, *, limit: int = PAGE_SIZE, offset: int = 0
+    ) -> Page[tuple[Referral, Identifiers]]:
+        """One page of the people referred to the caller's centre who have not attended yet."""
         self.require_general("centre_list.read")
-        referrals = list(
-            self.session.scalars(
-                select(Referral)
-                .where(
-                    Referral.to_facility_id == self.actor.facility_id,
-                    Referral.status.in_(("open", "reviewed")),
-                )
-                .order_by(Referral.priority.desc(), Referral.referred_at)
-                .limit(500)
-            )
+        waiting = (
+            Referral.to_facility_id == self.actor.facility_id,
+            Referral.status.in_(("open", "reviewed")),
         )
-        result = []
-        for referral in referrals:
+        total = int(
+            self.session.scalar(select(func.count()).select_from(Referral).where(*waiting)) or 0
+        )
+        rows = self.session.execute(
+            select(Referral, Person)
+            .join(Person, Person.id == Referral.person_id)
+            .where(*waiting)
+            .order_by(Referral.priority.desc(), Referral.referred_at, Referral.id)
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        items = []
+        for referral, person in rows:
             self._audit("centre_list.read", referral.person_id, "treatment", "allowed")
-            person = self.session.get(Person, referral.person_id)
-            assert person is not None
-            result.append((referral, identifiers_of(self.site.keys, person)))
-        return result
+            items.append((referral, identifiers_of(self.site.keys, person)))
+        return Page(items, total, offset)
 
     def record_attendance(
         self, referral_id: str, attended_at: datetime, attendance_id: str | None = None

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from brightline.errors import InvalidInput, NotFound
@@ -134,12 +134,8 @@ class WorklistEntry:
     days_waiting: int
 
 
-def follow_up_worklist(
-    session: Session, clinic_id: int, *, not_attended_days: int, now: datetime
-) -> list[WorklistEntry]:
-    """Referrals from ``clinic_id`` still not attended after N days, oldest first."""
-    cutoff = now - timedelta(days=not_attended_days)
-    rows = session.execute(
+def _worklist_query(clinic_id: int, cutoff: datetime) -> Select[Referral, Person]:
+    return (
         select(Referral, Person)
         .join(Person, Person.id == Referral.person_id)
         .where(
@@ -148,9 +144,35 @@ def follow_up_worklist(
             Referral.referred_at <= cutoff,
             Person.erased_at.is_(None),
         )
+    )
+
+
+def follow_up_worklist(
+    session: Session,
+    clinic_id: int,
+    *,
+    not_attended_days: int,
+    now: datetime,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[WorklistEntry]:
+    """Referrals from ``clinic_id`` still not attended after N days, oldest first."""
+    query = (
+        _worklist_query(clinic_id, now - timedelta(days=not_attended_days))
         .order_by(Referral.referred_at, Referral.id)
-    ).all()
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = session.execute(query)
     return [WorklistEntry(r, p, (now - r.referred_at).days) for r, p in rows]
+
+
+def follow_up_worklist_size(
+    session: Session, clinic_id: int, *, not_attended_days: int, now: datetime
+) -> int:
+    """How many people are on a clinic's follow-up worklist."""
+    query = _worklist_query(clinic_id, now - timedelta(days=not_attended_days)).subquery()
+    return int(session.scalar(select(func.count()).select_from(query)) or 0)
 
 
 def review_queue(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
+from fastapi import APIRouter, Query, Response
+
+from brightline.access.layer import PAGE_SIZE
 from brightline.api.deps import CallerDep
 from brightline.api.schemas import (
     AccessPinPublic,
@@ -19,12 +22,22 @@ from brightline.service.referrals import ReviewInput
 from brightline.store.models import stored_time
 
 router = APIRouter(tags=["referral"])
+PageLimit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
+PageOffset = Annotated[int, Query(ge=0, description="Entries to skip.")]
 
 
 @router.get("/worklist", response_model=list[WorklistItem])
-def worklist(caller: CallerDep) -> list[WorklistItem]:
-    """Referred people of your clinic who have not attended: oldest first, to phone or visit."""
+def worklist(
+    caller: CallerDep, response: Response, limit: PageLimit = PAGE_SIZE, offset: PageOffset = 0
+) -> list[WorklistItem]:
+    """Referred people of your clinic who have not attended: oldest first, to phone or visit.
+
+    One page at a time (``X-Total-Count`` gives the whole list's length): only the people on
+    the page are decrypted and logged as accessed.
+    """
     with caller.access() as access:
+        page = access.worklist(limit=limit, offset=offset)
+        response.headers["X-Total-Count"] = str(page.total)
         return [
             WorklistItem(
                 referral=ReferralPublic.of(entry.referral),
@@ -32,7 +45,7 @@ def worklist(caller: CallerDep) -> list[WorklistItem]:
                 name=identifiers.name,
                 phone=identifiers.phone,
             )
-            for entry, identifiers in access.worklist()
+            for entry, identifiers in page.items
         ]
 
 
@@ -83,14 +96,18 @@ def new_access_pin(referral_id: str, caller: CallerDep) -> AccessPinPublic:
 
 
 @router.get("/centre/expected", response_model=list[ExpectedPatient])
-def expected(caller: CallerDep) -> list[ExpectedPatient]:
-    """People referred to your surgical centre who have not attended yet."""
+def expected(
+    caller: CallerDep, response: Response, limit: PageLimit = PAGE_SIZE, offset: PageOffset = 0
+) -> list[ExpectedPatient]:
+    """People referred to your surgical centre who have not attended yet, a page at a time."""
     with caller.access() as access:
+        page = access.expected_at_centre(limit=limit, offset=offset)
+        response.headers["X-Total-Count"] = str(page.total)
         return [
             ExpectedPatient(
                 referral=ReferralPublic.of(referral), name=identifiers.name, phone=identifiers.phone
             )
-            for referral, identifiers in access.expected_at_centre()
+            for referral, identifiers in page.items
         ]
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from brightline.access.layer import Access
+from brightline.access.layer import PAGE_SIZE, Access
 from brightline.access.patient import normalise_code
 from brightline.errors import BrightlineError, InvalidInput
 from brightline.service.referrals import latest_review
@@ -24,12 +24,12 @@ TECHNIQUES = ("MSICS", "phaco", "ECCE")
 
 
 @router.get("", response_class=HTMLResponse)
-def expected(request: Request) -> HTMLResponse:
+def expected(request: Request, offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
     """People referred to this centre who have not arrived yet (urgent first)."""
     with staff_access(request) as access:
         signed_in_as(request, access)
-        patients = access.expected_at_centre()
-        return render(request, "centre/expected.html", patients=patients, code="")
+        page = access.expected_at_centre(offset=offset)
+        return render(request, "centre/expected.html", page=page, page_size=PAGE_SIZE, code="")
 
 
 @router.get("/find", response_model=None)

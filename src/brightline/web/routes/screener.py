@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from starlette.datastructures import FormData
 
-from brightline.access.layer import Access
+from brightline.access.layer import PAGE_SIZE, Access
 from brightline.errors import BrightlineError, InvalidInput
 from brightline.service.people import PersonInput
 from brightline.service.referrals import referral_of_screening
@@ -239,14 +239,15 @@ def new_pin(request: Request, referral_id: str) -> HTMLResponse:
 
 
 @router.get("/worklist", response_class=HTMLResponse)
-def worklist(request: Request) -> HTMLResponse:
+def worklist(request: Request, offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
     """Referred people of this clinic who have not attended: phone or visit them."""
     with staff_access(request) as access:
         signed_in_as(request, access)
-        entries = access.worklist()
+        page = access.worklist(offset=offset)
         return render(
             request,
             "screener/worklist.html",
-            entries=entries,
+            page=page,
+            page_size=PAGE_SIZE,
             days=access.site.programme.worklist_not_attended_days,
         )

@@ -1,0 +1,1 @@
+"""Indicators computed from de-identified data: one definition, run on DuckDB or Spark."""

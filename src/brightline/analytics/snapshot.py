@@ -1,0 +1,761 @@
+"""The de-identified analytics snapshot: pathway records as Parquet, pseudonyms only.
+
+Analytics never see identifiers (DESIGN.md, "Analytics never see identifiers"): the snapshot
+holds the person's analytics pseudonym (``people.pseudonym``), birth year, sex, the region
+codes of their residence (province, county, township), facility codes, staff pseudonyms and
+clinical fields. It never holds a name, phone, national ID or address (not even their
+ciphertexts) nor any record UUID of the operational store: records that other tables refer to
+(referrals, surgeries, follow-ups) are named by a keyed HMAC pseudonym instead.
+
+Layout under the snapshot directory (``<home>/snapshot`` by default)::
+
+    current -> v-20261127T101500-3f2a     symlink, swapped atomically when a snapshot is done
+    v-20261127T101500-3f2a/
+        manifest.json                     time, schema version, row counts, change fingerprints
+        screenings/2025-06.parquet        one file per month (screened)
+        referrals/2025-06.parquet         one file per month (referred)
+        surgeries/2025-06.parquet         one file per month (operated)
+        follow_ups/2025-06.parquet        one file per month of the operation followed up
+        population/all.parquet
+
+Incremental refresh (``incremental=True``) rewrites a month file only when its content may have
+changed and hard-links the others from the previous snapshot. Pathway records are append-only
+(screenings, referrals, reviews, attendances, surgeries and follow-ups are never edited or
+deleted; a referral's status and closing time change only when a review or attendance is
+added), so a month is rewritten when (1) the number of records behind it changed — new
+screenings; new referrals, reviews, attendances or closures of the month's referrals; new
+surgeries or follow-ups of the month's operations — or (2) a person with records in it was
+created or updated (``people.updated_at``) since the previous snapshot started. Any change to
+regions, facilities or staff pseudonyms, or a new schema version, forces a full snapshot.
+The result is the same as a full snapshot (tested).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import shutil
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
+import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
+from sqlalchemy import ColumnElement, and_, extract, false, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from brightline import __version__
+from brightline.errors import NotFound
+from brightline.identifiers import IdentifierKeys
+from brightline.site import Site
+from brightline.store.models import (
+    Attendance,
+    Facility,
+    FollowUp,
+    Person,
+    Population,
+    Referral,
+    Region,
+    Review,
+    Screening,
+    Surgery,
+    User,
+)
+
+SCHEMA_VERSION = 1
+CURRENT = "current"
+MANIFEST = "manifest.json"
+VERSION_PREFIX = "v-"
+EMPTY_PARTITION = "none"
+BATCH_ROWS = 50_000
+
+_REGION = [("province", pa.string()), ("county", pa.string()), ("township", pa.string())]
+_PERSON = [("person", pa.string()), ("sex", pa.string()), ("birth_year", pa.int32())]
+_MONTH = [("year", pa.int32()), ("month", pa.int32())]
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "screenings": pa.schema(
+        [
+            *_PERSON,
+            ("screened_at", pa.timestamp("us")),
+            ("screened_on", pa.date32()),
+            *_MONTH,
+            ("age", pa.int32()),
+            ("facility", pa.string()),
+            *_REGION,
+            ("right_presenting_logmar", pa.float64()),
+            ("left_presenting_logmar", pa.float64()),
+            ("right_pinhole_logmar", pa.float64()),
+            ("left_pinhole_logmar", pa.float64()),
+            ("right_lens", pa.string()),
+            ("left_lens", pa.string()),
+            ("triage_decision", pa.string()),
+            ("triage_rule_version", pa.string()),
+            ("suspected_cataract", pa.bool_()),
+        ]
+    ),
+    "referrals": pa.schema(
+        [
+            ("referral", pa.string()),
+            *_PERSON,
+            ("kind", pa.string()),
+            ("priority", pa.string()),
+            ("status", pa.string()),
+            ("referred_at", pa.timestamp("us")),
+            ("referred_on", pa.date32()),
+            *_MONTH,
+            ("from_facility", pa.string()),
+            ("to_facility", pa.string()),
+            *_REGION,
+            ("attended_at", pa.timestamp("us")),
+            ("days_to_attendance", pa.int32()),
+            ("first_reviewed_at", pa.timestamp("us")),
+            ("days_to_first_review", pa.int32()),
+            ("recommendation", pa.string()),
+            ("recommended_on", pa.date32()),
+            ("surgery_right", pa.bool_()),
+            ("surgery_left", pa.bool_()),
+            ("closed_at", pa.timestamp("us")),
+        ]
+    ),
+    "surgeries": pa.schema(
+        [
+            ("surgery", pa.string()),
+            ("referral", pa.string()),
+            *_PERSON,
+            ("operated_on", pa.date32()),
+            *_MONTH,
+            ("age", pa.int32()),
+            ("eye", pa.string()),
+            ("technique", pa.string()),
+            ("iol", pa.bool_()),
+            ("complicated", pa.bool_()),
+            ("centre", pa.string()),
+            ("surgeon", pa.string()),
+            *_REGION,
+        ]
+    ),
+    "follow_ups": pa.schema(
+        [
+            ("follow_up", pa.string()),
+            ("surgery", pa.string()),
+            *_MONTH,
+            ("examined_on", pa.date32()),
+            ("days_after_surgery", pa.int32()),
+            ("presenting_logmar", pa.float64()),
+            ("best_corrected_logmar", pa.float64()),
+            ("outcome_presenting", pa.string()),
+            ("outcome_best_corrected", pa.string()),
+        ]
+    ),
+    "population": pa.schema(
+        [
+            ("region", pa.string()),
+            ("level", pa.string()),
+            *_REGION,
+            ("year", pa.int32()),
+            ("age_band", pa.string()),
+            ("sex", pa.string()),
+            ("count", pa.int64()),
+        ]
+    ),
+}
+TABLES = tuple(SCHEMAS)
+# Month-partitioned tables and the partition group whose fingerprint decides their rewrite.
+MONTHLY = {"screenings": "screenings", "referrals": "referrals", "surgeries": "surgeries"}
+MONTHLY["follow_ups"] = "surgeries"
+
+
+class SnapshotMissing(NotFound):
+    """No snapshot has been taken yet in the directory asked for."""
+
+    code = "no_snapshot"
+
+
+@dataclass(frozen=True)
+class SnapshotReport:
+    """What one ``take_snapshot`` wrote."""
+
+    path: Path
+    created_at: datetime
+    incremental: bool
+    rows: dict[str, int]
+    partitions_written: int
+    partitions_kept: int
+    full_reason: str | None = None
+
+    def summary(self) -> str:
+        """One paragraph for the person who ran the command."""
+        counts = ", ".join(f"{n:,} {name}" for name, n in self.rows.items())
+        how = "incremental" if self.incremental else "full"
+        text = (
+            f"Snapshot ({how}) written to {self.path}: {counts}. "
+            f"{self.partitions_written} partition file(s) written, {self.partitions_kept} kept."
+        )
+        if self.full_reason:
+            text += f" Full snapshot because {self.full_reason}."
+        return text
+
+
+def default_snapshot_dir(site_home: Path) -> Path:
+    """Where snapshots go unless told otherwise: ``<home>/snapshot``."""
+    return site_home / "snapshot"
+
+
+def current_snapshot(root: Path) -> Path:
+    """The directory of the latest complete snapshot under ``root``, or ``SnapshotMissing``."""
+    current = root / CURRENT
+    if not (current / MANIFEST).is_file():
+        raise SnapshotMissing(
+            f"no analytics snapshot in {root} yet; run 'brightline snapshot' first",
+            field="snapshot",
+        )
+    return current.resolve()
+
+
+def read_manifest(snapshot: Path) -> dict[str, Any]:
+    """The manifest of a snapshot directory (as returned by ``current_snapshot``)."""
+    manifest: dict[str, Any] = json.loads((snapshot / MANIFEST).read_text(encoding="utf-8"))
+    return manifest
+
+
+def record_key(keys: IdentifierKeys, table: str, record_id: str) -> str:
+    """Keyed pseudonym of an operational record: stable across snapshots, never its UUID."""
+    message = f"analytics-record:{table}:{record_id}".encode()
+    return hmac.new(keys.pseudonym_key, message, hashlib.sha256).hexdigest()[:24]
+
+
+def month_key(moment: date | datetime) -> str:
+    """Partition name of a date: ``YYYY-MM``."""
+    return f"{moment.year:04d}-{moment.month:02d}"
+
+
+def _month_bounds(key: str) -> tuple[datetime, datetime]:
+    year, month = int(key[:4]), int(key[5:7])
+    start = datetime(year, month, 1)
+    return start, datetime(year + month // 12, month % 12 + 1, 1)
+
+
+def _in_months(column: Any, keys: Iterable[str] | None) -> ColumnElement[bool]:
+    """``column`` falls in one of the months ``keys`` (all months when ``keys`` is None)."""
+    if keys is None:
+        return true()
+    ranges = []
+    for key in sorted(keys):
+        start, end = _month_bounds(key)
+        if column.type.python_type is date:
+            ranges.append(and_(column >= start.date(), column < end.date()))
+        else:
+            ranges.append(and_(column >= start, column < end))
+    return or_(*ranges) if ranges else false()
+
+
+# -- lookups shared by every table ----------------------------------------------------------
+
+
+@dataclass
+class _Places:
+    """Region codes per region id, facility codes and staff pseudonyms."""
+
+    regions: dict[int, tuple[str | None, str | None, str | None]]
+    facilities: dict[int, str]
+    staff: dict[int, str]
+    fingerprint: str
+
+    @classmethod
+    def load(cls, session: Session) -> _Places:
+        regions: dict[int, tuple[str | None, str | None, str | None]] = {}
+        digest = hashlib.sha256()
+        for region_id, code, path in session.execute(
+            select(Region.id, Region.code, Region.path).order_by(Region.id)
+        ):
+            # The path is "/PROVINCE/COUNTY/TOWNSHIP/": its segments are the codes by level.
+            parts = [p for p in path.split("/") if p][:3]
+            padded = parts + [None] * (3 - len(parts))
+            regions[region_id] = (padded[0], padded[1], padded[2])
+            digest.update(f"r{region_id}:{code}:{path}\n".encode())
+        facilities: dict[int, str] = {}
+        for facility_id, code, region_id in session.execute(
+            select(Facility.id, Facility.code, Facility.region_id).order_by(Facility.id)
+        ):
+            facilities[facility_id] = code
+            digest.update(f"f{facility_id}:{code}:{region_id}\n".encode())
+        staff: dict[int, str] = {}
+        for user_id, pseudonym in session.execute(
+            select(User.id, User.pseudonym).order_by(User.id)
+        ):
+            staff[user_id] = pseudonym
+            digest.update(f"u{user_id}:{pseudonym}\n".encode())
+        return cls(regions, facilities, staff, digest.hexdigest())
+
+    def region(self, region_id: int | None) -> tuple[str | None, str | None, str | None]:
+        return self.regions.get(region_id, (None, None, None)) if region_id else (None,) * 3
+
+
+# -- extraction: one generator of (partition, row) per table ----------------------------------
+
+_Row = dict[str, Any]
+_Extract = Callable[[Session, _Places, IdentifierKeys, set[str] | None], Iterator[tuple[str, _Row]]]
+
+
+def _stream(session: Session, query: Any) -> Iterator[Any]:
+    yield from session.execute(query.execution_options(yield_per=BATCH_ROWS))
+
+
+def _screenings(
+    session: Session, places: _Places, _keys: IdentifierKeys, months: set[str] | None
+) -> Iterator[tuple[str, _Row]]:
+    query = (
+        select(
+            Person.pseudonym,
+            Person.sex,
+            Person.birth_year,
+            Person.region_id,
+            Screening.screened_at,
+            Screening.facility_id,
+            Screening.right_presenting_logmar,
+            Screening.left_presenting_logmar,
+            Screening.right_pinhole_logmar,
+            Screening.left_pinhole_logmar,
+            Screening.right_lens,
+            Screening.left_lens,
+            Screening.triage_decision,
+            Screening.triage_rule_version,
+            Screening.suspected_cataract,
+        )
+        .join(Person, Screening.person_id == Person.id)
+        .where(_in_months(Screening.screened_at, months))
+        .order_by(Screening.screened_at, Person.pseudonym)
+    )
+    for r in _stream(session, query):
+        province, county, township = places.region(r.region_id)
+        yield (
+            month_key(r.screened_at),
+            {
+                "person": r.pseudonym,
+                "sex": r.sex,
+                "birth_year": r.birth_year,
+                "screened_at": r.screened_at,
+                "screened_on": r.screened_at.date(),
+                "year": r.screened_at.year,
+                "month": r.screened_at.month,
+                "age": r.screened_at.year - r.birth_year,
+                "facility": places.facilities.get(r.facility_id),
+                "province": province,
+                "county": county,
+                "township": township,
+                "right_presenting_logmar": r.right_presenting_logmar,
+                "left_presenting_logmar": r.left_presenting_logmar,
+                "right_pinhole_logmar": r.right_pinhole_logmar,
+                "left_pinhole_logmar": r.left_pinhole_logmar,
+                "right_lens": r.right_lens,
+                "left_lens": r.left_lens,
+                "triage_decision": r.triage_decision,
+                "triage_rule_version": r.triage_rule_version,
+                "suspected_cataract": bool(r.suspected_cataract),
+            },
+        )
+
+
+def _days(later: datetime | None, earlier: datetime) -> int | None:
+    """Calendar days from one date to a later one (0 on the same day)."""
+    return None if later is None else (later.date() - earlier.date()).days
+
+
+def _referrals(
+    session: Session, places: _Places, keys: IdentifierKeys, months: set[str] | None
+) -> Iterator[tuple[str, _Row]]:
+    in_months = _in_months(Referral.referred_at, months)
+    reviews: dict[str, list[Any]] = defaultdict(list)
+    review_query = (
+        select(
+            Review.referral_id,
+            Review.reviewed_at,
+            Review.recommendation,
+            Review.surgery_right,
+            Review.surgery_left,
+        )
+        .join(Referral, Review.referral_id == Referral.id)
+        .where(in_months)
+        .order_by(Review.reviewed_at, Review.id)
+    )
+    for review in _stream(session, review_query):
+        reviews[review.referral_id].append(review)
+    query = (
+        select(
+            Referral.id,
+            Referral.kind,
+            Referral.priority,
+            Referral.status,
+            Referral.referred_at,
+            Referral.closed_at,
+            Referral.from_facility_id,
+            Referral.to_facility_id,
+            Person.pseudonym,
+            Person.sex,
+            Person.birth_year,
+            Person.region_id,
+            Attendance.attended_at,
+        )
+        .join(Person, Referral.person_id == Person.id)
+        .outerjoin(Attendance, Attendance.referral_id == Referral.id)
+        .where(in_months)
+        .order_by(Referral.referred_at, Person.pseudonym)
+    )
+    for r in _stream(session, query):
+        province, county, township = places.region(r.region_id)
+        made = reviews.get(r.id, [])
+        first, latest = (made[0], made[-1]) if made else (None, None)
+        yield (
+            month_key(r.referred_at),
+            {
+                "referral": record_key(keys, "referrals", r.id),
+                "person": r.pseudonym,
+                "sex": r.sex,
+                "birth_year": r.birth_year,
+                "kind": r.kind,
+                "priority": r.priority,
+                "status": r.status,
+                "referred_at": r.referred_at,
+                "referred_on": r.referred_at.date(),
+                "year": r.referred_at.year,
+                "month": r.referred_at.month,
+                "from_facility": places.facilities.get(r.from_facility_id),
+                "to_facility": places.facilities.get(r.to_facility_id),
+                "province": province,
+                "county": county,
+                "township": township,
+                "attended_at": r.attended_at,
+                "days_to_attendance": _days(r.attended_at, r.referred_at),
+                "first_reviewed_at": first.reviewed_at if first else None,
+                "days_to_first_review": _days(first.reviewed_at, r.referred_at) if first else None,
+                "recommendation": latest.recommendation if latest else None,
+                "recommended_on": latest.reviewed_at.date() if latest else None,
+                "surgery_right": bool(latest.surgery_right) if latest else None,
+                "surgery_left": bool(latest.surgery_left) if latest else None,
+                "closed_at": r.closed_at,
+            },
+        )
+
+
+def _surgeries(
+    session: Session, places: _Places, keys: IdentifierKeys, months: set[str] | None
+) -> Iterator[tuple[str, _Row]]:
+    query = (
+        select(
+            Surgery.id,
+            Surgery.referral_id,
+            Surgery.eye,
+            Surgery.operated_on,
+            Surgery.technique,
+            Surgery.iol,
+            Surgery.complications,
+            Surgery.facility_id,
+            Surgery.surgeon_id,
+            Person.pseudonym,
+            Person.sex,
+            Person.birth_year,
+            Person.region_id,
+        )
+        .join(Person, Surgery.person_id == Person.id)
+        .where(_in_months(Surgery.operated_on, months))
+        .order_by(Surgery.operated_on, Person.pseudonym, Surgery.eye)
+    )
+    for r in _stream(session, query):
+        province, county, township = places.region(r.region_id)
+        yield (
+            month_key(r.operated_on),
+            {
+                "surgery": record_key(keys, "surgeries", r.id),
+                "referral": record_key(keys, "referrals", r.referral_id),
+                "person": r.pseudonym,
+                "sex": r.sex,
+                "birth_year": r.birth_year,
+                "operated_on": r.operated_on,
+                "year": r.operated_on.year,
+                "month": r.operated_on.month,
+                "age": r.operated_on.year - r.birth_year,
+                "eye": r.eye,
+                "technique": r.technique,
+                "iol": bool(r.iol),
+                "complicated": bool((r.complications or "").strip()),
+                "centre": places.facilities.get(r.facility_id),
+                "surgeon": places.staff.get(r.surgeon_id) if r.surgeon_id else None,
+                "province": province,
+                "county": county,
+                "township": township,
+            },
+        )
+
+
+def _follow_ups(
+    session: Session, _places: _Places, keys: IdentifierKeys, months: set[str] | None
+) -> Iterator[tuple[str, _Row]]:
+    query = (
+        select(FollowUp, Surgery.operated_on)
+        .join(Surgery, FollowUp.surgery_id == Surgery.id)
+        .where(_in_months(Surgery.operated_on, months))
+        .order_by(Surgery.operated_on, FollowUp.examined_on, FollowUp.id)
+    )
+    for follow_up, operated_on in _stream(session, query):
+        yield (
+            month_key(operated_on),
+            {
+                "follow_up": record_key(keys, "follow_ups", follow_up.id),
+                "surgery": record_key(keys, "surgeries", follow_up.surgery_id),
+                "year": operated_on.year,
+                "month": operated_on.month,
+                "examined_on": follow_up.examined_on,
+                "days_after_surgery": follow_up.days_after_surgery,
+                "presenting_logmar": follow_up.presenting_logmar,
+                "best_corrected_logmar": follow_up.best_corrected_logmar,
+                "outcome_presenting": follow_up.outcome_presenting,
+                "outcome_best_corrected": follow_up.outcome_best_corrected,
+            },
+        )
+
+
+def _population(
+    session: Session, places: _Places, _keys: IdentifierKeys, _months: set[str] | None
+) -> Iterator[tuple[str, _Row]]:
+    query = (
+        select(Population, Region.code, Region.level)
+        .join(Region, Population.region_id == Region.id)
+        .order_by(Region.code, Population.year, Population.sex, Population.age_band)
+    )
+    for row, code, level in session.execute(query):
+        province, county, township = places.region(row.region_id)
+        yield (
+            "all",
+            {
+                "region": code,
+                "level": level,
+                "province": province,
+                "county": county,
+                "township": township,
+                "year": row.year,
+                "age_band": row.age_band,
+                "sex": row.sex,
+                "count": row.count,
+            },
+        )
+
+
+EXTRACTS: dict[str, _Extract] = {
+    "screenings": _screenings,
+    "referrals": _referrals,
+    "surgeries": _surgeries,
+    "follow_ups": _follow_ups,
+    "population": _population,
+}
+
+
+# -- change detection -----------------------------------------------------------------------
+
+
+def _by_month(column: Any) -> tuple[Any, Any]:
+    return extract("year", column), extract("month", column)
+
+
+def _key(year: Any, month: Any) -> str:
+    return f"{int(year):04d}-{int(month):02d}"
+
+
+def fingerprints(session: Session) -> dict[str, dict[str, list[int]]]:
+    """Record counts behind every month partition; a changed count means changed content."""
+    result: dict[str, dict[str, list[int]]] = {name: {} for name in set(MONTHLY.values())}
+    year, month = _by_month(Screening.screened_at)
+    for y, m, n in session.execute(
+        select(year, month, func.count()).select_from(Screening).group_by(year, month)
+    ):
+        result["screenings"][_key(y, m)] = [n]
+    year, month = _by_month(Referral.referred_at)
+    reviews = (
+        select(Review.referral_id, func.count().label("n")).group_by(Review.referral_id).subquery()
+    )
+    for y, m, n, attended, reviewed, closed in session.execute(
+        select(
+            year,
+            month,
+            func.count(Referral.id),
+            func.count(Attendance.id),
+            func.coalesce(func.sum(reviews.c.n), 0),
+            func.count(Referral.closed_at),
+        )
+        .select_from(Referral)
+        .outerjoin(Attendance, Attendance.referral_id == Referral.id)
+        .outerjoin(reviews, reviews.c.referral_id == Referral.id)
+        .group_by(year, month)
+    ):
+        result["referrals"][_key(y, m)] = [n, attended, int(reviewed), closed]
+    year, month = _by_month(Surgery.operated_on)
+    follow_ups = (
+        select(FollowUp.surgery_id, func.count().label("n"))
+        .group_by(FollowUp.surgery_id)
+        .subquery()
+    )
+    for y, m, n, followed in session.execute(
+        select(year, month, func.count(Surgery.id), func.coalesce(func.sum(follow_ups.c.n), 0))
+        .select_from(Surgery)
+        .outerjoin(follow_ups, follow_ups.c.surgery_id == Surgery.id)
+        .group_by(year, month)
+    ):
+        result["surgeries"][_key(y, m)] = [n, int(followed)]
+    return result
+
+
+def _months_of_people_changed_since(session: Session, since: datetime) -> dict[str, set[str]]:
+    """Month partitions holding records of people created or updated after ``since``."""
+    changed = select(Person.id).where(or_(Person.updated_at > since, Person.created_at > since))
+    months: dict[str, set[str]] = {name: set() for name in set(MONTHLY.values())}
+    for group, model, column in (
+        ("screenings", Screening, Screening.screened_at),
+        ("referrals", Referral, Referral.referred_at),
+        ("surgeries", Surgery, Surgery.operated_on),
+    ):
+        year, month = _by_month(column)
+        query = select(year, month).where(model.person_id.in_(changed)).group_by(year, month)
+        months[group] |= {_key(y, m) for y, m in session.execute(query)}
+    return months
+
+
+# -- writing --------------------------------------------------------------------------------
+
+
+def _write_partition(directory: Path, name: str, rows: list[_Row], schema: pa.Schema) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pylist(rows, schema=schema)
+    pq.write_table(table, directory / f"{name}.parquet", compression="zstd")
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+@dataclass
+class _Plan:
+    """Which month partitions to rewrite (None: all) and why a full snapshot was chosen."""
+
+    dirty: dict[str, set[str]] | None
+    previous: Path | None = None
+    previous_rows: dict[str, dict[str, int]] = field(default_factory=dict)
+    full_reason: str | None = None
+
+
+def _plan(
+    session: Session,
+    root: Path,
+    places: _Places,
+    prints: dict[str, dict[str, list[int]]],
+    incremental: bool,
+) -> _Plan:
+    if not incremental:
+        return _Plan(None)
+    try:
+        previous = current_snapshot(root)
+    except SnapshotMissing:
+        return _Plan(None, full_reason="there is no previous snapshot")
+    manifest = read_manifest(previous)
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        return _Plan(None, full_reason="the previous snapshot has another schema version")
+    if manifest.get("places") != places.fingerprint:
+        return _Plan(None, full_reason="regions, facilities or staff changed")
+    since = datetime.fromisoformat(manifest["started_at"])
+    dirty = _months_of_people_changed_since(session, since)
+    old_prints: dict[str, dict[str, list[int]]] = manifest["fingerprints"]
+    for group, months in prints.items():
+        old = old_prints.get(group, {})
+        dirty[group] |= {k for k in months.keys() | old.keys() if months.get(k) != old.get(k)}
+    rows = {name: dict(info["partitions"]) for name, info in manifest["tables"].items()}
+    return _Plan(dirty, previous, rows)
+
+
+def take_snapshot(
+    site: Site, out: Path | None = None, *, incremental: bool = False
+) -> SnapshotReport:
+    """Write a de-identified snapshot of the store under ``out``; publish it atomically."""
+    root = (out or default_snapshot_dir(site.settings.home)).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    started = site.now()
+    version = root / f"{VERSION_PREFIX}{started:%Y%m%dT%H%M%S%f}-{secrets.token_hex(3)}"
+    tables: dict[str, dict[str, Any]] = {}
+    written = kept = 0
+    try:
+        with site.transaction() as session:
+            places = _Places.load(session)
+            prints = fingerprints(session)
+            plan = _plan(session, root, places, prints, incremental)
+            for table, extract_rows in EXTRACTS.items():
+                group = MONTHLY.get(table)
+                months = None if plan.dirty is None or group is None else plan.dirty[group]
+                partitions: dict[str, list[_Row]] = defaultdict(list)
+                for partition, row in extract_rows(session, places, site.keys, months):
+                    partitions[partition].append(row)
+                counts: dict[str, int] = {}
+                if months is not None and plan.previous is not None:
+                    for partition, n in plan.previous_rows.get(table, {}).items():
+                        if partition not in months and partition != EMPTY_PARTITION:
+                            name = f"{table}/{partition}.parquet"
+                            _link_or_copy(plan.previous / name, version / name)
+                            counts[partition] = n
+                            kept += 1
+                for partition, rows in sorted(partitions.items()):
+                    _write_partition(version / table, partition, rows, SCHEMAS[table])
+                    counts[partition] = len(rows)
+                    written += 1
+                if not counts:
+                    # An empty table still has a file, so every engine can read its schema.
+                    _write_partition(version / table, EMPTY_PARTITION, [], SCHEMAS[table])
+                    counts[EMPTY_PARTITION] = 0
+                tables[table] = {
+                    "rows": sum(counts.values()),
+                    "partitions": dict(sorted(counts.items())),
+                }
+        manifest = {
+            "schema_version": SCHEMA_VERSION,
+            "created_at": site.now().isoformat(timespec="seconds") + "Z",
+            # Changes after this moment are picked up by the next incremental snapshot.
+            "started_at": started.isoformat(),
+            "brightline_version": __version__,
+            "incremental": plan.dirty is not None,
+            "tables": tables,
+            "places": places.fingerprint,
+            "fingerprints": prints,
+        }
+        (version / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        _publish(root, version)
+    except BaseException:
+        shutil.rmtree(version, ignore_errors=True)
+        raise
+    return SnapshotReport(
+        version,
+        started,
+        plan.dirty is not None,
+        {name: info["rows"] for name, info in tables.items()},
+        written,
+        kept,
+        plan.full_reason,
+    )
+
+
+def _publish(root: Path, version: Path) -> None:
+    """Point ``current`` at the new version in one rename; keep one previous version."""
+    link = root / CURRENT
+    previous = link.resolve() if link.is_symlink() else None
+    temporary = root / f".{CURRENT}-{secrets.token_hex(4)}"
+    temporary.symlink_to(version.name, target_is_directory=True)
+    os.replace(temporary, link)
+    # Readers that opened the previous version a moment ago may still be reading it.
+    for old in root.glob(f"{VERSION_PREFIX}*"):
+        if old not in (version, previous) and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)

@@ -357,6 +357,35 @@ def population_by_year(t: SnapshotTables, query: IndicatorQuery, by: str | None)
     return joined.select(region=per_depth.region, year=per_depth.year, people=per_depth.people)
 
 
+MONTHLY_FLOWS = ("screened", "referred", "operated")
+
+
+def flows_by_month(t: SnapshotTables, query: IndicatorQuery) -> ir.Table:
+    """People screened, referrals made and eyes operated per calendar month of the period.
+
+    The same counts as ``screened``, ``referred`` and ``surgeries``, month by month (rows:
+    flow, year, month, n; months with nothing have no row). Referrals and eyes add up to the
+    period's total; people do not, since a person screened in two months counts in both.
+    """
+    flows = []
+    for flow, table, on in (
+        ("screened", t.screenings, "screened_on"),
+        ("referred", t.referrals, "referred_on"),
+        ("operated", t.surgeries, "operated_on"),
+    ):
+        x = _scoped(table, query)
+        x = x.filter(_in_period(x[on], query))
+        # int64 everywhere: Polars would otherwise return each branch in its own integer type.
+        x = x.select(
+            year=x[on].year().cast("int64"), month=x[on].month().cast("int64"), person=x.person
+        )
+        if flow == "screened":
+            x = x.distinct()
+        per_month = x.group_by(["year", "month"]).aggregate(n=x.count())
+        flows.append(per_month.mutate(flow=ibis.literal(flow)).select("flow", "year", "month", "n"))
+    return ibis.union(*flows)
+
+
 # -- assembling the table -------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""``brightline snapshot``, ``indicators`` and ``population``: thin shells over analytics."""
+"""``brightline snapshot``, ``indicators``, ``report`` and ``population``: shells over analytics."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import typer
 from brightline.acuity import AcuityError, parse_va
 from brightline.analytics.engines import DEFAULT_ENGINE, SPARK_MASTER_VARIABLE, spark_session
 from brightline.analytics.population import import_population, template_header
+from brightline.analytics.report import write_report
 from brightline.analytics.service import IndicatorQuery, IndicatorTable, RegionScope, run_indicators
 from brightline.analytics.snapshot import default_snapshot_dir, take_snapshot
 from brightline.analytics.suppression import export
@@ -170,3 +171,49 @@ def population_import(
     with fail_on_user_error(), open_site(ctx.obj) as site:
         report = import_population(site, file)
     typer.echo(report.summary())
+
+
+def report(
+    ctx: typer.Context,
+    region: Annotated[str, typer.Option(help="Region code: the report covers it and inside it.")],
+    period: Annotated[
+        str,
+        typer.Option(help="2026, 2026-Q3, 2026-07 or 2026-01-01..2026-06-30 (days inclusive)."),
+    ],
+    out: Annotated[
+        Path, typer.Option(help="report.html (self-contained) or report.pdf (needs chromium).")
+    ],
+    engine: Annotated[EngineName, typer.Option(help="Engine.")] = DEFAULT_ENGINE_NAME,
+    good: Annotated[
+        str, typer.Option(help="Good outcome: presenting VA at least this (6/18 or 6/12).")
+    ] = "6/18",
+    snapshot_dir: Annotated[
+        Path | None,
+        typer.Option("--snapshot", help="Snapshot directory (default: <home>/snapshot)."),
+    ] = None,
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            help="Spark master for --engine spark (default local[2]; spark://host:7077).",
+            envvar=SPARK_MASTER_VARIABLE,
+        ),
+    ] = None,
+) -> None:
+    """Printable programme report of one region and period (suppressed: it leaves)."""
+    settings: Settings = ctx.obj
+    with fail_on_user_error():
+        with open_site(settings) as site, site.transaction() as session:
+            place = region_by_code(session, region)
+            scope, name = RegionScope.of_path(place.path), place.name
+        spark = spark_session(spark_master) if engine is EngineName.spark else None
+        written = write_report(
+            snapshot_dir or default_snapshot_dir(settings.home),
+            out,
+            region=scope,
+            period=period,
+            engine=engine.value,
+            good=good,
+            region_name=name,
+            spark=spark,
+        )
+    typer.echo(f"Report of {name} ({region}), {period}, written to {written}.")

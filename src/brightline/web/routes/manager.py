@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from brightline.access.layer import Access
+from brightline.analytics.charts import bars
 from brightline.analytics.service import (
     ALL,
     IndicatorQuery,
@@ -24,7 +25,6 @@ from brightline.analytics.service import (
 )
 from brightline.analytics.snapshot import SnapshotMissing, current_snapshot, default_snapshot_dir
 from brightline.analytics.suppression import export
-from brightline.web.charts import bars
 from brightline.web.i18n import Formats
 from brightline.web.render import formats, render, signed_in_as
 from brightline.web.session import csrf_protect, staff_access

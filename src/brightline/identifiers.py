@@ -49,11 +49,14 @@ class IdentifierKeys:
     aes_keys: dict[int, bytes]
     pseudonym_key: bytes
     current_version: int = field(init=False)
+    # One cipher object per key version: building it costs as much as sealing a short field.
+    ciphers: dict[int, AESGCM] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.aes_keys:
             raise KeyFileError("the identifier key file holds no key")
         self.current_version = max(self.aes_keys)
+        self.ciphers = {version: AESGCM(key) for version, key in self.aes_keys.items()}
 
     @classmethod
     def generate(cls) -> IdentifierKeys:
@@ -112,7 +115,7 @@ def encrypt_field(
 ) -> bytes:
     """Encrypt one identifier value for one field of one record."""
     nonce = secrets.token_bytes(NONCE_BYTES)
-    sealed = AESGCM(keys.aes_keys[keys.current_version]).encrypt(
+    sealed = keys.ciphers[keys.current_version].encrypt(
         nonce, value.encode("utf-8"), _associated_data(table, record_id, field_name)
     )
     return bytes([keys.current_version]) + nonce + sealed
@@ -123,11 +126,11 @@ def decrypt_field(
 ) -> str:
     """Decrypt one identifier; a ciphertext from another record or field is refused."""
     version, nonce, sealed = ciphertext[0], ciphertext[1 : 1 + NONCE_BYTES], ciphertext[13:]
-    key = keys.aes_keys.get(version)
-    if key is None:
+    cipher = keys.ciphers.get(version)
+    if cipher is None:
         raise DecryptionError(f"{table}.{field_name}: key version {version} is not available")
     try:
-        plain = AESGCM(key).decrypt(nonce, sealed, _associated_data(table, record_id, field_name))
+        plain = cipher.decrypt(nonce, sealed, _associated_data(table, record_id, field_name))
     except InvalidTag as exc:
         raise DecryptionError(f"{table}.{field_name}: ciphertext does not match record") from exc
     return plain.decode("utf-8")

@@ -57,6 +57,30 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         default=5000, ge=0, description="How long SQLite waits for a lock before giving up."
     )
+    audit_origin: str = Field(
+        default="brightline.local/audit",
+        # c2sp.org/signed-note key names and checkpoint origins: no spaces, no '+'.
+        pattern=r"^[^\s+]+$",
+        description=(
+            "Name of this installation's audit log: the first line of every checkpoint and the "
+            "name of its signing key (e.g. the site's domain followed by /audit)."
+        ),
+    )
+    audit_checkpoint_every: int = Field(
+        default=1000, ge=1, description="Sign a new audit checkpoint after this many entries."
+    )
+    audit_checkpoint_seconds: int = Field(
+        default=3600,
+        ge=1,
+        description="Sign a new audit checkpoint when the last one is this old and entries came.",
+    )
+    audit_signing_key_file: Path | None = Field(
+        default=None,
+        description=(
+            "File holding the audit log's Ed25519 checkpoint signing key; "
+            "default <home>/keys/audit-signing.key."
+        ),
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -12,7 +12,8 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from brightline.identifiers import IdentifierKeys, write_secret_file
+from brightline.audit.checkpoint import NoteSigner
+from brightline.identifiers import IdentifierKeys, KeyFileError, write_secret_file
 from brightline.programme import Programme, load_programme
 from brightline.service.accounts import add_user
 from brightline.settings import Settings
@@ -45,6 +46,16 @@ class Site:
         with transaction(self.sessions) as session:
             yield session
 
+    def audit_signer(self) -> NoteSigner:
+        """The key that signs the audit checkpoints (``brightline init`` creates it)."""
+        path = audit_signing_key_path(self.settings)
+        try:
+            return NoteSigner.from_key_string(path.read_text(encoding="ascii").strip())
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise KeyFileError(
+                f"audit signing key {path} cannot be read; run 'brightline init' or restore it"
+            ) from exc
+
     def now(self) -> datetime:
         """The current time as stored (naive UTC)."""
         return utcnow()
@@ -56,6 +67,11 @@ class Site:
     def close(self) -> None:
         """Release database connections."""
         self.engine.dispose()
+
+
+def audit_signing_key_path(settings: Settings) -> Path:
+    """File holding the audit checkpoint signing key."""
+    return settings.audit_signing_key_file or settings.keys_dir / "audit-signing.key"
 
 
 @dataclass
@@ -87,6 +103,11 @@ def initialise(
         write_secret_file(aes_path, keys.aes_key_file())
         write_secret_file(pseudonym_path, keys.pseudonym_key_file())
         report.created_keys += [aes_path, pseudonym_path]
+    audit_key_path = audit_signing_key_path(settings)
+    if not audit_key_path.exists():
+        signer = NoteSigner.generate(settings.audit_origin)
+        write_secret_file(audit_key_path, signer.to_key_string().encode("ascii") + b"\n")
+        report.created_keys.append(audit_key_path)
     engine = engine_for(settings)
     try:
         migrate(engine)

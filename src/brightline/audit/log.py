@@ -14,10 +14,11 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from brightline.audit.merkle import MerkleAccumulator, leaf_hash
+from brightline.audit.store import StoredTree
 from brightline.identifiers import IdentifierKeys
 from brightline.store.models import AuditEntry, AuditHead, AuditNode
 
@@ -67,33 +68,6 @@ def canonical_json(fields: dict[str, object]) -> bytes:
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-class _StoredSubtrees:
-    """Perfect-subtree hashes read from the store, for resuming the tree's right edge."""
-
-    def __init__(self, session: Session, wanted: list[tuple[int, int]]) -> None:
-        leaves = [index for level, index in wanted if level == 0]
-        nodes = [(level, index) for level, index in wanted if level > 0]
-        self._hashes: dict[tuple[int, int], bytes] = {}
-        if leaves:
-            for position, digest in session.execute(
-                select(AuditEntry.position, AuditEntry.leaf_hash).where(
-                    AuditEntry.position.in_(leaves)
-                )
-            ):
-                self._hashes[(0, position)] = digest
-        if nodes:
-            for level, index, digest in session.execute(
-                select(AuditNode.level, AuditNode.idx, AuditNode.hash).where(
-                    tuple_(AuditNode.level, AuditNode.idx).in_(nodes)
-                )
-            ):
-                self._hashes[(level, index)] = digest
-
-    def subtree(self, start: int, size: int) -> bytes:
-        level = size.bit_length() - 1
-        return self._hashes[(level, start >> level)]
-
-
 def edge_nodes(size: int) -> list[tuple[int, int]]:
     """(level, index) of the perfect subtrees making up a tree of ``size`` leaves."""
     nodes, offset = [], 0
@@ -115,7 +89,9 @@ class AuditLog:
             select(AuditHead).where(AuditHead.id == 1).with_for_update()
         ).scalar_one_or_none()
         size = head.size if head is not None else 0
-        accumulator = MerkleAccumulator.resume(_StoredSubtrees(session, edge_nodes(size)), size)
+        tree = StoredTree(session)
+        tree.prefetch(edge_nodes(size))
+        accumulator = MerkleAccumulator.resume(tree, size)
         entry = event.entry()
         completed = accumulator.append(leaf_hash(entry))
         session.execute(

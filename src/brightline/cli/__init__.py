@@ -7,10 +7,12 @@ from typing import Annotated
 
 import typer
 
+from brightline.cli.analytics import indicators, population_app, report, snapshot
 from brightline.cli.audit import audit_app
 from brightline.cli.common import fail_on_user_error, open_site, run_server, settings_from
 from brightline.cli.demo import demo
 from brightline.cli.importing import import_app
+from brightline.cli.survey import survey_app
 from brightline.errors import BrightlineError
 from brightline.service.accounts import add_user
 from brightline.service.key_rotation import rotate_identifier_key
@@ -35,7 +37,12 @@ keys_app = typer.Typer(help="Identifier encryption keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(import_app, name="import")
+app.add_typer(survey_app, name="survey")
 app.command()(demo)
+app.command()(snapshot)
+app.command()(indicators)
+app.command()(report)
+app.add_typer(population_app, name="population")
 
 
 @app.callback()

@@ -460,6 +460,8 @@ class _Clinic:
     """A facility as the import needs it; its surgical centre is looked up once."""
 
     record: Facility
+    id: int = 0
+    region_id: int = 0
     centre_id: int | None = None
     centre_error: str | None = None
     centre_known: bool = False
@@ -500,7 +502,9 @@ class _Importer:
         self.now = site.now()
         self.today = self.now.date()
         self.latest = self.now + LOCAL_TIME_MARGIN
-        self.clinics = {f.code: _Clinic(f) for f in session.scalars(select(Facility))}
+        self.clinics = {
+            f.code: _Clinic(f, f.id, f.region_id) for f in session.scalars(select(Facility))
+        }
         self.regions = {code: id_ for code, id_ in session.execute(select(Region.code, Region.id))}
         self.seen: dict[str, int] = {}
         self.dates: dict[str, datetime | str] = {}
@@ -594,14 +598,14 @@ class _Importer:
         if isinstance(screened_at, str):
             problem("screened_on", screened_at)
             screened_at = self.now
-        region_id = clinic.record.region_id if clinic else 0
+        region_id = clinic.region_id if clinic else 0
         if township_code:
             region_id = self.regions.get(township_code, 0)
             if not region_id:
                 problem("township_code", _unknown_township(township_code))
         birth_year, birth_column = self._birth_year(values[5], values[17], screened_at, problem)
         row.identifiers = name, phone, national_id, address = [v or None for v in values[6:10]]
-        facility_id = clinic.record.id if clinic else 0
+        facility_id = clinic.id if clinic else 0
         person_input = PersonInput(
             facility_id=facility_id,
             region_id=region_id,

@@ -387,3 +387,56 @@ class AuditNode(Base):
     level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class AuditCheckpoint(Base):
+    """A signed tree head (C2SP checkpoint note) of the audit log; append-only like the log."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # The note exactly as the log signed it; witness signatures are kept beside it.
+    note_text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class AuditCosignature(Base):
+    """A witness's signature line over one checkpoint's note body (c2sp.org/signed-note)."""
+
+    __tablename__ = "audit_cosignatures"
+    __table_args__ = (
+        Index(
+            "ix_audit_cosignatures_checkpoint_witness", "checkpoint_id", "witness_key", unique=True
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("audit_checkpoints.id"))
+    # The witness's public verifier key, so anyone can re-check the signature line later.
+    witness_key: Mapped[str] = mapped_column(String(200))
+    signature_line: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Population(Base):
+    """Census or projected population of a region, by year, five-year age band and sex.
+
+    The denominator of the cataract surgical rate (WHO, "Monitoring cataract surgical
+    services"); ``age_band`` is written "40-44" or "85+".
+    """
+
+    __tablename__ = "population"
+    __table_args__ = (
+        CheckConstraint(_one_of("sex", SEXES), name="sex"),
+        CheckConstraint("count >= 0", name="count"),
+        Index("ix_population_cell", "region_id", "year", "age_band", "sex", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    age_band: Mapped[str] = mapped_column(String(8))
+    sex: Mapped[str] = mapped_column(String(8))
+    count: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,655 @@
+"""Full verification of the stored audit log: every entry, every tree node, every checkpoint.
+
+One pass over the entries in position order recomputes each leaf hash from the entry text (an
+edited entry shows), checks that positions run 0..n-1 (a deleted, moved or cut-off entry
+shows) and recomputes every stored interior node as it goes: O(n) time, O(log n) memory. Then
+the head, the checkpoints (log signature, root at their size, consistency with the one before)
+and the witness co-signatures are checked. Large logs are cut into aligned blocks of leaves,
+verified in parallel processes, whose roots are then joined into the upper tree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import multiprocessing
+import os
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
+
+from brightline.audit import merkle
+from brightline.audit.checkpoint import Checkpoint, NoteVerifier, open_note
+from brightline.audit.store import MissingTreeNode, consistency_proofs
+
+# Leaves per unit of parallel work: big enough that joining blocks costs nothing.
+DEFAULT_BLOCK_LEAVES = 1 << 16
+
+_ENTRIES_SQL = {
+    "sqlite": "SELECT position, CAST(entry AS BLOB), leaf_hash FROM audit_entries"
+    " WHERE position >= ? AND position < ? ORDER BY position",
+    "postgresql": "SELECT position, convert_to(entry, 'UTF8'), leaf_hash FROM audit_entries"
+    " WHERE position >= ? AND position < ? ORDER BY position",
+}
+# Nodes come in the order a running tree completes them: by the leaf that ends them, then up.
+_NODE_RANGE = (
+    "SELECT level, idx, hash FROM audit_nodes WHERE level <= ?"
+    " AND (CAST(idx AS BIGINT) << level) >= ? AND ((CAST(idx AS BIGINT) + 1) << level) <= ?"
+)
+_BLOCK_NODES_SQL = _NODE_RANGE + " ORDER BY (CAST(idx AS BIGINT) + 1) << level, level"
+# AuditLog inserts nodes in exactly that order, so on SQLite the rowid order usually is it,
+# and reading in it saves a sort; any doubt and the range is read again in sorted order.
+_BLOCK_NODES_BY_ROWID_SQL = _NODE_RANGE + " ORDER BY rowid"
+_UPPER_NODES_SQL = (
+    "SELECT level, idx, hash FROM audit_nodes WHERE level > ?"
+    " ORDER BY (CAST(idx AS BIGINT) + 1) << level, level"
+)
+# The first entry whose query columns (used by reports) differ from its hashed JSON text.
+_COLUMNS_SQL = {
+    "sqlite": "SELECT min(position) FROM audit_entries WHERE position >= ? AND position < ?"
+    " AND (json_extract(entry, '$.action', '$.actor', '$.at', '$.outcome', '$.purpose',"
+    " '$.record', '$.role') IS NOT json_array(action, actor,"
+    " replace(substr(at, 1, 19), ' ', 'T') || 'Z', outcome, purpose, record, role)"
+    " OR break_glass IS NOT (outcome = 'break_glass'))",
+    "postgresql": "SELECT min(position) FROM audit_entries"
+    " CROSS JOIN LATERAL (SELECT entry::jsonb AS j) AS parsed"
+    " WHERE position >= ? AND position < ? AND ("
+    " j->>'action' IS DISTINCT FROM action OR j->>'actor' IS DISTINCT FROM actor"
+    " OR j->>'at' IS DISTINCT FROM to_char(at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    " OR j->>'outcome' IS DISTINCT FROM outcome OR j->>'purpose' IS DISTINCT FROM purpose"
+    " OR j->>'record' IS DISTINCT FROM record OR j->>'role' IS DISTINCT FROM role"
+    " OR break_glass IS DISTINCT FROM (outcome = 'break_glass'))",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the stored log; ``position`` is the first entry it concerns."""
+
+    kind: str
+    message: str
+    position: int | None = None
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    """What ``verify_log`` checked and every problem it found (none means the log is intact)."""
+
+    size: int
+    root: bytes | None
+    entries_checked: int
+    checkpoints: int
+    cosignatures: int
+    problems: tuple[Problem, ...]
+    seconds: float
+    workers: int
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is wrong."""
+        return not self.problems
+
+    @property
+    def first_bad_position(self) -> int | None:
+        """The lowest entry position any problem concerns, if any does."""
+        positions = [p.position for p in self.problems if p.position is not None]
+        return min(positions) if positions else None
+
+
+class _Reader:
+    """A read-only snapshot through a DB-API connection of its own.
+
+    Sessions on SQLite begin with BEGIN IMMEDIATE, the write lock; a long verification must
+    not stop the clinics from working, so it reads outside SQLAlchemy's transactions.
+    """
+
+    def __init__(self, url: str) -> None:
+        self._engine = create_engine(url, poolclass=NullPool)
+        self.dialect = self._engine.dialect.name
+        self._connection = self._engine.raw_connection()
+        self._driver: Any = cast(Any, self._connection.driver_connection)
+        self._names = itertools.count()
+        self.errors: tuple[type[Exception], ...]
+        if self.dialect == "sqlite":
+            self.errors = (sqlite3.Error,)
+            self._driver.isolation_level = None
+            self._driver.execute("BEGIN")
+        else:
+            import psycopg
+
+            self.errors = (psycopg.Error,)
+            # SET TRANSACTION must open the transaction: end whatever connecting started.
+            self._driver.rollback()
+            with self._driver.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+
+    def _sql(self, sql: str) -> str:
+        return sql if self.dialect == "sqlite" else sql.replace("?", "%s")
+
+    def one(self, sql: str, params: Sequence[int] = (), *, guarded: bool = False) -> Any:
+        """The first column of the first row, or None.
+
+        ``guarded``: if the query fails, the snapshot stays usable (PostgreSQL would otherwise
+        abort the whole transaction).
+        """
+        if self.dialect == "sqlite":
+            row = self._driver.execute(sql, params).fetchone()
+            return None if row is None else row[0]
+        with self._driver.cursor() as cursor:
+            if guarded:
+                cursor.execute("SAVEPOINT guarded")
+            try:
+                cursor.execute(self._sql(sql), params)
+            except self.errors:
+                if guarded:
+                    cursor.execute("ROLLBACK TO SAVEPOINT guarded")
+                raise
+            row = cursor.fetchone()
+        return None if row is None else row[0]
+
+    def rows(self, sql: str, params: Sequence[int] = ()) -> Iterator[tuple[Any, ...]]:
+        """Stream the rows of a query without holding them all in memory."""
+        if self.dialect == "sqlite":
+            # The cursor itself: no generator in between, since this runs once per row.
+            cursor: Iterator[tuple[Any, ...]] = self._driver.execute(sql, params)
+            return cursor
+        return self._server_rows(sql, params)
+
+    def _server_rows(self, sql: str, params: Sequence[int]) -> Iterator[tuple[Any, ...]]:
+        # A named cursor lives on the server and sends rows in batches.
+        with self._driver.cursor(name=f"audit_verify_{next(self._names)}") as cursor:
+            cursor.itersize = 10_000
+            cursor.execute(self._sql(sql), params)
+            yield from cursor
+
+    def close(self) -> None:
+        """End the snapshot and release the connection."""
+        self._connection.rollback()
+        self._connection.close()
+        self._engine.dispose()
+
+
+@dataclass
+class _RangeResult:
+    """What one worker learnt about entries [start, stop): the first problem, or its hashes."""
+
+    start: int
+    stop: int
+    problem: Problem | None = None
+    checked: int = 0
+    # Roots of the complete blocks in the range, in order (each also a stored node).
+    block_roots: list[bytes] = field(default_factory=list)
+    # For a wanted tree size inside a block: that block's compact range at the size.
+    partial_edges: dict[int, list[bytes]] = field(default_factory=dict)
+
+
+def _node_problem(level: int, index: int, stored: tuple[Any, ...] | None) -> Problem:
+    first, last = index << level, ((index + 1) << level) - 1
+    if stored is None:
+        return Problem(
+            "node_missing",
+            f"tree node (level {level}, index {index}) over entries {first}–{last} is missing",
+            first,
+        )
+    if (stored[0], stored[1]) != (level, index):
+        return Problem(
+            "node_missing",
+            f"tree node (level {level}, index {index}) over entries {first}–{last} is missing"
+            f" or out of place (found level {stored[0]}, index {stored[1]} instead)",
+            first,
+        )
+    return Problem(
+        "node_mismatch",
+        f"entries {first}–{last} do not hash to their stored tree node (level {level}, index"
+        f" {index}): an entry among them, or the node, was changed, moved or replaced",
+        first,
+    )
+
+
+def _stream_range(
+    reader: _Reader,
+    start: int,
+    stop: int,
+    block_level: int,
+    wanted_sizes: Sequence[int],
+    nodes_sql: str,
+) -> _RangeResult:
+    """Stream entries [start, stop) and the nodes inside them, recomputing every hash."""
+    result = _RangeResult(start, stop)
+    mask = (1 << block_level) - 1
+    wanted = iter(sorted(s for s in wanted_sizes if start < s <= stop and s & mask))
+    next_wanted = next(wanted, -1)
+    nodes = reader.rows(nodes_sql, (block_level, start, stop))
+    sha256 = hashlib.sha256
+    edge: list[bytes] = []
+    pop, push = edge.pop, edge.append
+    expected = start
+    # The loop is MerkleAccumulator.append written out in place, restarted at each block: it
+    # runs once per entry and dominates the time, so it avoids every call it can.
+    for position, entry, stored_leaf in reader.rows(_ENTRIES_SQL[reader.dialect], (start, stop)):
+        if position != expected:
+            after = f"position {expected - 1}" if expected else "the start"
+            result.problem = Problem(
+                "entry_missing",
+                f"entry {expected} is missing: the log jumps from {after} to {position}",
+                expected,
+            )
+            return result
+        digest = sha256(b"\x00" + entry).digest()
+        if digest != stored_leaf:
+            result.problem = Problem(
+                "entry_edited",
+                f"entry {position} does not match its leaf hash: its text was changed after"
+                " it was logged",
+                position,
+            )
+            return result
+        trailing = position & mask
+        if not trailing:
+            edge.clear()
+        level = 0
+        while trailing & 1:
+            digest = sha256(b"\x01" + pop() + digest).digest()
+            level += 1
+            trailing >>= 1
+            stored = next(nodes, None)
+            if stored != (level, position >> level, digest):
+                result.problem = _node_problem(level, position >> level, stored)
+                return result
+        push(digest)
+        expected += 1
+        if expected == next_wanted:
+            result.partial_edges[expected] = edge.copy()
+            next_wanted = next(wanted, -1)
+        if not expected & mask:
+            result.block_roots.append(digest)
+    result.checked = expected - start
+    if expected != stop:
+        last = f"at position {expected - 1}" if expected else "before its first entry"
+        result.problem = Problem(
+            "entry_missing",
+            f"entries {expected}–{stop - 1} are missing: the log stops {last}",
+            expected,
+        )
+        return result
+    extra = next(nodes, None)
+    if extra is not None:
+        result.problem = Problem(
+            "node_extra",
+            f"audit_nodes holds a node (level {extra[0]}, index {extra[1]}) that no entry makes",
+            start,
+        )
+        return result
+    return result
+
+
+def _check_columns(reader: _Reader, start: int, stop: int) -> Problem | None:
+    """Name the first entry in [start, stop) whose query columns differ from its JSON text."""
+    try:
+        bad = reader.one(_COLUMNS_SQL[reader.dialect], (start, stop), guarded=True)
+    except reader.errors as error:
+        # Entries that passed the hash checks are as logged; text that is not JSON here was
+        # rewritten together with its hashes, which the checkpoints then reveal.
+        return Problem("columns", f"entries {start}–{stop - 1} are not all valid JSON: {error}")
+    if bad is None:
+        return None
+    return Problem(
+        "columns",
+        f"entry {bad}: the columns that reports read differ from the logged entry text",
+        bad,
+    )
+
+
+def _check_range(
+    reader: _Reader,
+    start: int,
+    stop: int,
+    block_level: int,
+    wanted_sizes: Sequence[int],
+    check_columns: bool,
+) -> _RangeResult:
+    """Verify entries [start, stop): hashes and nodes, then (optionally) the query columns."""
+    args = (reader, start, stop, block_level, wanted_sizes)
+    if reader.dialect == "sqlite":
+        result = _stream_range(*args, _BLOCK_NODES_BY_ROWID_SQL)
+        if result.problem is not None and result.problem.kind in ("node_missing", "node_extra"):
+            result = _stream_range(*args, _BLOCK_NODES_SQL)
+    else:
+        result = _stream_range(*args, _BLOCK_NODES_SQL)
+    if result.problem is None and check_columns:
+        result.problem = _check_columns(reader, start, stop)
+    return result
+
+
+def _check_range_in_worker(
+    url: str,
+    start: int,
+    stop: int,
+    block_level: int,
+    wanted_sizes: Sequence[int],
+    check_columns: bool,
+) -> _RangeResult:
+    """_check_range in another process, through a connection of its own."""
+    reader = _Reader(url)
+    try:
+        return _check_range(reader, start, stop, block_level, wanted_sizes, check_columns)
+    finally:
+        reader.close()
+
+
+def _check_ranges(
+    reader: _Reader,
+    url: str,
+    size: int,
+    block_level: int,
+    wanted_sizes: Sequence[int],
+    check_columns: bool,
+    workers: int,
+) -> list[_RangeResult]:
+    """Check all entries, split into block-aligned ranges across ``workers`` processes."""
+    blocks = -(-size >> block_level)
+    workers = max(1, min(workers, blocks))
+    bounds = [min(size, (blocks * w // workers) << block_level) for w in range(workers + 1)]
+    ranges = list(itertools.pairwise(bounds))
+    if workers == 1:
+        if not size:
+            return []
+        return [_check_range(reader, 0, size, block_level, wanted_sizes, check_columns)]
+    # fork: the children start at once with everything imported, and open their own
+    # connections (nothing inherited from this process is used there).
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
+        futures = [
+            pool.submit(
+                _check_range_in_worker, url, start, stop, block_level, wanted_sizes, check_columns
+            )
+            for start, stop in ranges[1:]
+        ]
+        start, stop = ranges[0]
+        first = _check_range(reader, start, stop, block_level, wanted_sizes, check_columns)
+        return [first, *(future.result() for future in futures)]
+
+
+def _fold(edge: Sequence[bytes]) -> bytes:
+    """The root of a tree from its compact range, largest subtree first (RFC 9162 §2.1.1)."""
+    if not edge:
+        return merkle.EMPTY_ROOT
+    result = edge[-1]
+    for left in reversed(edge[:-1]):
+        result = merkle.node_hash(left, result)
+    return result
+
+
+def _join_blocks(
+    results: Sequence[_RangeResult],
+    upper_nodes: Iterator[tuple[Any, ...]],
+    block_level: int,
+    wanted_sizes: Sequence[int],
+    size: int,
+) -> tuple[Problem | None, dict[int, bytes]]:
+    """Check the stored nodes above the blocks and return the root at each wanted size."""
+    partial = {size: edge for r in results for size, edge in r.partial_edges.items()}
+    wanted_blocks = {size >> block_level for size in wanted_sizes}
+    edges: dict[int, list[bytes]] = {0: []}
+    edge: list[bytes] = []
+    blocks = (root for r in results for root in r.block_roots)
+    for block, digest in enumerate(blocks):
+        last_leaf = ((block + 1) << block_level) - 1
+        trailing, level = block, block_level
+        while trailing & 1:
+            digest = merkle.node_hash(edge.pop(), digest)
+            level += 1
+            trailing >>= 1
+            stored = next(upper_nodes, None)
+            if stored != (level, last_leaf >> level, digest):
+                return _node_problem(level, last_leaf >> level, stored), {}
+        edge.append(digest)
+        if block + 1 in wanted_blocks:
+            edges[block + 1] = edge.copy()
+    extra = next(upper_nodes, None)
+    if extra is not None:
+        return Problem(
+            "node_extra",
+            f"audit_nodes holds a node (level {extra[0]}, index {extra[1]}) that reaches beyond"
+            f" the log's end at {size} entries",
+            size,
+        ), {}
+    roots = {
+        size: _fold(edges[size >> block_level] + partial.get(size, [])) for size in wanted_sizes
+    }
+    return None, roots
+
+
+@dataclass(frozen=True)
+class _SignedCheckpoint:
+    id: int
+    size: int
+    root_hash: bytes
+
+
+def _read_checkpoints(
+    reader: _Reader, verifier: NoteVerifier, origin: str | None
+) -> tuple[list[_SignedCheckpoint], dict[int, str], list[Problem], int]:
+    """Parse every checkpoint whose note carries a valid log signature; name the others."""
+    signed: list[_SignedCheckpoint] = []
+    notes: dict[int, str] = {}
+    problems: list[Problem] = []
+    count = 0
+    for row_id, row_size, row_root, note_text in reader.rows(
+        "SELECT id, size, root_hash, note_text FROM audit_checkpoints ORDER BY id"
+    ):
+        count += 1
+        notes[row_id] = note_text
+        try:
+            body, _ = open_note(note_text, [verifier])
+            checkpoint = Checkpoint.parse(body)
+        except ValueError as error:
+            problems.append(
+                Problem(
+                    "checkpoint_signature",
+                    f"checkpoint {row_id} (size {row_size}) is not validly signed by the log key"
+                    f" {verifier.name}: {error}",
+                )
+            )
+            continue
+        if origin is not None and checkpoint.origin != origin:
+            problems.append(
+                Problem(
+                    "checkpoint_origin",
+                    f"checkpoint {row_id} names log {checkpoint.origin!r}, not {origin!r}",
+                )
+            )
+            continue
+        if (checkpoint.size, checkpoint.root_hash) != (row_size, bytes(row_root)):
+            problems.append(
+                Problem(
+                    "checkpoint_row",
+                    f"checkpoint {row_id}: its stored size or root differs from its signed note",
+                )
+            )
+        signed.append(_SignedCheckpoint(row_id, checkpoint.size, checkpoint.root_hash))
+    return signed, notes, problems, count
+
+
+def _check_checkpoints(
+    session: Session, signed: list[_SignedCheckpoint], size: int, roots: dict[int, bytes] | None
+) -> list[Problem]:
+    """Check signed checkpoints against the recomputed roots and against each other."""
+    problems: list[Problem] = []
+    good: list[_SignedCheckpoint] = []
+    for checkpoint in signed:
+        if checkpoint.size > size:
+            problems.append(
+                Problem(
+                    "checkpoint_beyond_log",
+                    f"checkpoint {checkpoint.id} signed a log of {checkpoint.size} entries but the"
+                    f" log holds {size}: entries {size}–{checkpoint.size - 1} were removed",
+                    size,
+                )
+            )
+        elif roots is not None and roots[checkpoint.size] != checkpoint.root_hash:
+            earlier = [c.size for c in good if c.size < checkpoint.size]
+            first = max(earlier, default=0)
+            problems.append(
+                Problem(
+                    "checkpoint_root",
+                    f"checkpoint {checkpoint.id} signed a different root for the first"
+                    f" {checkpoint.size} entries: an entry in positions {first}–"
+                    f"{checkpoint.size - 1} was changed after it was signed",
+                    first,
+                )
+            )
+        else:
+            good.append(checkpoint)
+    for before, after in itertools.pairwise(signed):
+        if after.size < before.size:
+            problems.append(
+                Problem(
+                    "checkpoint_order",
+                    f"checkpoint {after.id} (size {after.size}) was signed after checkpoint"
+                    f" {before.id} (size {before.size}): the log was cut back in between",
+                    after.size,
+                )
+            )
+    if problems or roots is None:
+        return problems
+    # Check each checkpoint against the one before as an outside auditor would: with a
+    # consistency proof built from the stored tree (RFC 9162 §2.1.4).
+    pairs = [(a, b) for a, b in itertools.pairwise(good) if 0 < a.size < b.size]
+    try:
+        proofs = consistency_proofs(session, [(a.size, b.size) for a, b in pairs])
+    except MissingTreeNode as error:
+        return [Problem("checkpoint_consistency", str(error))]
+    for (a, b), proof in zip(pairs, proofs, strict=True):
+        if not merkle.verify_consistency(a.size, b.size, a.root_hash, b.root_hash, proof):
+            problems.append(
+                Problem(
+                    "checkpoint_consistency",
+                    f"checkpoints {a.id} and {b.id} are not consistent: the log was rewritten"
+                    " between them",
+                    a.size,
+                )
+            )
+    return problems
+
+
+def _check_cosignatures(reader: _Reader, notes: dict[int, str]) -> tuple[list[Problem], int]:
+    """Re-check every stored witness signature against its checkpoint's note."""
+    problems: list[Problem] = []
+    count = 0
+    for row_id, checkpoint_id, witness_key, line in reader.rows(
+        "SELECT id, checkpoint_id, witness_key, signature_line FROM audit_cosignatures ORDER BY id"
+    ):
+        count += 1
+        try:
+            witness = NoteVerifier.from_key_string(witness_key)
+            open_note(notes[checkpoint_id] + line + "\n", [witness])
+        except (KeyError, ValueError) as error:
+            problems.append(
+                Problem(
+                    "cosignature",
+                    f"witness signature {row_id} on checkpoint {checkpoint_id} does not verify:"
+                    f" {error}",
+                )
+            )
+    return problems, count
+
+
+def default_workers(size: int, block_leaves: int = DEFAULT_BLOCK_LEAVES) -> int:
+    """Processes worth starting for a log of ``size`` entries: one until it is large."""
+    if size < 4 * block_leaves or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def verify_log(
+    session: Session,
+    verifier_key: str | NoteVerifier,
+    *,
+    origin: str | None = None,
+    check_columns: bool = True,
+    workers: int | None = None,
+    block_leaves: int = DEFAULT_BLOCK_LEAVES,
+) -> VerificationReport:
+    """Verify the whole committed log, its tree, head, checkpoints and witness signatures.
+
+    ``verifier_key`` is the log's public key (``brightline audit verifier-key``); ``origin``,
+    if given, must be every checkpoint's first line. ``check_columns`` also checks the query
+    columns that reports read against each entry's hashed text. Only committed entries are
+    seen: the entries are read through separate read-only connections.
+    """
+    started = time.perf_counter()
+    verifier = (
+        verifier_key
+        if isinstance(verifier_key, NoteVerifier)
+        else NoteVerifier.from_key_string(verifier_key)
+    )
+    if block_leaves < 2 or block_leaves & (block_leaves - 1):
+        raise ValueError(f"block_leaves must be a power of two ≥ 2, got {block_leaves}")
+    block_level = block_leaves.bit_length() - 1
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    url = engine.url.render_as_string(hide_password=False)
+    reader = _Reader(url)
+    try:
+        size = reader.one("SELECT size FROM audit_head WHERE id = 1") or 0
+        last_position = reader.one("SELECT max(position) FROM audit_entries")
+        node_count = reader.one("SELECT count(*) FROM audit_nodes")
+        signed, notes, problems, checkpoint_count = _read_checkpoints(reader, verifier, origin)
+        wanted = sorted({c.size for c in signed if c.size <= size} | {size})
+        workers = default_workers(size, block_leaves) if workers is None else workers
+        results = _check_ranges(
+            reader, url, size, block_level, wanted, check_columns, max(1, workers)
+        )
+        stream_problems = [r.problem for r in results if r.problem is not None]
+        roots: dict[int, bytes] | None = None
+        if not stream_problems:
+            join_problem, roots = _join_blocks(
+                results, reader.rows(_UPPER_NODES_SQL, (block_level,)), block_level, wanted, size
+            )
+            if join_problem is not None:
+                stream_problems.append(join_problem)
+                roots = None
+        cosignature_problems, cosignature_count = _check_cosignatures(reader, notes)
+    finally:
+        reader.close()
+    # The head first: when it is wrong, the other problems follow from it.
+    head_problems = []
+    if last_position is not None and last_position >= size:
+        head_problems.append(
+            Problem(
+                "head",
+                f"the head counts {size} entries but the log holds entries up to position"
+                f" {last_position}",
+                size,
+            )
+        )
+    problems = head_problems + stream_problems + problems
+    if roots is not None and node_count != size - size.bit_count():
+        problems.append(
+            Problem(
+                "node_extra",
+                f"audit_nodes holds {node_count} nodes but a log of {size} entries has"
+                f" {size - size.bit_count()}: some cover entries that do not exist",
+                size,
+            )
+        )
+    problems += _check_checkpoints(session, signed, size, roots)
+    problems += cosignature_problems
+    return VerificationReport(
+        size=size,
+        root=roots[size] if roots is not None else None,
+        entries_checked=sum(r.checked for r in results),
+        checkpoints=checkpoint_count,
+        cosignatures=cosignature_count,
+        problems=tuple(problems),
+        seconds=time.perf_counter() - started,
+        workers=max(1, len(results)),
+    )

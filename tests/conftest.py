@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -16,6 +17,11 @@ from brightline.settings import Settings
 from brightline.site import Site, initialise
 
 POSTGRES_URL = os.environ.get("BRIGHTLINE_TEST_POSTGRES_URL")
+
+# No per-example deadline: speed is measured by benchmarks, never asserted by a timer that
+# fails on a busy machine.
+hypothesis_settings.register_profile("brightline", deadline=None)
+hypothesis_settings.load_profile("brightline")
 ADMIN_PASSWORD = "admin-password-for-tests"
 
 

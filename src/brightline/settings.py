@@ -74,6 +74,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Sign a new audit checkpoint when the last one is this old and entries came.",
     )
+    spark_master: str = Field(
+        default="local[2]",
+        description="Spark master for --engine spark: local[N] on one machine, spark://host:7077 "
+        "for a cluster reading the snapshot from shared storage.",
+    )
     audit_signing_key_file: Path | None = Field(
         default=None,
         description=(

@@ -21,11 +21,13 @@ from sqlalchemy.orm import Session
 from brightline.access.patient import issue_access_pin
 from brightline.access.policy import Actor, Decision, RecordContext, decide
 from brightline.audit.log import AuditEvent, AuditLog, record_pseudonym
+from brightline.audit.store import checkpoint_if_due
 from brightline.errors import Forbidden, InvalidInput, NotFound, one_of
 from brightline.photos import PhotoLimits, PhotoStore, process_upload
 from brightline.service.people import (
     Identifiers,
     PersonInput,
+    erase_identifiers,
     identifiers_of,
     register_person,
 )
@@ -98,6 +100,9 @@ def acting_as(site: Site, sign_in: Callable[[Session], User]) -> Iterator[Access
             user = sign_in(session)
             access = Access(site, session, actor_for(session, user))
             yield access
+        if access.appended:
+            # After commit, so a slow signature never holds the request's write lock.
+            checkpoint_if_due(site)
     except BaseException:
         if access is not None and access.denials:
             with site.transaction() as session:
@@ -125,6 +130,7 @@ class Access:
         self.log = AuditLog()
         # Refused attempts must be logged even though the request's transaction rolls back.
         self.denials: list[AuditEvent] = []
+        self.appended = 0
 
     # -- the two primitives -------------------------------------------------------------
 
@@ -147,6 +153,7 @@ class Access:
             break_glass_reason=reason,
         )
         self.log.append(self.session, event)
+        self.appended += 1
         if outcome == "denied":
             self.denials.append(event)
 
@@ -462,6 +469,17 @@ class Access:
         person_id = surgery.person_id if surgery else follow_up.surgery_id
         self.require("follow_up.create", person_id, "follow_up")
         return record_follow_up(self.session, follow_up, today=self.site.today())
+
+    def erase_person(self, person_id: str) -> Person:
+        """Erase a person's identifiers on request (privacy officers); logged like any access."""
+        self.require_general("person.erase")
+        person = self.session.get(Person, person_id)
+        if person is None:
+            raise NotFound(f"no person {person_id!r}", field="person_id")
+        erase_identifiers(person, self.site.now())
+        self.session.flush()
+        self._audit("person.erase", person_id, None, "allowed")
+        return person
 
     # -- emergency access -----------------------------------------------------------------
 

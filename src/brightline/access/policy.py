@@ -18,7 +18,6 @@ PERSON_ACTIONS = (
     "person.read",
     "person.identifiers.read",
     "person.update",
-    "person.erase",
     "screening.create",
     "screening.read",
     "photo.create",
@@ -37,6 +36,7 @@ GENERAL_ACTIONS = (
     "aggregate.read",
     "audit.read",
     "break_glass.review",
+    "person.erase",
     "admin.manage",
 )
 
@@ -75,7 +75,7 @@ GENERAL_RULES: Mapping[str, tuple[str, ...]] = {
     "reviewer": ("review_queue.read",),
     "surgeon": ("centre_list.read",),
     "manager": ("aggregate.read",),
-    "privacy_officer": ("audit.read", "break_glass.review"),
+    "privacy_officer": ("audit.read", "break_glass.review", "person.erase"),
     "admin": ("admin.manage",),
 }
 

@@ -9,7 +9,6 @@ downloaded at run time: no DuckDB extensions, no Spark packages.
 from __future__ import annotations
 
 import gc
-import os
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,8 +53,10 @@ def _arrow_rows(expr: ir.Table) -> list[dict[str, Any]]:
 
 
 def spark_master() -> str:
-    """The Spark master: ``BRIGHTLINE_SPARK_MASTER`` or local mode with two threads."""
-    return os.environ.get(SPARK_MASTER_VARIABLE) or DEFAULT_SPARK_MASTER
+    """The Spark master from the ``spark_master`` setting (``BRIGHTLINE_SPARK_MASTER``)."""
+    from brightline.settings import Settings
+
+    return Settings().spark_master or DEFAULT_SPARK_MASTER
 
 
 def spark_session(master: str | None = None) -> Any:

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from brightline import __version__
 from brightline.api.routes import (
     admin,
+    audit,
     auth,
     emergency,
     indicators,
@@ -125,6 +126,7 @@ def create_app(site: Site) -> FastAPI:
     for module in (
         auth,
         admin,
+        audit,
         people,
         screenings,
         photos,

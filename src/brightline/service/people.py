@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -113,3 +113,16 @@ def identifiers_of(keys: IdentifierKeys, person: Person) -> Identifiers:
         return decrypt_field(keys, "people", person.id, field_name, sealed) if sealed else None
 
     return Identifiers(reveal("name"), reveal("phone"), reveal("national_id"), reveal("address"))
+
+
+def erase_identifiers(person: Person, now: datetime) -> None:
+    """Crypto-shred a person's direct identifiers: ciphertexts and ID pseudonym are dropped.
+
+    Clinical records stay (they are pseudonymous and count in the programme's indicators);
+    the audit log is untouched, so it still verifies and the person's access report still
+    works by record id.
+    """
+    for field_name in IDENTIFIER_LIMITS:
+        setattr(person, f"{field_name}_ct", None)
+    person.national_id_hmac = None
+    person.erased_at = now

@@ -63,3 +63,14 @@ def screenings(person_id: str, caller: CallerDep) -> list[ScreeningPublic]:
             ScreeningPublic.of(s, referral_of_screening(access.session, s.id))
             for s in access.screenings_of(person_id, purpose)
         ]
+
+
+@router.post("/{person_id}/erase", response_model=PersonPublic)
+def erase(person_id: str, caller: CallerDep) -> PersonPublic:
+    """Erase a person's name, phone, national ID and address (privacy officers).
+
+    The keys to those fields are destroyed with the ciphertexts; clinical records stay,
+    pseudonymous, and the audit log still verifies.
+    """
+    with caller.access() as access:
+        return PersonPublic.of(access.erase_person(person_id), None)

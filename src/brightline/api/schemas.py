@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from brightline.service.people import Identifiers, PersonInput
+from brightline.service.referrals import ReviewInput
+from brightline.service.surgery import FollowUpInput, SurgeryInput
 from brightline.store.models import (
     Attendance,
     BreakGlassGrant,
@@ -18,6 +20,7 @@ from brightline.store.models import (
     Review,
     Screening,
     Surgery,
+    stored_time,
 )
 
 Eye = Literal["right", "left"]
@@ -288,6 +291,22 @@ class ReviewCreate(Strict):
     left_icd11: str | None = None
     notes: str | None = Field(default=None, max_length=2000)
 
+    def to_input(self, referral_id: str, reviewer_id: int, now: datetime) -> ReviewInput:
+        return ReviewInput(
+            referral_id=referral_id,
+            reviewed_at=stored_time(self.reviewed_at, now),
+            recommendation=self.recommendation,
+            urgency=self.urgency,
+            surgery_eyes=tuple(self.surgery_eyes),
+            right_icd10=self.right_icd10,
+            right_icd11=self.right_icd11,
+            left_icd10=self.left_icd10,
+            left_icd11=self.left_icd11,
+            notes=self.notes,
+            reviewer_id=reviewer_id,
+            id=self.id,
+        )
+
 
 class ReviewPublic(BaseModel):
     id: str
@@ -348,6 +367,19 @@ class SurgeryCreate(Strict):
     iol: bool
     complications: str = Field(default="", max_length=200)
 
+    def to_input(self, facility_id: int, surgeon_id: int) -> SurgeryInput:
+        return SurgeryInput(
+            referral_id=self.referral_id,
+            eye=self.eye,
+            operated_on=self.operated_on,
+            technique=self.technique,
+            iol=self.iol,
+            facility_id=facility_id,
+            complications=self.complications,
+            surgeon_id=surgeon_id,
+            id=self.id,
+        )
+
 
 class SurgeryPublic(BaseModel):
     id: str
@@ -378,6 +410,16 @@ class FollowUpCreate(Strict):
     examined_on: date
     presenting_va: str = Field(examples=["6/12"])
     best_corrected_va: str | None = None
+
+    def to_input(self, surgery_id: str, recorded_by: int) -> FollowUpInput:
+        return FollowUpInput(
+            surgery_id=surgery_id,
+            examined_on=self.examined_on,
+            presenting_va=self.presenting_va,
+            best_corrected_va=self.best_corrected_va,
+            recorded_by=recorded_by,
+            id=self.id,
+        )
 
 
 class FollowUpPublic(BaseModel):

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from brightline.access.layer import Access, PersonView
 from brightline.api.deps import CallerDep
 from brightline.api.schemas import PersonCreate, PersonPublic, ScreeningPublic
 from brightline.errors import InvalidInput
@@ -16,21 +17,26 @@ from brightline.store.models import Facility
 router = APIRouter(prefix="/people", tags=["people"])
 
 
+def register_from_body(access: Access, body: PersonCreate) -> tuple[PersonView, bool]:
+    """Register a person at the caller's facility, living in the township given or its own."""
+    facility_id = access.actor.facility_id
+    if facility_id is None:
+        raise InvalidInput("only facility staff register people", field="facility")
+    facility = access.session.get(Facility, facility_id)
+    assert facility is not None
+    region_id = (
+        region_by_code(access.session, body.township, field="township").id
+        if body.township
+        else facility.region_id
+    )
+    return access.register_person(body.to_input(facility_id, region_id))
+
+
 @router.post("", response_model=PersonPublic, status_code=201)
 def register(body: PersonCreate, caller: CallerDep, response: Response) -> PersonPublic:
     """Register a person at your facility (a known national ID returns that person, 200)."""
     with caller.access() as access:
-        facility_id = access.actor.facility_id
-        if facility_id is None:
-            raise InvalidInput("only facility staff register people", field="facility")
-        facility = access.session.get(Facility, facility_id)
-        assert facility is not None
-        region_id = (
-            region_by_code(access.session, body.township, field="township").id
-            if body.township
-            else facility.region_id
-        )
-        view, created = access.register_person(body.to_input(facility_id, region_id))
+        view, created = register_from_body(access, body)
         if not created:
             response.status_code = 200
         return PersonPublic.of(view.person, view.identifiers)

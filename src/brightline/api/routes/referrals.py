@@ -18,7 +18,6 @@ from brightline.api.schemas import (
     ReviewPublic,
     WorklistItem,
 )
-from brightline.service.referrals import ReviewInput
 from brightline.store.models import stored_time
 
 router = APIRouter(tags=["referral"])
@@ -69,20 +68,7 @@ def review(referral_id: str, body: ReviewCreate, caller: CallerDep) -> ReviewPub
     """Record your diagnosis per eye and recommendation for a referral in your queue."""
     with caller.access() as access:
         recorded = access.record_review(
-            ReviewInput(
-                referral_id=referral_id,
-                reviewed_at=stored_time(body.reviewed_at, access.site.now()),
-                recommendation=body.recommendation,
-                urgency=body.urgency,
-                surgery_eyes=tuple(body.surgery_eyes),
-                right_icd10=body.right_icd10,
-                right_icd11=body.right_icd11,
-                left_icd10=body.left_icd10,
-                left_icd11=body.left_icd11,
-                notes=body.notes,
-                reviewer_id=access.actor.user_id,
-                id=body.id,
-            )
+            body.to_input(referral_id, access.actor.user_id, access.site.now())
         )
         return ReviewPublic.of(recorded)
 

@@ -7,7 +7,6 @@ from fastapi import APIRouter
 from brightline.api.deps import CallerDep
 from brightline.api.schemas import FollowUpCreate, FollowUpPublic, SurgeryCreate, SurgeryPublic
 from brightline.errors import InvalidInput
-from brightline.service.surgery import FollowUpInput, SurgeryInput
 
 router = APIRouter(prefix="/surgeries", tags=["surgery"])
 
@@ -19,17 +18,7 @@ def record(body: SurgeryCreate, caller: CallerDep) -> SurgeryPublic:
         if access.actor.facility_id is None:
             raise InvalidInput("only surgical centre staff record surgery", field="facility")
         surgery = access.record_surgery(
-            SurgeryInput(
-                referral_id=body.referral_id,
-                eye=body.eye,
-                operated_on=body.operated_on,
-                technique=body.technique,
-                iol=body.iol,
-                facility_id=access.actor.facility_id,
-                complications=body.complications,
-                surgeon_id=access.actor.user_id,
-                id=body.id,
-            )
+            body.to_input(access.actor.facility_id, access.actor.user_id)
         )
         return SurgeryPublic.of(surgery)
 
@@ -38,14 +27,5 @@ def record(body: SurgeryCreate, caller: CallerDep) -> SurgeryPublic:
 def follow_up(surgery_id: str, body: FollowUpCreate, caller: CallerDep) -> FollowUpPublic:
     """Record follow-up VA of an operated eye; the outcome category comes back."""
     with caller.access() as access:
-        recorded = access.record_follow_up(
-            FollowUpInput(
-                surgery_id=surgery_id,
-                examined_on=body.examined_on,
-                presenting_va=body.presenting_va,
-                best_corrected_va=body.best_corrected_va,
-                recorded_by=access.actor.user_id,
-                id=body.id,
-            )
-        )
+        recorded = access.record_follow_up(body.to_input(surgery_id, access.actor.user_id))
         return FollowUpPublic.of(recorded)

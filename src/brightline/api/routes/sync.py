@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from brightline.access.layer import Access
 from brightline.api.deps import Caller, CallerDep
+from brightline.api.routes.people import register_from_body
 from brightline.api.routes.screenings import screening_input
 from brightline.api.schemas import (
     AttendanceCreate,
@@ -26,10 +27,7 @@ from brightline.api.schemas import (
     SurgeryCreate,
 )
 from brightline.errors import BrightlineError, Conflict, InvalidInput
-from brightline.service.places import region_by_code
-from brightline.service.referrals import ReviewInput
-from brightline.service.surgery import FollowUpInput, SurgeryInput
-from brightline.store.models import Facility, SyncReceipt, stored_time
+from brightline.store.models import SyncReceipt, stored_time
 
 router = APIRouter(tags=["offline sync"])
 
@@ -79,18 +77,7 @@ def _parse(model: type[BaseModel], record: SyncRecord) -> Any:
 
 
 def _person(access: Access, record: SyncRecord) -> str:
-    body: PersonCreate = _parse(PersonCreate, record)
-    facility_id = access.actor.facility_id
-    if facility_id is None:
-        raise InvalidInput("only facility staff register people", field="facility")
-    facility = access.session.get(Facility, facility_id)
-    assert facility is not None
-    region_id = (
-        region_by_code(access.session, body.township, field="township").id
-        if body.township
-        else facility.region_id
-    )
-    view, _ = access.register_person(body.to_input(facility_id, region_id))
+    view, _ = register_from_body(access, _parse(PersonCreate, record))
     return view.person.id
 
 
@@ -109,20 +96,7 @@ def _screening(access: Access, record: SyncRecord) -> str:
 def _review(access: Access, record: SyncRecord) -> str:
     body: ReviewSync = _parse(ReviewSync, record)
     review = access.record_review(
-        ReviewInput(
-            referral_id=body.referral_id,
-            reviewed_at=stored_time(body.reviewed_at, access.site.now()),
-            recommendation=body.recommendation,
-            urgency=body.urgency,
-            surgery_eyes=tuple(body.surgery_eyes),
-            right_icd10=body.right_icd10,
-            right_icd11=body.right_icd11,
-            left_icd10=body.left_icd10,
-            left_icd11=body.left_icd11,
-            notes=body.notes,
-            reviewer_id=access.actor.user_id,
-            id=body.id,
-        )
+        body.to_input(body.referral_id, access.actor.user_id, access.site.now())
     )
     return review.id
 
@@ -137,33 +111,12 @@ def _surgery(access: Access, record: SyncRecord) -> str:
     body: SurgeryCreate = _parse(SurgeryCreate, record)
     if access.actor.facility_id is None:
         raise InvalidInput("only surgical centre staff record surgery", field="facility")
-    return access.record_surgery(
-        SurgeryInput(
-            referral_id=body.referral_id,
-            eye=body.eye,
-            operated_on=body.operated_on,
-            technique=body.technique,
-            iol=body.iol,
-            facility_id=access.actor.facility_id,
-            complications=body.complications,
-            surgeon_id=access.actor.user_id,
-            id=body.id,
-        )
-    ).id
+    return access.record_surgery(body.to_input(access.actor.facility_id, access.actor.user_id)).id
 
 
 def _follow_up(access: Access, record: SyncRecord) -> str:
     body: FollowUpSync = _parse(FollowUpSync, record)
-    return access.record_follow_up(
-        FollowUpInput(
-            surgery_id=body.surgery_id,
-            examined_on=body.examined_on,
-            presenting_va=body.presenting_va,
-            best_corrected_va=body.best_corrected_va,
-            recorded_by=access.actor.user_id,
-            id=body.id,
-        )
-    ).id
+    return access.record_follow_up(body.to_input(body.surgery_id, access.actor.user_id)).id
 
 
 APPLY: dict[str, Callable[[Access, SyncRecord], str]] = {

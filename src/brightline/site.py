@@ -30,6 +30,8 @@ class Site:
     sessions: sessionmaker[Session]
     keys: IdentifierKeys
     programme: Programme
+    # When this process last looked whether an audit checkpoint was due by time.
+    last_checkpoint_check: datetime | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> Site:

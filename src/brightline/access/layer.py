@@ -100,7 +100,7 @@ def acting_as(site: Site, sign_in: Callable[[Session], User]) -> Iterator[Access
             user = sign_in(session)
             access = Access(site, session, actor_for(session, user))
             yield access
-        if access.appended:
+        if access.positions and _checkpoint_may_be_due(site, access.positions):
             # After commit, so a slow signature never holds the request's write lock.
             checkpoint_if_due(site)
     except BaseException:
@@ -109,6 +109,27 @@ def acting_as(site: Site, sign_in: Callable[[Session], User]) -> Iterator[Access
                 for event in access.denials:
                     AuditLog().append(session, event)
         raise
+
+
+# How often a process looks whether the time threshold for a checkpoint has passed.
+CHECKPOINT_TIME_CHECK = timedelta(seconds=60)
+
+
+def _checkpoint_may_be_due(site: Site, positions: list[int]) -> bool:
+    """True when these appends crossed a multiple of N entries, or a minute has gone by.
+
+    Saves a second transaction on almost every request; the real decision (and the
+    time threshold T) is still :func:`brightline.audit.store.checkpoint_if_due`'s.
+    """
+    every = site.settings.audit_checkpoint_every
+    if any((position + 1) % every == 0 for position in positions):
+        return True
+    now = site.now()
+    last = site.last_checkpoint_check
+    if last is None or now - last >= CHECKPOINT_TIME_CHECK:
+        site.last_checkpoint_check = now
+        return True
+    return False
 
 
 def actor_for(session: Session, user: User) -> Actor:
@@ -130,7 +151,8 @@ class Access:
         self.log = AuditLog()
         # Refused attempts must be logged even though the request's transaction rolls back.
         self.denials: list[AuditEvent] = []
-        self.appended = 0
+        # Leaf positions this access appended, to decide cheaply whether a checkpoint is due.
+        self.positions: list[int] = []
 
     # -- the two primitives -------------------------------------------------------------
 
@@ -152,8 +174,7 @@ class Access:
             at=self.site.now(),
             break_glass_reason=reason,
         )
-        self.log.append(self.session, event)
-        self.appended += 1
+        self.positions.append(self.log.append(self.session, event))
         if outcome == "denied":
             self.denials.append(event)
 

@@ -297,6 +297,8 @@ def test_cli_builds_prints_accounts_reuses_and_rebuilds(tmp_path: Path) -> None:
     accounts = json.loads((home / ACCOUNTS_FILE).read_text(encoding="utf-8"))
     for account in accounts:
         assert account["username"] in first.output and account["password"] in first.output
+    # The manager's dashboard has figures at once: the demo takes the first snapshot.
+    assert (home / "snapshot" / "current" / "manifest.json").exists()
     again = runner.invoke(app, command)
     assert again.exit_code == 0 and "reusing it" in again.output
     rebuilt = runner.invoke(app, [*command, "--rebuild"])

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from brightline.analytics.snapshot import take_snapshot
 from brightline.cli.common import fail_on_user_error, open_site, run_server
 from brightline.demo import (
     DemoAccount,
@@ -71,6 +72,9 @@ def demo(
                     f"{counts['referrals']} referrals, {counts['attended']} attended, "
                     f"{counts['surgeries']} surgeries, {counts['follow_ups']} follow-ups."
                 )
+                # The manager's dashboard reads the de-identified snapshot, so take the first.
+                take_snapshot(site)
+                typer.echo("Took the first analytics snapshot (brightline snapshot refreshes it).")
                 accounts = report.accounts
             else:
                 typer.echo(

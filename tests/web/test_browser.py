@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +168,10 @@ def test_the_whole_pathway_in_chromium(web: WebBed, server: str, browser: Any) -
     funnel = manager.locator("#funnel").inner_text()
     assert re.search(r"Eyes operated: 1\b", funnel), funnel
     assert re.search(r"Good outcome: 1\b", funnel), funnel
+    # Trends by month: the month of today's screening shows one person screened.
+    trends = manager.locator("#trends")
+    assert trends.locator("svg").count() == 3
+    assert date.today().strftime("%Y-%m") in trends.inner_text()
     manager.close()
 
     # The patient sees who accessed the record, when and why.

@@ -15,13 +15,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from brightline.access.layer import Access
-from brightline.analytics.charts import bars
+from brightline.analytics.charts import bars, line
+from brightline.analytics.engines import connect
 from brightline.analytics.service import (
     ALL,
     IndicatorQuery,
     IndicatorTable,
     RegionScope,
+    flows_by_month,
     run_indicators,
+    snapshot_tables,
 )
 from brightline.analytics.snapshot import SnapshotMissing, current_snapshot, default_snapshot_dir
 from brightline.analytics.suppression import export
@@ -37,6 +40,45 @@ PERIOD_DAYS = 365
 def _indicators(snapshot: Path, query: IndicatorQuery) -> IndicatorTable:
     """Indicators of one snapshot version (a new snapshot is a new directory, a new key)."""
     return run_indicators(snapshot.parent, query)
+
+
+@lru_cache(maxsize=32)
+def _monthly(snapshot: Path, query: IndicatorQuery) -> dict[tuple[str, int, int], int]:
+    """People screened, referrals and eyes operated per month, for the trend charts."""
+    runner = connect()
+    rows = runner.rows(flows_by_month(snapshot_tables(runner, snapshot), query))
+    return {(r["flow"], int(r["year"]), int(r["month"])): int(r["n"]) for r in rows}
+
+
+def months_of(query: IndicatorQuery) -> list[tuple[int, int]]:
+    """(year, month) of every calendar month the period touches, in order."""
+    months, year, month = [], query.start.year, query.start.month
+    last = query.end - timedelta(days=1)
+    while (year, month) <= (last.year, last.month):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def trend_charts(
+    monthly: dict[tuple[str, int, int], int], query: IndicatorQuery, fmt: Formats
+) -> list[Any]:
+    """One line chart per flow over the period's months (months with nothing count 0)."""
+    _ = fmt.gettext
+    months = months_of(query)
+    charts = []
+    for flow, title in (
+        ("screened", _("People screened per month")),
+        ("referred", _("Referrals per month")),
+        ("operated", _("Eyes operated per month")),
+    ):
+        values = [monthly.get((flow, year, month), 0) for year, month in months]
+        points = [
+            (f"{year}-{month:02d}", float(n))
+            for (year, month), n in zip(months, values, strict=True)
+        ]
+        charts.append(line(title, points, [fmt.number(n) for n in values]))
+    return charts
 
 
 def indicators_for(access: Access) -> tuple[IndicatorTable | None, IndicatorQuery]:
@@ -144,7 +186,10 @@ def _page(request: Request, template: str) -> HTMLResponse:
         table, query = indicators_for(access)
     context: dict[str, Any] = {"available": table is not None, "query": query, "table": table}
     if table is not None:
-        context.update(dashboard_context(table, formats(request)))
+        fmt = formats(request)
+        context.update(dashboard_context(table, fmt))
+        snapshot = current_snapshot(default_snapshot_dir(access.site.settings.home))
+        context["trend_charts"] = trend_charts(_monthly(snapshot, query), query, fmt)
     return render(request, template, **context)
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from brightline.audit.merkle import MerkleAccumulator, leaf_hash
+from brightline.audit.merkle import HASH_SIZE, MerkleAccumulator, leaf_hash
 from brightline.audit.store import StoredTree
 from brightline.identifiers import IdentifierKeys
 from brightline.store.models import AuditEntry, AuditHead, AuditNode
@@ -85,16 +85,23 @@ class AuditLog:
         """Append ``event``; returns its leaf index. Rolls back with the access it records."""
         # Locking the head row orders concurrent appends (PostgreSQL); SQLite transactions
         # take the write lock at BEGIN, which does the same.
-        head = session.execute(
-            select(AuditHead).where(AuditHead.id == 1).with_for_update()
-        ).scalar_one_or_none()
+        # Plain Core on the session's connection: the ORM layer adds nothing for these rows.
+        connection = session.connection()
+        head = connection.execute(
+            select(AuditHead.size, AuditHead.edge).where(AuditHead.id == 1).with_for_update()
+        ).one_or_none()
         size = head.size if head is not None else 0
-        tree = StoredTree(session)
-        tree.prefetch(edge_nodes(size))
-        accumulator = MerkleAccumulator.resume(tree, size)
+        cached = head.edge if head is not None else None
+        if cached is not None and len(cached) == HASH_SIZE * size.bit_count():
+            edge = [cached[i : i + HASH_SIZE] for i in range(0, len(cached), HASH_SIZE)]
+            accumulator = MerkleAccumulator.from_edge(size, edge)
+        else:
+            tree = StoredTree(session)
+            tree.prefetch(edge_nodes(size))
+            accumulator = MerkleAccumulator.resume(tree, size)
         entry = event.entry()
         completed = accumulator.append(leaf_hash(entry))
-        session.execute(
+        connection.execute(
             insert(AuditEntry),
             [
                 {
@@ -113,12 +120,15 @@ class AuditLog:
             ],
         )
         if len(completed) > 1:
-            session.execute(
+            connection.execute(
                 insert(AuditNode),
                 [{"level": lv, "idx": ix, "hash": digest} for lv, ix, digest in completed[1:]],
             )
+        new_edge = b"".join(accumulator.edge)
         if head is None:
-            session.execute(insert(AuditHead), [{"id": 1, "size": 1}])
+            connection.execute(insert(AuditHead), [{"id": 1, "size": 1, "edge": new_edge}])
         else:
-            session.execute(update(AuditHead).where(AuditHead.id == 1).values(size=size + 1))
+            connection.execute(
+                update(AuditHead).where(AuditHead.id == 1).values(size=size + 1, edge=new_edge)
+            )
         return size

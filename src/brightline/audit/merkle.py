@@ -330,6 +330,24 @@ class MerkleAccumulator:
         accumulator._size = tree_size
         return accumulator
 
+    @classmethod
+    def from_edge(cls, tree_size: int, edge: Sequence[bytes]) -> MerkleAccumulator:
+        """Resume from a saved right edge (one hash per set bit of tree_size, largest first)."""
+        tree_size = _require_int("tree_size", tree_size)
+        if tree_size < 0 or len(edge) != bin(tree_size).count("1"):
+            raise ValueError("the edge must hold one hash per set bit of the tree size")
+        if not all(_is_hash(node) for node in edge):
+            raise ValueError(f"edge hashes must be {HASH_SIZE} bytes")
+        accumulator = cls()
+        accumulator._edge = list(edge)
+        accumulator._size = tree_size
+        return accumulator
+
+    @property
+    def edge(self) -> list[bytes]:
+        """Roots of the perfect subtrees that make up the tree, largest (leftmost) first."""
+        return list(self._edge)
+
     @property
     def size(self) -> int:
         """Number of leaves appended so far."""

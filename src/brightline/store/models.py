@@ -371,12 +371,18 @@ class AuditEntry(Base):
 
 
 class AuditHead(Base):
-    """The single row holding the log's size: locking it orders concurrent appends."""
+    """The single row holding the log's size: locking it orders concurrent appends.
+
+    ``edge`` caches the tree's right edge (the roots of its perfect subtrees, largest first,
+    32 bytes each), so an append needs no lookup of stored nodes; verification never
+    trusts it — it recomputes everything from the entries.
+    """
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     size: Mapped[int] = mapped_column(Integer)
+    edge: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class AuditNode(Base):

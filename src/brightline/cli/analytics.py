@@ -52,6 +52,23 @@ class EngineName(StrEnum):
 
 DEFAULT_ENGINE_NAME = EngineName(DEFAULT_ENGINE)
 
+# Options shared by the commands that read a snapshot.
+EngineOption = Annotated[EngineName, typer.Option(help="Engine.")]
+GoodOutcomeOption = Annotated[
+    str, typer.Option(help="Good outcome: presenting VA at least this (6/18 or 6/12).")
+]
+SnapshotOption = Annotated[
+    Path | None,
+    typer.Option("--snapshot", help="Snapshot directory (default: <home>/snapshot)."),
+]
+SparkMasterOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Spark master for --engine spark (default local[2]; spark://host:7077).",
+        envvar=SPARK_MASTER_VARIABLE,
+    ),
+]
+
 
 def snapshot(
     ctx: typer.Context,
@@ -104,24 +121,13 @@ def indicators(
         Format,
         typer.Option("--format", help="table (exact, on screen) or csv/json (suppressed)."),
     ] = Format.table,
-    engine: Annotated[EngineName, typer.Option(help="Engine.")] = DEFAULT_ENGINE_NAME,
+    engine: EngineOption = DEFAULT_ENGINE_NAME,
     region: Annotated[
         str | None, typer.Option(help="Only this region and the regions inside it (code).")
     ] = None,
-    good: Annotated[
-        str, typer.Option(help="Good outcome: presenting VA at least this (6/18 or 6/12).")
-    ] = "6/18",
-    snapshot_dir: Annotated[
-        Path | None,
-        typer.Option("--snapshot", help="Snapshot directory (default: <home>/snapshot)."),
-    ] = None,
-    spark_master: Annotated[
-        str | None,
-        typer.Option(
-            help="Spark master for --engine spark (default local[2]; spark://host:7077).",
-            envvar=SPARK_MASTER_VARIABLE,
-        ),
-    ] = None,
+    good: GoodOutcomeOption = "6/18",
+    snapshot_dir: SnapshotOption = None,
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Service indicators by region from the latest snapshot (csv/json are suppressed)."""
     settings: Settings = ctx.obj
@@ -183,21 +189,10 @@ def report(
     out: Annotated[
         Path, typer.Option(help="report.html (self-contained) or report.pdf (needs chromium).")
     ],
-    engine: Annotated[EngineName, typer.Option(help="Engine.")] = DEFAULT_ENGINE_NAME,
-    good: Annotated[
-        str, typer.Option(help="Good outcome: presenting VA at least this (6/18 or 6/12).")
-    ] = "6/18",
-    snapshot_dir: Annotated[
-        Path | None,
-        typer.Option("--snapshot", help="Snapshot directory (default: <home>/snapshot)."),
-    ] = None,
-    spark_master: Annotated[
-        str | None,
-        typer.Option(
-            help="Spark master for --engine spark (default local[2]; spark://host:7077).",
-            envvar=SPARK_MASTER_VARIABLE,
-        ),
-    ] = None,
+    engine: EngineOption = DEFAULT_ENGINE_NAME,
+    good: GoodOutcomeOption = "6/18",
+    snapshot_dir: SnapshotOption = None,
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Printable programme report of one region and period (suppressed: it leaves)."""
     settings: Settings = ctx.obj

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from brightline.access.patient import issue_access_pin
-from brightline.access.policy import Actor, Decision, RecordContext, decide
+from brightline.access.policy import Actor, RecordContext, decide
 from brightline.audit.log import AuditEvent, AuditLog, record_pseudonym
 from brightline.audit.store import checkpoint_if_due
 from brightline.errors import Forbidden, InvalidInput, NotFound, one_of
@@ -216,8 +216,12 @@ class Access:
             break_glass_open=grant is not None,
         )
 
-    def require(self, action: str, person_id: str, purpose: str | None) -> Decision:
-        """Allow ``action`` on a person's record or log the attempt and answer 'not found'."""
+    def require(self, action: str, person_id: str, purpose: str | None) -> RecordContext:
+        """Allow ``action`` on a person's record or log the attempt and answer 'not found'.
+
+        Returns the record's context, so a caller with a second, narrower question (may
+        this caller also see identifiers?) asks it without looking the record up again.
+        """
         context = self._context(person_id)
         decision = decide(self.actor, action, purpose=purpose, record=context)
         if context is None or not decision.allowed:
@@ -226,7 +230,7 @@ class Access:
         self._audit(
             action, person_id, purpose, "break_glass" if decision.break_glass else "allowed"
         )
-        return decision
+        return context
 
     def require_general(self, action: str) -> None:
         """Allow an action that is not about one record, or refuse it."""
@@ -249,10 +253,9 @@ class Access:
 
     def read_person(self, person_id: str, purpose: str | None) -> PersonView:
         """A person's record; identifiers only for roles that need them for care."""
-        self.require("person.read", person_id, purpose)
+        context = self.require("person.read", person_id, purpose)
         person = self.session.get(Person, person_id)
         assert person is not None
-        context = self._context(person_id)
         identifiers = None
         if decide(self.actor, "person.identifiers.read", purpose=purpose, record=context).allowed:
             identifiers = identifiers_of(self.site.keys, person)

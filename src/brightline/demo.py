@@ -35,7 +35,7 @@ from pathlib import Path
 from random import Random
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from brightline import __version__
@@ -53,6 +53,7 @@ from brightline.service.surgery import (
 )
 from brightline.settings import Settings
 from brightline.site import Site, initialise
+from brightline.store.bulk import insert_many
 from brightline.store.models import (
     Attendance,
     Base,
@@ -512,10 +513,9 @@ def _screen_people(
                         symptom,
                     )
                 )
-        connection.execute(insert(tables["people"]), person_rows)
-        connection.execute(insert(tables["screenings"]), screening_batch)
-        if referral_rows:
-            connection.execute(insert(tables["referrals"]), referral_rows)
+        insert_many(connection, tables["people"], person_rows)
+        insert_many(connection, tables["screenings"], screening_batch)
+        insert_many(connection, tables["referrals"], referral_rows)
     return referred
 
 

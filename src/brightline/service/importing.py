@@ -25,7 +25,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, Final
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from brightline.errors import BrightlineError, InvalidInput, NotFound
@@ -34,7 +34,8 @@ from brightline.service.people import IDENTIFIER_LIMITS, PersonInput, person_row
 from brightline.service.places import serving_surgical_centre
 from brightline.service.screenings import ScreeningInput, ScreeningRows, screening_rows
 from brightline.site import Site
-from brightline.store.models import Facility, Person, Referral, Region, Screening, User
+from brightline.store.bulk import insert_many
+from brightline.store.models import Base, Facility, Person, Referral, Region, Screening, User
 from brightline.triage import SYMPTOMS
 
 TEMPLATE_COLUMNS: Final = (
@@ -841,9 +842,9 @@ class _Importer:
             if row.built.referral is not None:
                 referrals.append(row.built.referral)
         connection = self.session.connection()
-        for table, table_rows in ((Person, people), (Screening, screenings), (Referral, referrals)):
-            if table_rows:
-                connection.execute(insert(table), table_rows)
+        tables = Base.metadata.tables
+        for model, table_rows in ((Person, people), (Screening, screenings), (Referral, referrals)):
+            insert_many(connection, tables[model.__tablename__], table_rows)
         self.report.imported += len(screenings)
         self.report.referred += len(referrals)
 

@@ -13,9 +13,21 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    CompoundSelect,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from brightline.access.patient import issue_access_pin
@@ -56,7 +68,6 @@ from brightline.store.models import (
     Review,
     Screening,
     Surgery,
-    User,
 )
 
 MIN_REASON_LENGTH = 10
@@ -92,13 +103,12 @@ class PersonView:
 
 
 @contextmanager
-def acting_as(site: Site, sign_in: Callable[[Session], User]) -> Iterator[Access]:
+def acting_as(site: Site, sign_in: Callable[[Session], Actor]) -> Iterator[Access]:
     """Act for the account ``sign_in`` resolves, in one transaction, logging refusals always."""
     access: Access | None = None
     try:
         with site.transaction() as session:
-            user = sign_in(session)
-            access = Access(site, session, actor_for(session, user))
+            access = Access(site, session, sign_in(session))
             yield access
         if access.positions and _checkpoint_may_be_due(site, access.positions):
             # After commit, so a slow signature never holds the request's write lock.
@@ -132,13 +142,47 @@ def _checkpoint_may_be_due(site: Site, positions: list[int]) -> bool:
     return False
 
 
-def actor_for(session: Session, user: User) -> Actor:
-    """The policy's view of a signed-in account."""
-    path = None
-    if user.region_id is not None:
-        region = session.get(Region, user.region_id)
-        path = region.path if region else None
-    return Actor(user.id, user.role, user.pseudonym, path, user.facility_id)
+def _where_the_record_is() -> CompoundSelect[Any]:
+    """(source, facility, referral kind, facility's region path) rows for one person: where
+    they are registered, every facility that screened them, every facility they were
+    referred to, and a row ``grant`` if this user holds an open break-glass grant.
+
+    Built once with bound parameters (person_id, user_id, now): constructing the statement
+    cost more than running it.
+    """
+    person_id = bindparam("person_id", type_=String)
+
+    def located(source: str, facility: Any, kind: Any, table: Any, where: Any) -> Select[Any]:
+        return (
+            select(literal(source), facility, kind, Region.path)
+            .select_from(table)
+            .join(Facility, Facility.id == facility)
+            .join(Region, Region.id == Facility.region_id)
+            .where(where)
+        )
+
+    no_kind = null().label("kind")
+    return union_all(
+        located("registered", Person.facility_id, no_kind, Person, Person.id == person_id),
+        located(
+            "screened", Screening.facility_id, no_kind, Screening, Screening.person_id == person_id
+        ),
+        located(
+            "referred",
+            Referral.to_facility_id,
+            Referral.kind,
+            Referral,
+            Referral.person_id == person_id,
+        ),
+        select(literal("grant"), null(), null(), null()).where(
+            BreakGlassGrant.user_id == bindparam("user_id", type_=Integer),
+            BreakGlassGrant.person_id == person_id,
+            BreakGlassGrant.expires_at > bindparam("now", type_=DateTime),
+        ),
+    )
+
+
+_WHERE_THE_RECORD_IS: Final = _where_the_record_is()
 
 
 class Access:
@@ -179,41 +223,33 @@ class Access:
             self.denials.append(event)
 
     def _context(self, person_id: str) -> RecordContext | None:
-        person = self.session.get(Person, person_id)
-        if person is None:
+        """Where the person's record belongs, read with one query (None: no such person)."""
+        screened: set[int] = set()
+        referred_to: set[int] = set()
+        for_review: set[int] = set()
+        paths: dict[int, str] = {}
+        registered = grant = False
+        parameters = {"person_id": person_id, "user_id": self.actor.user_id, "now": self.site.now()}
+        for source, facility, kind, path in self.session.execute(_WHERE_THE_RECORD_IS, parameters):
+            if source == "grant":
+                grant = True
+                continue
+            paths[facility] = path
+            if source == "referred":
+                referred_to.add(facility)
+                if kind in REVIEW_KINDS:
+                    for_review.add(facility)
+            else:
+                registered = registered or source == "registered"
+                screened.add(facility)
+        if not registered:
             return None
-        screened = {person.facility_id} | set(
-            self.session.scalars(
-                select(Screening.facility_id).where(Screening.person_id == person_id)
-            )
-        )
-        referrals = self.session.execute(
-            select(Referral.to_facility_id, Referral.kind).where(Referral.person_id == person_id)
-        ).all()
-        referred_to = {facility for facility, _ in referrals}
-        for_review = {facility for facility, kind in referrals if kind in REVIEW_KINDS}
-        facilities = screened | referred_to
-        paths = dict(
-            self.session.execute(
-                select(Facility.id, Region.path)
-                .join(Region, Facility.region_id == Region.id)
-                .where(Facility.id.in_(facilities))
-            ).all()
-        )
-        now = self.site.now()
-        grant = self.session.scalar(
-            select(BreakGlassGrant.id).where(
-                BreakGlassGrant.user_id == self.actor.user_id,
-                BreakGlassGrant.person_id == person_id,
-                BreakGlassGrant.expires_at > now,
-            )
-        )
         return RecordContext(
             frozenset(screened),
             frozenset(referred_to),
             frozenset(for_review),
             paths,
-            break_glass_open=grant is not None,
+            break_glass_open=grant,
         )
 
     def require(self, action: str, person_id: str, purpose: str | None) -> RecordContext:

@@ -6,14 +6,16 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Final
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from brightline.access.policy import Actor
 from brightline.errors import TooManyAttempts, Unauthenticated
 from brightline.service.accounts import authenticate
 from brightline.settings import Settings
-from brightline.store.models import ApiToken, LoginThrottle, User
+from brightline.store.models import ApiToken, LoginThrottle, Region, User
 
 # Five free tries, then waits doubling from 2 s up to 15 minutes: slow for a guesser,
 # harmless for a health worker who mistypes twice.
@@ -21,6 +23,8 @@ FREE_FAILURES = 5
 MAX_LOCK_SECONDS = 15 * 60
 # A quiet quarter of an hour forgives earlier failures.
 FAILURE_MEMORY = timedelta(minutes=15)
+# A token's last use is written when it is at least this old (one write fewer per request).
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -107,22 +111,55 @@ def sign_in(
     return IssuedToken(token, int(min(idle, absolute).total_seconds()), user)
 
 
-def resolve_token(session: Session, settings: Settings, token: str, *, now: datetime) -> User:
-    """The account behind a live token; expired (idle or absolute) or revoked tokens fail."""
-    record = session.get(ApiToken, token_digest(token))
+# A token, its account and the account's region, in one statement built once.
+_TOKEN_ACCOUNT: Final = (
+    select(
+        ApiToken.revoked_at,
+        ApiToken.expires_at,
+        ApiToken.last_used_at,
+        User.id,
+        User.role,
+        User.pseudonym,
+        User.facility_id,
+        User.region_id,
+        User.active,
+        Region.path,
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .outerjoin(Region, Region.id == User.region_id)
+    .where(ApiToken.token_hash == bindparam("digest"))
+)
+_TOKEN_USED: Final = (
+    update(ApiToken)
+    .where(ApiToken.token_hash == bindparam("digest"))
+    .values(last_used_at=bindparam("used"))
+    .execution_options(synchronize_session=False)
+)
+
+
+def resolve_token(session: Session, settings: Settings, token: str, *, now: datetime) -> Actor:
+    """The account behind a live token, as the policy sees it; expired (idle or absolute) or
+    revoked tokens and disabled accounts fail.
+
+    One query reads the token, its account and the account's region. The token's last use
+    is written at most once per ``LAST_USED_RESOLUTION``, so the idle clock may start up to
+    that much early: a token can expire that much sooner than its idle limit, never later.
+    """
+    digest = token_digest(token)
+    found = session.execute(_TOKEN_ACCOUNT, {"digest": digest}).first()
     idle = timedelta(minutes=settings.token_idle_minutes)
     if (
-        record is None
-        or record.revoked_at is not None
-        or record.expires_at <= now
-        or now - record.last_used_at > idle
+        found is None
+        or found.revoked_at is not None
+        or found.expires_at <= now
+        or now - found.last_used_at > idle
     ):
         raise Unauthenticated("sign in again: the token is missing, expired or revoked")
-    user = session.get(User, record.user_id)
-    if user is None or not user.active:
+    if not found.active or (found.region_id is not None and found.path is None):
         raise Unauthenticated("this account is disabled")
-    record.last_used_at = now
-    return user
+    if now - found.last_used_at >= LAST_USED_RESOLUTION:
+        session.execute(_TOKEN_USED, {"digest": digest, "used": now})
+    return Actor(found.id, found.role, found.pseudonym, found.path, found.facility_id)
 
 
 def sign_out(session: Session, token: str, *, now: datetime) -> None:

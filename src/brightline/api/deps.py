@@ -19,8 +19,12 @@ from brightline.site import Site
 bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_site(request: Request) -> Site:
-    """The installation this application serves."""
+async def get_site(request: Request) -> Site:
+    """The installation this application serves.
+
+    The dependencies here are ``async`` because they never block: FastAPI runs a plain
+    ``def`` dependency in the thread pool, a hand-off per dependency per request.
+    """
     site: Site = request.app.state.site
     return site
 
@@ -62,7 +66,7 @@ class Caller:
         return self.purpose
 
 
-def get_caller(
+async def get_caller(
     site: Annotated[Site, Depends(get_site)],
     token: Annotated[str | None, Depends(bearer)],
     purpose_header: Annotated[

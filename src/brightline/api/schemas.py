@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Literal
+from functools import partial
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -180,6 +182,13 @@ class ScreeningCreate(Strict):
     symptoms: list[Symptom] = Field(default_factory=list)
 
 
+def _reader(record: object) -> Callable[[str], Any]:
+    """Column values of a stored record (attributes) or of a row as written (a mapping)."""
+    if isinstance(record, Mapping):
+        return record.__getitem__
+    return partial(getattr, record)
+
+
 class TriagePublic(BaseModel):
     decision: str
     reasons: list[str]
@@ -198,16 +207,18 @@ class ReferralPublic(BaseModel):
     referred_at: datetime
 
     @classmethod
-    def of(cls, referral: Referral) -> ReferralPublic:
+    def of(cls, referral: Referral | Mapping[str, Any]) -> ReferralPublic:
+        """From a stored referral, or from the row just written (no read back)."""
+        value = _reader(referral)
         return cls(
-            id=referral.id,
-            code=referral.code,
-            person_id=referral.person_id,
-            kind=referral.kind,
-            priority=referral.priority,
-            status=referral.status,
-            to_facility_id=referral.to_facility_id,
-            referred_at=referral.referred_at,
+            id=value("id"),
+            code=value("code"),
+            person_id=value("person_id"),
+            kind=value("kind"),
+            priority=value("priority"),
+            status=value("status"),
+            to_facility_id=value("to_facility_id"),
+            referred_at=value("referred_at"),
         )
 
 
@@ -236,31 +247,38 @@ class ScreeningPublic(BaseModel):
     )
 
     @classmethod
-    def of(cls, screening: Screening, referral: Referral | None) -> ScreeningPublic:
+    def of(
+        cls,
+        screening: Screening | Mapping[str, Any],
+        referral: Referral | Mapping[str, Any] | None,
+    ) -> ScreeningPublic:
+        """From a stored screening, or from the rows just written (no read back)."""
+        value = _reader(screening)
+
         def eye(side: str) -> EyePublic:
             return EyePublic(
-                presenting_va=getattr(screening, f"{side}_presenting_va"),
-                presenting_logmar=getattr(screening, f"{side}_presenting_logmar"),
-                pinhole_va=getattr(screening, f"{side}_pinhole_va"),
-                pinhole_logmar=getattr(screening, f"{side}_pinhole_logmar"),
-                lens=getattr(screening, f"{side}_lens"),
+                presenting_va=value(f"{side}_presenting_va"),
+                presenting_logmar=value(f"{side}_presenting_logmar"),
+                pinhole_va=value(f"{side}_pinhole_va"),
+                pinhole_logmar=value(f"{side}_pinhole_logmar"),
+                lens=value(f"{side}_lens"),
             )
 
         return cls(
-            id=screening.id,
-            person_id=screening.person_id,
-            facility_id=screening.facility_id,
-            screened_at=screening.screened_at,
+            id=value("id"),
+            person_id=value("person_id"),
+            facility_id=value("facility_id"),
+            screened_at=value("screened_at"),
             right=eye("right"),
             left=eye("left"),
-            symptoms=[s for s in screening.symptoms.split(",") if s],
+            symptoms=[s for s in value("symptoms").split(",") if s],
             triage=TriagePublic(
-                decision=screening.triage_decision,
-                reasons=json.loads(screening.triage_reasons),
-                rule_version=screening.triage_rule_version,
-                suspected_cataract=screening.suspected_cataract,
+                decision=value("triage_decision"),
+                reasons=json.loads(value("triage_reasons")),
+                rule_version=value("triage_rule_version"),
+                suspected_cataract=value("suspected_cataract"),
             ),
-            referral=ReferralPublic.of(referral) if referral else None,
+            referral=ReferralPublic.of(referral) if referral is not None else None,
         )
 
 

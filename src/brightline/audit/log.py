@@ -13,8 +13,9 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from brightline.audit.merkle import HASH_SIZE, MerkleAccumulator, leaf_hash
@@ -78,6 +79,19 @@ def edge_nodes(size: int) -> list[tuple[int, int]]:
     return nodes
 
 
+# The statements of an append, built once rather than on every append.
+_READ_HEAD: Final = (
+    select(AuditHead.size, AuditHead.edge).where(AuditHead.id == 1).with_for_update()
+)
+_INSERT_ENTRY: Final = insert(AuditEntry)
+_INSERT_NODE: Final = insert(AuditNode)
+_UPDATE_HEAD: Final = (
+    update(AuditHead)
+    .where(AuditHead.id == 1)
+    .values(size=bindparam("new_size"), edge=bindparam("new_edge"))
+)
+
+
 class AuditLog:
     """The Merkle-tree audit sink: appends in the caller's transaction, never updates."""
 
@@ -87,9 +101,7 @@ class AuditLog:
         # take the write lock at BEGIN, which does the same.
         # Plain Core on the session's connection: the ORM layer adds nothing for these rows.
         connection = session.connection()
-        head = connection.execute(
-            select(AuditHead.size, AuditHead.edge).where(AuditHead.id == 1).with_for_update()
-        ).one_or_none()
+        head = connection.execute(_READ_HEAD).one_or_none()
         size = head.size if head is not None else 0
         cached = head.edge if head is not None else None
         if cached is not None and len(cached) == HASH_SIZE * size.bit_count():
@@ -102,7 +114,7 @@ class AuditLog:
         entry = event.entry()
         completed = accumulator.append(leaf_hash(entry))
         connection.execute(
-            insert(AuditEntry),
+            _INSERT_ENTRY,
             [
                 {
                     "position": size,
@@ -121,14 +133,12 @@ class AuditLog:
         )
         if len(completed) > 1:
             connection.execute(
-                insert(AuditNode),
+                _INSERT_NODE,
                 [{"level": lv, "idx": ix, "hash": digest} for lv, ix, digest in completed[1:]],
             )
         new_edge = b"".join(accumulator.edge)
         if head is None:
             connection.execute(insert(AuditHead), [{"id": 1, "size": 1, "edge": new_edge}])
         else:
-            connection.execute(
-                update(AuditHead).where(AuditHead.id == 1).values(size=size + 1, edge=new_edge)
-            )
+            connection.execute(_UPDATE_HEAD, {"new_size": size + 1, "new_edge": new_edge})
         return size

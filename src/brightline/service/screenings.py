@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -192,6 +192,10 @@ def screening_rows(
     return ScreeningRows(row, referral, result)
 
 
+_INSERT_SCREENING: Final = insert(Screening)
+_INSERT_REFERRAL: Final = insert(Referral)
+
+
 def record_screening(
     session: Session,
     programme: Programme,
@@ -201,7 +205,9 @@ def record_screening(
 ) -> ScreeningRows:
     """Validate, triage and store one screening with its referral, in the caller's transaction."""
     rows = screening_rows(programme, screening, refer_to_facility_id=refer_to_facility_id)
-    session.execute(insert(Screening), [rows.screening])
+    # Core on the session's connection: the ORM's bulk-insert path adds nothing for one row.
+    connection = session.connection()
+    connection.execute(_INSERT_SCREENING, rows.screening)
     if rows.referral is not None:
-        session.execute(insert(Referral), [rows.referral])
+        connection.execute(_INSERT_REFERRAL, rows.referral)
     return rows

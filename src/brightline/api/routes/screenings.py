@@ -11,7 +11,7 @@ from brightline.api.schemas import ScreeningCreate, ScreeningPublic
 from brightline.errors import InvalidInput
 from brightline.service.referrals import referral_of_screening
 from brightline.service.screenings import ScreeningInput
-from brightline.store.models import Screening, stored_time
+from brightline.store.models import stored_time
 
 router = APIRouter(prefix="/screenings", tags=["screening"])
 
@@ -45,9 +45,7 @@ def record(body: ScreeningCreate, caller: CallerDep) -> ScreeningPublic:
         recorded = access.record_screening(
             screening_input(body, access.actor.facility_id, access.actor.user_id, access.site.now())
         )
-        screening = access.session.get(Screening, recorded.rows.screening["id"])
-        assert screening is not None
-        public = ScreeningPublic.of(screening, referral_of_screening(access.session, screening.id))
+        public = ScreeningPublic.of(recorded.rows.screening, recorded.rows.referral)
         public.access_pin = recorded.access_pin
         return public
 

@@ -18,8 +18,8 @@ from brightline.analytics.survey import (
     survey_indicators,
     wilson_interval,
 )
+from brightline.csvfiles import ImportRejected
 from brightline.errors import InvalidInput
-from brightline.service.importing import ImportRejected
 from tests.analytics.helpers import DUCKDB_DEPRECATION
 
 pytestmark = pytest.mark.filterwarnings(DUCKDB_DEPRECATION)

@@ -68,6 +68,24 @@ def test_full_pathway(bed: Bed) -> None:
     assert follow_up.json()["outcome_best_corrected"] == "good"
 
 
+def test_screening_response_is_what_was_stored(bed: Bed) -> None:
+    # The POST answer is built from the rows written, not read back: it must equal the
+    # stored record exactly (times to the microsecond, logMAR, reasons, referral).
+    person = bed.register(name="Amina Otieno")
+    for extra in (
+        {"screened_at": "2026-03-02T09:30:15.123456+03:00", "right_pinhole_va": "6/36"},
+        {"right_presenting_va": "6/6", "left_presenting_va": "6/9", "symptoms": ["trauma"]},
+        {"right_presenting_va": "6/6", "left_presenting_va": "20/20", "right_lens": "clear"},
+    ):
+        posted = bed.screen(person["id"], **extra)
+        stored = bed.get("screener_a", f"/screenings/{posted['id']}", purpose="treatment")
+        assert stored.status_code == 200, stored.text
+        assert {**posted, "access_pin": None} == stored.json()
+        assert (posted["referral"] is None) == (posted["access_pin"] is None)
+    history = bed.get("screener_a", f"/people/{person['id']}/screenings", purpose="treatment")
+    assert len(history.json()) == 3
+
+
 def test_left_eye_surgery_refused_when_only_right_recommended(bed: Bed) -> None:
     person = bed.register()
     referral = bed.screen(person["id"])["referral"]

@@ -10,14 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from brightline.csvfiles import ImportRejected, ImportReport
 from brightline.identifiers import decrypt_field
 from brightline.service import importing
-from brightline.service.importing import (
-    TEMPLATE_COLUMNS,
-    ImportRejected,
-    import_screenings,
-    template_header,
-)
+from brightline.service.importing import TEMPLATE_COLUMNS, import_screenings, template_header
 from brightline.service.places import add_facility, add_region
 from brightline.site import Site
 from brightline.store.models import Base, Person, Referral, Screening
@@ -74,7 +70,7 @@ def problems_of(error: pytest.ExceptionInfo[ImportRejected]) -> set[tuple[int, s
     return {(problem.line, problem.column) for problem in error.value.report.problems}
 
 
-def strict(site: Site, path: Path) -> importing.ImportReport:
+def strict(site: Site, path: Path) -> ImportReport:
     return import_screenings(site, path, skip_invalid=False, rejects_path=None)
 
 

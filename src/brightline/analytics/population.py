@@ -15,14 +15,14 @@ from typing import Final
 
 from sqlalchemy import select
 
-from brightline.errors import InvalidInput
-from brightline.service.importing import (
+from brightline.csvfiles import (
     CsvLayout,
     ImportRejected,
     ImportReport,
     RowProblem,
     read_csv_rows,
 )
+from brightline.errors import InvalidInput
 from brightline.site import Site
 from brightline.store.models import SEXES, Population, Region
 

@@ -38,14 +38,14 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
 
 from brightline.acuity import VA_3_60, VA_6_12, VA_6_18, VA_6_60, AcuityError, parse_va
 from brightline.analytics.engines import connect
-from brightline.errors import InvalidInput
-from brightline.service.importing import (
+from brightline.csvfiles import (
     CsvLayout,
     ImportRejected,
     ImportReport,
     RowProblem,
     read_csv_rows,
 )
+from brightline.errors import InvalidInput
 
 SIDES: Final = ("right", "left")
 LENSES: Final = ("clear", "opacity", "pseudophakia", "aphakia", "not_visible")

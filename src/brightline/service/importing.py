@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import difflib
 import os
 import re
 import secrets
@@ -28,7 +27,15 @@ from typing import IO, Any, Final
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from brightline.errors import BrightlineError, InvalidInput, NotFound
+from brightline.csvfiles import (
+    CsvLayout,
+    ImportRejected,
+    ImportReport,
+    RowProblem,
+    malformed,
+    open_csv,
+)
+from brightline.errors import InvalidInput, NotFound
 from brightline.identifiers import decrypt_field
 from brightline.service.people import IDENTIFIER_LIMITS, PersonInput, person_row
 from brightline.service.places import serving_surgical_centre
@@ -78,7 +85,6 @@ BATCH_ROWS: Final = 4000
 # miss the default 2 MiB cache once tables grow; 256 MiB made a 500,000-row import 2.4x
 # faster in its database part (docs/benchmarks.md). Restored when the import ends.
 SQLITE_IMPORT_CACHE_KIB: Final = 256 * 1024
-MAX_LISTED_PROBLEMS: Final = 10_000
 MAX_AGE: Final = 120
 CLIENT_RECORD_ID_MAX: Final = 100
 # Dates are the clinic's local time: allow for the earliest time zone on earth (UTC+14).
@@ -89,41 +95,10 @@ _COLUMNS: Final = (*TEMPLATE_COLUMNS, AGE_COLUMN)
 _KNOWN_COLUMNS: Final = frozenset((*_COLUMNS, *IGNORED_COLUMNS))
 _SCREENING_COLUMNS: Final = TEMPLATE_COLUMNS[10:]  # VA, lens and symptoms, as stored
 _SCREENED_ON_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?")
-_DELIMITERS: Final = (",", ";", "\t")
-_SAVE_AS_UTF8: Final = (
-    'Open it in your spreadsheet and save it as "CSV UTF-8 (Comma delimited)" (Excel) or as '
-    'CSV with character set "Unicode (UTF-8)" (LibreOffice).'
-)
 _STRICT_ADVICE: Final = (
     "Fix these rows and import the file again, or import with --skip-invalid to import the "
     "good rows and write the bad ones, with the reason, to a rejects file."
 )
-
-
-@dataclass(frozen=True, slots=True)
-class CsvLayout:
-    """The columns of one kind of CSV file: what its header is checked against and the texts
-    of its error report. The screening import and the survey file (analytics.survey) share
-    the reading and the report; each has its own layout."""
-
-    template: tuple[str, ...]
-    required: tuple[str, ...]
-    extra: tuple[str, ...] = ()
-    alternatives: tuple[tuple[str, str], ...] = ()
-    ignored: tuple[str, ...] = ()
-    template_command: str = "brightline import screenings --template"
-    outcome: str = "nothing imported"
-    kind: str = "an import file"
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """The columns read, in the order of the positions ``_column_positions`` returns."""
-        return (*self.template, *self.extra)
-
-    @property
-    def known(self) -> frozenset[str]:
-        """Every column name the header may hold."""
-        return frozenset((*self.columns, *self.ignored))
 
 
 SCREENINGS_LAYOUT: Final = CsvLayout(
@@ -143,81 +118,6 @@ def template_header() -> str:
 def default_rejects_path(path: Path) -> Path:
     """Where ``--skip-invalid`` writes rejected rows: ``camp.csv`` -> ``camp.rejects.csv``."""
     return path.with_suffix(".rejects.csv")
-
-
-@dataclass(frozen=True, slots=True)
-class RowProblem:
-    """One problem in the file: its line (the header is line 1), column, value and remedy."""
-
-    line: int
-    column: str | None
-    value: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f", {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
-
-
-@dataclass
-class ImportReport:
-    """What an import did: the counts of the summary line and the problems found."""
-
-    path: Path
-    rows: int = 0
-    imported: int = 0
-    already_present: int = 0
-    rejected: int = 0
-    referred: int = 0
-    people_matched: int = 0
-    rejects_path: Path | None = None
-    problems: list[RowProblem] = field(default_factory=list)
-    problems_not_listed: int = 0
-
-    def add_problems(self, problems: Iterable[RowProblem]) -> None:
-        """Keep problems for the report, up to MAX_LISTED_PROBLEMS (then count them only)."""
-        for problem in problems:
-            if len(self.problems) < MAX_LISTED_PROBLEMS:
-                self.problems.append(problem)
-            else:
-                self.problems_not_listed += 1
-
-    def summary(self) -> str:
-        """One line for the person running the import."""
-        line = (
-            f"{self.path.name}: {self.rows} rows: {self.imported} imported, "
-            f"{self.already_present} already imported, {self.rejected} rejected, "
-            f"{self.referred} referred"
-        )
-        if self.people_matched:
-            line += f"; {self.people_matched} linked by national ID to people already registered"
-        return line + "."
-
-
-class ImportRejected(BrightlineError):
-    """Nothing was imported; the message lists every problem found and what would be valid."""
-
-    code = "import_rejected"
-
-    def __init__(
-        self, report: ImportReport, headline: str, advice: str, *, outcome: str = "nothing imported"
-    ) -> None:
-        lines = [f"{report.path.name}: {outcome}; {headline}"]
-        lines += [f"  {problem}" for problem in report.problems]
-        if report.problems_not_listed:
-            lines.append(f"  … and {report.problems_not_listed} more problems not listed.")
-        lines.append(advice)
-        super().__init__("\n".join(lines))
-        self.report = report
-
-
-def _file_rejected(
-    path: Path, line: int, message: str, advice: str, layout: CsvLayout = SCREENINGS_LAYOUT
-) -> ImportRejected:
-    """A problem with the file as a whole (encoding, format)."""
-    report = ImportReport(path, problems=[RowProblem(line, None, None, message)])
-    headline = f"the file cannot be read as {layout.kind}."
-    return ImportRejected(report, headline, advice, outcome=layout.outcome)
 
 
 def _shown(column: str, value: str) -> str:
@@ -242,96 +142,6 @@ def _unknown_township(code: str) -> str:
         "empty (the clinic's region is used), or add the township with: brightline region "
         f'add {code} "NAME" --level township --parent COUNTY_CODE'
     )
-
-
-# --- reading the file -------------------------------------------------------------------------
-
-
-def _check_start(path: Path, start: bytes, layout: CsvLayout = SCREENINGS_LAYOUT) -> None:
-    """Refuse, with the remedy, a file that is empty, a workbook or UTF-16 text."""
-    if not start.lstrip(b"\xef\xbb\xbf").strip():
-        raise _file_rejected(
-            path,
-            1,
-            "the file is empty; line 1 must be the header",
-            f"Start from the template: {layout.template_command} > {path.name}",
-            layout,
-        )
-    if start.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise _file_rejected(
-            path, 1, "this is a spreadsheet workbook, not CSV", _SAVE_AS_UTF8, layout
-        )
-    if start.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in start:
-        raise _file_rejected(path, 1, "the file is UTF-16 text, not UTF-8", _SAVE_AS_UTF8, layout)
-
-
-def _not_utf8(path: Path, layout: CsvLayout = SCREENINGS_LAYOUT) -> ImportRejected:
-    """Name the first line holding a byte that is not UTF-8."""
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                byte = f"byte 0x{raw[exc.start]:02x} on this line"
-                return _file_rejected(
-                    path, number, f"the file is not UTF-8 text ({byte})", _SAVE_AS_UTF8, layout
-                )
-    return _file_rejected(  # pragma: no cover
-        path, 1, "the file is not UTF-8 text", _SAVE_AS_UTF8, layout
-    )
-
-
-def _delimiter(first_line: str, known_columns: frozenset[str] = _KNOWN_COLUMNS) -> str:
-    """Comma, or the ';' or tab that spreadsheets write in some locales: whichever names columns."""
-
-    def known(delimiter: str) -> int:
-        cells = next(csv.reader([first_line], delimiter=delimiter), [])
-        return sum(cell.strip().lower() in known_columns for cell in cells)
-
-    return max(_DELIMITERS, key=known)
-
-
-def _column_positions(
-    path: Path, cells: list[str], layout: CsvLayout = SCREENINGS_LAYOUT
-) -> list[int]:
-    """Position of each of the layout's columns in the header (-1 if absent), after checking
-    the header."""
-    problems: list[RowProblem] = []
-    index: dict[str, int] = {}
-    known = layout.known
-    for position, name in enumerate(cell.strip().lower() for cell in cells):
-        if not name:
-            continue  # spreadsheets add unnamed empty columns; their cells are ignored
-        if name not in known:
-            close = difflib.get_close_matches(name, sorted(known), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(RowProblem(1, name, name, f"unknown column {name!r}{hint}"))
-        elif name in index:
-            where = f"columns {index[name] + 1} and {position + 1}"
-            problems.append(RowProblem(1, name, name, f"column {name!r} appears twice ({where})"))
-        else:
-            index[name] = position
-    missing = [(column, "") for column in layout.required if column not in index]
-    missing += [
-        (column, f" (or {alternative!r})")
-        for column, alternative in layout.alternatives
-        if column not in index and alternative not in index
-    ]
-    for column, either in missing:
-        problems.append(
-            RowProblem(1, column, None, f"required column {column!r}{either} is missing")
-        )
-    if problems:
-        alternatives = "".join(f", and {one} or {other}" for one, other in layout.alternatives)
-        raise ImportRejected(
-            ImportReport(path, problems=problems),
-            "the header (line 1) has problems.",
-            "The header names the columns, in any order (print the template with: "
-            f"{layout.template_command}): {', '.join(layout.template)}. Required: "
-            f"{', '.join(layout.required)}{alternatives}.",
-            outcome=layout.outcome,
-        )
-    return [index.get(column, -1) for column in layout.columns]
 
 
 def _counting(lines: Iterable[str], bar: Any) -> Iterator[str]:
@@ -416,43 +226,6 @@ class _RejectsFile:
             self.partial.unlink(missing_ok=True)
 
 
-def read_csv_rows(path: Path, layout: CsvLayout) -> Iterator[tuple[int, list[str]]]:
-    """Rows of a CSV file of another layout than screenings, checked and reported like them.
-
-    Yields (line, cells) for every non-blank row: cells in ``layout.columns`` order, stripped,
-    "" for a column the header leaves out. Raises :class:`ImportRejected` for an empty file, a
-    workbook, UTF-16 or other non-UTF-8 text, a bad header or malformed CSV, in the words of
-    the screening import.
-    """
-    path = Path(path)
-    try:
-        with path.open("rb") as raw:
-            _check_start(path, raw.read(4096), layout)
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}", field="file") from exc
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            first = handle.readline()
-            delimiter = _delimiter(first, layout.known)
-            header = next(csv.reader([first], delimiter=delimiter))
-            positions = _column_positions(path, header, layout)
-            reader = csv.reader(handle, delimiter=delimiter)
-            line = 2  # the header is line 1; reader.line_num counts the data lines read so far
-            try:
-                for cells in reader:
-                    if any(cell.strip() for cell in cells):
-                        width = len(cells)
-                        yield line, [cells[p].strip() if 0 <= p < width else "" for p in positions]
-                    line = reader.line_num + 2
-            except csv.Error as exc:
-                advice = "Save the file again from your spreadsheet as CSV UTF-8."
-                raise _file_rejected(
-                    path, line, f"the CSV is malformed ({exc})", advice, layout
-                ) from exc
-    except UnicodeDecodeError as exc:
-        raise _not_utf8(path, layout) from exc
-
-
 # --- checking, building and writing rows ------------------------------------------------------
 
 
@@ -524,10 +297,7 @@ class _Importer:
                         self.flush()
                 line = reader.line_num + 2
         except csv.Error as exc:
-            advice = "Save the file again from your spreadsheet as CSV UTF-8."
-            raise _file_rejected(
-                report.path, line, f"the CSV is malformed ({exc})", advice
-            ) from exc
+            raise malformed(report.path, line, exc, SCREENINGS_LAYOUT) from exc
         self.flush()
         if report.rejected and self.rejects is None:
             report.imported = report.referred = report.people_matched = 0
@@ -865,12 +635,6 @@ def import_screenings(
     ``FILE.rejects.csv``) and the good rows are imported. Re-importing changes nothing.
     """
     path = Path(path)
-    try:
-        with path.open("rb") as raw:
-            _check_start(path, raw.read(4096))
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}", field="file") from exc
     target = (rejects_path or default_rejects_path(path)) if skip_invalid else None
     if target is not None and target.resolve() == path.resolve():
         raise InvalidInput("must not be the file being imported", field="rejects")
@@ -878,28 +642,23 @@ def import_screenings(
     rejects: _RejectsFile | None = None
     try:
         with (
-            path.open(encoding="utf-8-sig", newline="") as handle,
-            _progress(progress, size) as bar,
+            open_csv(path, SCREENINGS_LAYOUT) as opened,
+            _progress(progress, path.stat().st_size) as bar,
         ):
-            first = handle.readline()
-            delimiter = _delimiter(first)
-            header = next(csv.reader([first], delimiter=delimiter))
-            positions = _column_positions(path, header)
+            header, delimiter = opened.header, opened.delimiter
             rejects = _RejectsFile(target, header, delimiter) if target is not None else None
-            lines = _counting(handle, bar) if bar is not None else handle
+            lines = _counting(opened.handle, bar) if bar is not None else opened.handle
             with site.transaction() as session:
                 if screener_id is not None and session.get(User, screener_id) is None:
                     raise InvalidInput(f"no user with id {screener_id}", field="screener_id")
                 importer = _Importer(
-                    site, session, report, positions, len(header), rejects, screener_id
+                    site, session, report, opened.positions, len(header), rejects, screener_id
                 )
                 with _sqlite_page_cache(session, SQLITE_IMPORT_CACHE_KIB):
                     importer.read(csv.reader(lines, delimiter=delimiter))
-    except BaseException as exc:
+    except BaseException:
         if rejects is not None:
             rejects.discard()
-        if isinstance(exc, UnicodeDecodeError):
-            raise _not_utf8(path) from exc
         raise
     if rejects is not None:
         report.rejects_path = rejects.commit()

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from brightline.access.layer import Access, PersonView
-from brightline.api.deps import CallerDep
+from brightline.api.deps import CallerDep, sent_as_is
 from brightline.api.schemas import PersonCreate, PersonPublic, ScreeningPublic
 from brightline.errors import InvalidInput
 from brightline.service.places import region_by_code
@@ -33,13 +33,12 @@ def register_from_body(access: Access, body: PersonCreate) -> tuple[PersonView, 
 
 
 @router.post("", response_model=PersonPublic, status_code=201)
-def register(body: PersonCreate, caller: CallerDep, response: Response) -> PersonPublic:
+def register(body: PersonCreate, caller: CallerDep) -> Response:
     """Register a person at your facility (a known national ID returns that person, 200)."""
     with caller.access() as access:
         view, created = register_from_body(access, body)
-        if not created:
-            response.status_code = 200
-        return PersonPublic.of(view.person, view.identifiers)
+        public = PersonPublic.of(view.person, view.identifiers)
+    return sent_as_is(public, status_code=201 if created else 200)
 
 
 @router.get("", response_model=list[PersonPublic])
@@ -52,12 +51,13 @@ def search(
 
 
 @router.get("/{person_id}", response_model=PersonPublic)
-def read(person_id: str, caller: CallerDep) -> PersonPublic:
+def read(person_id: str, caller: CallerDep) -> Response:
     """A person's record; requires a purpose of use."""
     purpose = caller.need_purpose()
     with caller.access() as access:
         view = access.read_person(person_id, purpose)
-        return PersonPublic.of(view.person, view.identifiers)
+        public = PersonPublic.of(view.person, view.identifiers)
+    return sent_as_is(public)
 
 
 @router.get("/{person_id}/screenings", response_model=list[ScreeningPublic])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from brightline.api.deps import CallerDep
+from brightline.api.deps import CallerDep, sent_as_is
 from brightline.api.schemas import ScreeningCreate, ScreeningPublic
 from brightline.errors import InvalidInput
 from brightline.service.referrals import referral_of_screening
@@ -37,7 +37,7 @@ def screening_input(
 
 
 @router.post("", response_model=ScreeningPublic, status_code=201)
-def record(body: ScreeningCreate, caller: CallerDep) -> ScreeningPublic:
+def record(body: ScreeningCreate, caller: CallerDep) -> Response:
     """Record a screening at your facility; the response carries the triage result."""
     with caller.access() as access:
         if access.actor.facility_id is None:
@@ -47,13 +47,14 @@ def record(body: ScreeningCreate, caller: CallerDep) -> ScreeningPublic:
         )
         public = ScreeningPublic.of(recorded.rows.screening, recorded.rows.referral)
         public.access_pin = recorded.access_pin
-        return public
+    return sent_as_is(public, status_code=201)
 
 
 @router.get("/{screening_id}", response_model=ScreeningPublic)
-def read(screening_id: str, caller: CallerDep) -> ScreeningPublic:
+def read(screening_id: str, caller: CallerDep) -> Response:
     """One screening; requires a purpose of use."""
     purpose = caller.need_purpose()
     with caller.access() as access:
         screening = access.read_screening(screening_id, purpose)
-        return ScreeningPublic.of(screening, referral_of_screening(access.session, screening.id))
+        public = ScreeningPublic.of(screening, referral_of_screening(access.session, screening.id))
+    return sent_as_is(public)

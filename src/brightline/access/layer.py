@@ -26,7 +26,7 @@ from sqlalchemy import (
     literal,
     null,
     select,
-    union_all,
+    union,
 )
 from sqlalchemy.orm import Session
 
@@ -162,7 +162,8 @@ def _where_the_record_is() -> CompoundSelect[Any]:
         )
 
     no_kind = null().label("kind")
-    return union_all(
+    # UNION, not UNION ALL: a person screened forty times at one clinic is one row.
+    return union(
         located("registered", Person.facility_id, no_kind, Person, Person.id == person_id),
         located(
             "screened", Screening.facility_id, no_kind, Screening, Screening.person_id == person_id

@@ -242,7 +242,12 @@ _CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:\s*(\d+)", re.IGNORECASE)
 
 
 async def _drive(config: dict[str, Any]) -> dict[str, Any]:
-    """Keep ``connections`` keep-alive connections busy until the count or the time is up."""
+    """Keep ``connections`` keep-alive connections busy until the count or the time is up.
+
+    With ``rate`` (requests per second over all connections) the load is open-loop: request
+    i is due at start + i / rate and is sent by the first free connection; its latency counts
+    from when it was due, so time spent waiting for a free connection is not hidden.
+    """
     host, port = "127.0.0.1", config["port"]
     head = (
         f"POST {config['path']} HTTP/1.1\r\nHost: {host}:{port}\r\n"
@@ -253,7 +258,7 @@ async def _drive(config: dict[str, Any]) -> dict[str, Any]:
         (head + f"Content-Length: {len(body.encode())}\r\n\r\n").encode() + body.encode()
         for body in config["bodies"]
     ]
-    total, limit = config["requests"], config["seconds"]
+    total, limit, rate = config["requests"], config["seconds"], config.get("rate")
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
     failures: list[str] = []
@@ -267,9 +272,14 @@ async def _drive(config: dict[str, Any]) -> dict[str, Any]:
     async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         nonlocal issued, referred
         while issued < total and time.perf_counter() < deadline:
-            request = requests[issued % len(requests)]
+            slot = issued
+            request = requests[slot % len(requests)]
             issued += 1
-            sent = time.perf_counter()
+            if rate:
+                sent = began + slot / rate
+                await asyncio.sleep(max(0.0, sent - time.perf_counter()))
+            else:
+                sent = time.perf_counter()
             try:
                 writer.write(request)
                 response_head = await reader.readuntil(b"\r\n\r\n")
@@ -357,7 +367,7 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def load(port: int, headers: dict[str, str], bodies: list[str], **limits: int) -> dict[str, Any]:
+def load(port: int, headers: dict[str, str], bodies: list[str], **limits: float) -> dict[str, Any]:
     """Run the load generator in its own process (never sharing this process's GIL)."""
     config = {"port": port, "path": PATH, "headers": headers, "bodies": bodies, **limits}
     finished = subprocess.run(
@@ -382,13 +392,21 @@ def measure(
     warmup: int,
     requests: int,
     seconds: int,
+    rate: float | None = None,
 ) -> Run:
     """A warm-up run, then the measured run with this process's CPU time around it."""
     if warmup:
         load(port, headers, bodies, connections=connections, requests=warmup, seconds=seconds)
     cpu_before = _cpu_seconds()
+    paced = {"rate": rate} if rate else {}
     result = load(
-        port, headers, bodies, connections=connections, requests=requests, seconds=seconds
+        port,
+        headers,
+        bodies,
+        connections=connections,
+        requests=requests,
+        seconds=seconds,
+        **paced,
     )
     return Run(
         name,
@@ -513,6 +531,12 @@ def main() -> None:
     parser.add_argument("--single", type=int, default=300, help="requests at 1 connection")
     parser.add_argument("--people", type=int, default=300, help="people to register first")
     parser.add_argument("--seed", type=int, default=20261127)
+    parser.add_argument(
+        "--offered-share",
+        type=float,
+        default=0.5,
+        help="open-loop run: offered rate as a share of the closed-loop rate",
+    )
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
@@ -540,6 +564,12 @@ def main() -> None:
                     )  # fmt: skip
                 with timer.installed():
                     real_one = measure("brightline", port, auth, bodies, connections=one, **single)
+                # Below saturation: the same 32 connections offered half the closed-loop rate.
+                offered = round(real.rate * args.offered_share)
+                paced = measure(
+                    f"brightline, offered {offered} req/s", port, auth, bodies,
+                    connections=wide, rate=offered, **limits,
+                )  # fmt: skip
         finally:
             site.close()
         app, close = bare_app(work / "bare.sqlite")
@@ -551,7 +581,7 @@ def main() -> None:
                                    **single)  # fmt: skip
         finally:
             close()
-    runs = [bare, real, unaudited, bare_one, real_one]
+    runs = [bare, real, unaudited, bare_one, real_one, paced]
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {machine()}")
     print(
         f"uvicorn {uvicorn.__version__} (h11, asyncio), one worker in a thread; load from a "
@@ -567,6 +597,11 @@ def main() -> None:
         f"{'met' if ratio >= 0.5 else 'missed'}); brightline p99 {p99:.1f} ms (goal ≤ 25 ms: "
         f"{'met' if p99 <= 25 else 'missed'}; with {wide} connections in a closed loop it "
         f"needs ≥ {wide / 0.025:,.0f} req/s)"
+    )
+    print(
+        f"open loop at {paced.name.split('offered ')[1]} over {wide} connections (below "
+        f"saturation): p50 {paced.percentile_ms(0.5):.1f} ms, p99 {paced.percentile_ms(0.99):.1f}"
+        f" ms, achieved {paced.rate:,.0f} req/s"
     )
     append_ms = 1000 * timer.seconds / max(1, timer.calls)
     per_request = timer.calls / max(1, real_one.requests + single["warmup"])

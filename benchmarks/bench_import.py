@@ -218,6 +218,7 @@ def main() -> None:
             profiler.dump_stats(args.profile)
         import_seconds, import_cpu = time.perf_counter() - began, time.process_time() - cpu
         site.close()
+        import_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
         rows = stored_rows(work / "home" / "brightline.db")
         fresh_site(work / "same").close()
@@ -248,8 +249,10 @@ def main() -> None:
             f"import rate / {baseline} rate: {wall_ratio:.3f} wall, {cpu_ratio:.3f} CPU "
             "(goal >= 0.5)"
         )
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory of the process (max RSS): {peak_mb:,.0f} MB")
+    print(
+        "peak memory of the process up to the end of the import (max RSS): "
+        f"{import_peak_mb:,.0f} MB"
+    )
 
 
 if __name__ == "__main__":

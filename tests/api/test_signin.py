@@ -41,6 +41,29 @@ def test_idle_expiry(bed: Bed) -> None:
     assert bed.client.get("/api/v1/auth/me", headers=headers).status_code == 401
 
 
+def test_last_use_is_recorded_to_the_minute(bed: Bed) -> None:
+    token = bed.login("screener_a")
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def last_used_moved_back(by: timedelta | None) -> timedelta:
+        """Move the stored last use back by ``by``; return how long ago it now was."""
+        with bed.site.transaction() as session:
+            record = session.get(ApiToken, token_digest(token))
+            assert record is not None
+            if by is not None:
+                record.last_used_at -= by
+            return bed.site.now() - record.last_used_at
+
+    # Used 30 seconds ago: not written again (one write fewer per request).
+    last_used_moved_back(timedelta(seconds=30))
+    assert bed.client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    assert last_used_moved_back(None) >= timedelta(seconds=30)
+    # Used 29 minutes ago: still live, and the request records the new last use.
+    last_used_moved_back(timedelta(minutes=29))
+    assert bed.client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    assert last_used_moved_back(None) < timedelta(seconds=30)
+
+
 def test_absolute_expiry(bed: Bed) -> None:
     token = bed.login("screener_a")
     with bed.site.transaction() as session:

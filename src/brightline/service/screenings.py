@@ -97,7 +97,7 @@ def _lens(field_name: str, value: str | None) -> str | None:
 _VA_FIELDS = ("right_presenting_va", "left_presenting_va", "right_pinhole_va", "left_pinhole_va")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _assessed(
     rules: TriageRules,
     vas_written: tuple[str | None, ...],

@@ -11,6 +11,7 @@ out, exactly as Core would, so the rows stored are the same.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Column, Connection, Table
@@ -53,10 +54,11 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str
     ]
     parameters: list[tuple[Any, ...]] = []
     append = parameters.append
+    pick, width = itemgetter(*given), len(given)
     for row in rows:
-        if len(row) != len(given):
+        if len(row) != width:
             raise ValueError(f"{table.name}: every row must have the columns {', '.join(given)}")
-        values = [row[name] for name in given]
+        values = list(pick(row)) if width > 1 else [pick(row)]
         for _, arg, is_callable in defaults:
             # Core wraps a zero-argument default into one taking the execution context.
             values.append(arg(None) if is_callable else arg)

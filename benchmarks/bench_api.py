@@ -23,7 +23,6 @@ import json
 import logging
 import math
 import os
-import platform
 import random
 import re
 import resource
@@ -55,6 +54,7 @@ from brightline.service.places import add_facility, add_region
 from brightline.settings import Settings
 from brightline.site import Site, initialise
 from brightline.store.models import Screening
+from machine import machine
 
 PATH = "/api/v1/screenings"
 SCREENER, PASSWORD = "bench-screener", "benchmark-screener-password"
@@ -488,22 +488,6 @@ class ServerErrors(logging.Handler):
 
 
 # -- reporting -----------------------------------------------------------------------------
-
-
-def machine() -> str:
-    """CPU count, memory, CPU model and Python version, for docs/benchmarks.md."""
-    model = platform.processor() or "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{os.cpu_count()} CPUs (nproc), {memory_gb:.0f} GB memory, {model}, "
-        f"Python {platform.python_version()}"
-    )
 
 
 def table(runs: list[Run]) -> str:

@@ -36,6 +36,7 @@ from brightline.audit.store import StoredTree, inclusion_proof, tree_size
 from brightline.audit.verify import verify_log
 from brightline.settings import Settings
 from brightline.site import Site, initialise
+from machine import machine
 
 START = datetime(2026, 1, 1)
 ACTIONS = ["person.read"] * 6 + ["screening.read"] * 3 + ["screening.create", "photo.read"]
@@ -46,17 +47,6 @@ PEOPLE = [f"{n * 7919 + 13:032x}" for n in range(200_000)]
 CHECKPOINT_EVERY = 1000
 ENTRY_COLUMNS = "position, entry, leaf_hash, at, actor, role, action, record, purpose, outcome"
 BATCH = 100_000
-
-
-def machine() -> str:
-    """nproc, memory and CPU model, for the results table."""
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    model = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
-    return f"{os.cpu_count()} CPUs, {memory:.1f} GiB, {model}, load {os.getloadavg()[0]:.1f}"
 
 
 def installation(root: Path, name: str) -> Site:
@@ -261,7 +251,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="verifications timed (best kept)")
     parser.add_argument("--parts", default="abc", help="which of (a), (b), (c) to run")
     args = parser.parse_args()
-    print(f"machine: {machine()}\n")
+    print(f"machine: {machine()}, load {os.getloadavg()[0]:.1f}\n")
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="bench-audit-") as tmp:
         if "a" in args.parts:

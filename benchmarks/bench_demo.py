@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
-import platform
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -20,19 +18,7 @@ from pathlib import Path
 from brightline.demo import build_demo
 from brightline.settings import Settings
 from brightline.site import initialise
-
-
-def machine() -> str:
-    """CPU count, memory and CPU model, for docs/benchmarks.md."""
-    model = platform.processor() or "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} CPUs (nproc), {memory_gb:.1f} GiB memory, {model}"
+from machine import machine
 
 
 def main() -> None:

@@ -14,8 +14,6 @@ worst case); render time is the server time per request. Goal: each page < 200 K
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import re
 import statistics
 import tempfile
@@ -31,6 +29,7 @@ from brightline.api.app import create_app
 from brightline.demo import build_demo, read_accounts, read_marker
 from brightline.settings import Settings
 from brightline.site import Site
+from machine import machine
 
 PAGES = {  # demo username → its main page
     "screener-shuikou": "/screener/worklist",
@@ -41,20 +40,6 @@ PAGES = {  # demo username → its main page
 }
 ASSET = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 GOAL_BYTES, GOAL_MS = 200_000, 300.0
-
-
-def machine() -> str:
-    """CPU count, memory and model, for the results table."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        memory_kib = int(Path("/proc/meminfo").read_text().split()[1])
-    except OSError:
-        memory_kib = 0
-    return f"{os.cpu_count()} CPUs, {memory_kib / 1024 / 1024:.1f} GiB, {cpu}"
 
 
 def sign_in(client: TestClient, username: str, password: str) -> None:
@@ -136,7 +121,7 @@ def main() -> None:
         finally:
             site.close()
         rows = measure(home, args.repeat)
-    print(f"\n{datetime.now(UTC):%Y-%m-%d} · {machine()} · Python {platform.python_version()}")
+    print(f"\n{datetime.now(UTC):%Y-%m-%d} · {machine()}")
     print(f"{args.repeat} fetches per page after one warm-up; gzip; empty cache for assets\n")
     print("| page | as | HTML (gzip) | with CSS/JS | p50 ms | p95 ms | goal |")
     print("|---|---|---:|---:|---:|---:|---|")

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -44,6 +42,7 @@ from brightline.analytics.service import (
     snapshot_tables,
 )
 from brightline.analytics.snapshot import MANIFEST, SCHEMA_VERSION
+from machine import machine
 
 warnings.filterwarnings("ignore", r"fetch_arrow_table\(\) is deprecated", DeprecationWarning)
 
@@ -394,7 +393,7 @@ def main() -> int:
     parser.add_argument("--compare-rows", type=int, default=1_000_000)
     parser.add_argument("--no-spark", action="store_true")
     args = parser.parse_args()
-    print(f"{platform.node()} · {os.cpu_count()} CPUs · Python {platform.python_version()}")
+    print(f"{date.today()} · {machine()}")
     results: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory(prefix="brightline-bench-") as directory:
         small = Path(directory) / "small" / "current"

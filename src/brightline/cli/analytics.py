@@ -16,7 +16,7 @@ from brightline.analytics.report import write_report
 from brightline.analytics.service import IndicatorQuery, IndicatorTable, RegionScope, run_indicators
 from brightline.analytics.snapshot import default_snapshot_dir, take_snapshot
 from brightline.analytics.suppression import export
-from brightline.cli.common import fail_on_user_error, open_site
+from brightline.cli.common import TemplateOption, fail_on_user_error, open_site
 from brightline.errors import InvalidInput
 from brightline.service.places import region_by_code
 from brightline.settings import Settings
@@ -164,9 +164,7 @@ def population_import(
         Path | None,
         typer.Argument(help="CSV: region,year,age_band,sex,count.", metavar="FILE", dir_okay=False),
     ] = None,
-    template: Annotated[
-        bool, typer.Option("--template", help="Print the CSV header to start from, and exit.")
-    ] = False,
+    template: TemplateOption = False,
 ) -> None:
     """Import population by region, year, age band and sex (all rows or none)."""
     if template:

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -14,6 +15,11 @@ from brightline.identifiers import KeyFileError
 from brightline.programme import ProgrammeError
 from brightline.settings import Settings, load_settings
 from brightline.site import Site
+
+# Every CSV import command offers its header as a template to start from.
+TemplateOption = Annotated[
+    bool, typer.Option("--template", help="Print the CSV header to start from, and exit.")
+]
 
 
 def settings_from(*, home: Path | None, database_url: str | None) -> Settings:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from brightline.cli.common import fail_on_user_error, open_site
+from brightline.cli.common import TemplateOption, fail_on_user_error, open_site
 from brightline.service.importing import import_screenings, template_header
 
 import_app = typer.Typer(help="Import records from files.", no_args_is_help=True)
@@ -21,9 +21,7 @@ def screenings(
         Path | None,
         typer.Argument(help="CSV file, one screening per row.", metavar="FILE", dir_okay=False),
     ] = None,
-    template: Annotated[
-        bool, typer.Option("--template", help="Print the CSV header to start from, and exit.")
-    ] = False,
+    template: TemplateOption = False,
     skip_invalid: Annotated[
         bool,
         typer.Option(

@@ -19,7 +19,7 @@ from brightline.analytics.survey import (
     survey_indicators,
     template_header,
 )
-from brightline.cli.common import fail_on_user_error
+from brightline.cli.common import TemplateOption, fail_on_user_error
 
 survey_app = typer.Typer(help="Population surveys (RAAB style).", no_args_is_help=True)
 
@@ -75,9 +75,7 @@ def indicators(
     ] = DEFAULT_DESIGN_EFFECT,
     engine: Annotated[Engine, typer.Option(help="Where to compute.")] = Engine.duckdb,
     output_format: Annotated[Format, typer.Option("--format", help="Output.")] = Format.table,
-    template: Annotated[
-        bool, typer.Option("--template", help="Print the CSV header to start from, and exit.")
-    ] = False,
+    template: TemplateOption = False,
 ) -> None:
     """Coverage (CSC, eCSC), vision impairment prevalence and barriers (see docs/survey.md)."""
     if template:

@@ -78,6 +78,8 @@ class RegionCreate(Strict):
 
 
 class RegionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # built from the stored record
+
     code: str
     name: str
     level: str
@@ -92,6 +94,8 @@ class FacilityCreate(Strict):
 
 
 class FacilityPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # built from the stored record
+
     id: int
     code: str
     name: str
@@ -106,6 +110,8 @@ class UserCreate(Strict):
 
 
 class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # built from the stored record
+
     id: int
     username: str
     role: str

@@ -27,9 +27,7 @@ def create_region(body: RegionCreate, caller: CallerDep) -> RegionPublic:
     with caller.access() as access:
         access.require_general("admin.manage")
         region = add_region(access.session, body.code, body.name, body.level, body.parent)
-        return RegionPublic(
-            code=region.code, name=region.name, level=region.level, path=region.path
-        )
+        return RegionPublic.model_validate(region)
 
 
 @router.get("/regions", response_model=list[RegionPublic])
@@ -38,7 +36,7 @@ def list_regions(caller: CallerDep) -> list[RegionPublic]:
     with caller.access() as access:
         access.require_general("admin.manage")
         regions = access.session.scalars(select(Region).order_by(Region.path))
-        return [RegionPublic(code=r.code, name=r.name, level=r.level, path=r.path) for r in regions]
+        return [RegionPublic.model_validate(r) for r in regions]
 
 
 @router.post("/facilities", response_model=FacilityPublic, status_code=201)
@@ -47,9 +45,7 @@ def create_facility(body: FacilityCreate, caller: CallerDep) -> FacilityPublic:
     with caller.access() as access:
         access.require_general("admin.manage")
         facility = add_facility(access.session, body.code, body.name, body.kind, body.region)
-        return FacilityPublic(
-            id=facility.id, code=facility.code, name=facility.name, kind=facility.kind
-        )
+        return FacilityPublic.model_validate(facility)
 
 
 @router.get("/facilities", response_model=list[FacilityPublic])
@@ -58,7 +54,7 @@ def list_facilities(caller: CallerDep) -> list[FacilityPublic]:
     with caller.access() as access:
         access.require_general("admin.manage")
         rows = access.session.scalars(select(Facility).order_by(Facility.code))
-        return [FacilityPublic(id=f.id, code=f.code, name=f.name, kind=f.kind) for f in rows]
+        return [FacilityPublic.model_validate(f) for f in rows]
 
 
 @router.post("/users", response_model=UserPublic, status_code=201)
@@ -67,7 +63,7 @@ def create_user(body: UserCreate, caller: CallerDep) -> UserPublic:
     with caller.access() as access:
         access.require_general("admin.manage")
         user = add_user(access.session, body.username, body.password, body.role, body.scope)
-        return UserPublic(id=user.id, username=user.username, role=user.role, active=user.active)
+        return UserPublic.model_validate(user)
 
 
 @router.get("/users", response_model=list[UserPublic])
@@ -76,6 +72,4 @@ def list_users(caller: CallerDep) -> list[UserPublic]:
     with caller.access() as access:
         access.require_general("admin.manage")
         users = access.session.scalars(select(User).order_by(User.username))
-        return [
-            UserPublic(id=u.id, username=u.username, role=u.role, active=u.active) for u in users
-        ]
+        return [UserPublic.model_validate(u) for u in users]

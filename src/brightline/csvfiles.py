@@ -224,7 +224,6 @@ class CsvFile:
     the layout's columns is (-1 if the header leaves it out)."""
 
     path: Path
-    layout: CsvLayout
     handle: IO[str]
     delimiter: str
     header: list[str]
@@ -248,7 +247,7 @@ def open_csv(path: Path, layout: CsvLayout) -> Iterator[CsvFile]:
             delimiter = delimiter_of(first, layout.known)
             header = next(csv.reader([first], delimiter=delimiter))
             positions = column_positions(path, header, layout)
-            yield CsvFile(path, layout, handle, delimiter, header, positions)
+            yield CsvFile(path, handle, delimiter, header, positions)
     except UnicodeDecodeError as exc:
         raise not_utf8(path, layout) from exc
 

@@ -53,6 +53,7 @@ from brightline.service.accounts import add_user
 from brightline.service.places import add_facility, add_region
 from brightline.settings import Settings
 from brightline.site import Site, initialise
+from brightline.store.db import sqlite_pragmas
 from brightline.store.models import Screening
 from machine import machine
 
@@ -156,8 +157,7 @@ def bare_app(database: Path) -> tuple[FastAPI, Callable[[], None]]:
         if not hasattr(local, "connection"):
             # One connection per threadpool thread, with the pragmas brightline.store.db sets.
             opened = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
-            for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=5000",
-                           "synchronous=NORMAL"):  # fmt: skip
+            for pragma in sqlite_pragmas(5000):
                 opened.execute(f"PRAGMA {pragma}")
             local.connection = opened
             connections.append(opened)

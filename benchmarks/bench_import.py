@@ -33,6 +33,7 @@ from brightline.service.importing import (
 from brightline.service.places import add_facility, add_region
 from brightline.settings import Settings
 from brightline.site import Site, initialise
+from brightline.store.db import sqlite_pragmas
 
 COUNTIES = 6
 TOWNSHIPS_PER_COUNTY = 5
@@ -144,13 +145,7 @@ def raw_insert_same_tables(
     foreign keys and pragmas, the import's page cache), one executemany per table, one
     transaction: the storage cost alone, with no reading, checking, triage or encryption."""
     connection = sqlite3.connect(database, isolation_level=None)
-    for pragma in (
-        "journal_mode=WAL",
-        "foreign_keys=ON",
-        "synchronous=NORMAL",
-        "secure_delete=ON",
-        f"cache_size=-{SQLITE_IMPORT_CACHE_KIB}",
-    ):
+    for pragma in (*sqlite_pragmas(5000), f"cache_size=-{SQLITE_IMPORT_CACHE_KIB}"):
         connection.execute(f"PRAGMA {pragma}")
     connection.execute("BEGIN IMMEDIATE")
     for table in TABLES:

@@ -15,6 +15,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from brightline.settings import Settings
 
 
+def sqlite_pragmas(busy_timeout_ms: int) -> tuple[str, ...]:
+    """The settings every SQLite connection of Brightline gets, as ``PRAGMA`` arguments."""
+    return (
+        # WAL lets readers work while one writer commits; foreign keys are off by default.
+        "journal_mode=WAL",
+        "foreign_keys=ON",
+        f"busy_timeout={int(busy_timeout_ms)}",
+        "synchronous=NORMAL",
+        # Overwrite deleted content, so erased identifiers do not linger in free pages.
+        "secure_delete=ON",
+    )
+
+
 def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
     """An engine for ``url``; SQLite gets WAL, enforced foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
@@ -32,13 +45,8 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
-            # WAL lets readers work while one writer commits; foreign keys are off by default.
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            # Overwrite deleted content, so erased identifiers do not linger in free pages.
-            cursor.execute("PRAGMA secure_delete=ON")
+            for pragma in sqlite_pragmas(busy_timeout_ms):
+                cursor.execute(f"PRAGMA {pragma}")
             cursor.close()
 
         @event.listens_for(engine, "begin")

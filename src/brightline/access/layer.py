@@ -9,7 +9,7 @@ exactly like a missing one, after logging the attempt.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from brightline.access.patient import issue_access_pin
 from brightline.access.policy import Actor, RecordContext, decide
+from brightline.access.signin import resolve_token
 from brightline.audit.log import AuditEvent, AuditLog, record_pseudonym
 from brightline.audit.store import checkpoint_if_due
 from brightline.errors import Forbidden, InvalidInput, NotFound, one_of
@@ -103,12 +104,16 @@ class PersonView:
 
 
 @contextmanager
-def acting_as(site: Site, sign_in: Callable[[Session], Actor]) -> Iterator[Access]:
-    """Act for the account ``sign_in`` resolves, in one transaction, logging refusals always."""
+def acting_as(site: Site, token: str) -> Iterator[Access]:
+    """Act for the account behind a sign-in token, in one transaction, logging refusals always.
+
+    Raises ``Unauthenticated`` when the token is missing, expired or revoked.
+    """
     access: Access | None = None
     try:
         with site.transaction() as session:
-            access = Access(site, session, sign_in(session))
+            actor = resolve_token(session, site.settings, token, now=site.now())
+            access = Access(site, session, actor)
             yield access
         if access.positions and _checkpoint_may_be_due(site, access.positions):
             # After commit, so a slow signature never holds the request's write lock.

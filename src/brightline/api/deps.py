@@ -13,7 +13,6 @@ from pydantic import BaseModel
 
 from brightline.access.layer import Access, acting_as
 from brightline.access.policy import PURPOSES
-from brightline.access.signin import resolve_token
 from brightline.errors import InvalidInput, PurposeRequired, Unauthenticated
 from brightline.site import Site
 
@@ -51,10 +50,7 @@ class Caller:
         token = self.token
         if not token:
             raise Unauthenticated("sign in first: send 'Authorization: Bearer <token>'")
-        site = self.site
-        with acting_as(
-            site, lambda session: resolve_token(session, site.settings, token, now=site.now())
-        ) as access:
+        with acting_as(self.site, token) as access:
             yield access
 
     def need_purpose(self) -> str:

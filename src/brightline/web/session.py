@@ -17,7 +17,6 @@ from fastapi import Request, Response
 from starlette.datastructures import FormData
 
 from brightline.access.layer import Access, acting_as
-from brightline.access.signin import resolve_token
 from brightline.errors import Forbidden, NotFound, Unauthenticated
 from brightline.site import Site
 
@@ -134,9 +133,7 @@ def staff_access(request: Request) -> Iterator[Access]:
     if not token:
         raise SignInNeeded(request.url.path)
     try:
-        with acting_as(
-            site, lambda session: resolve_token(session, site.settings, token, now=site.now())
-        ) as access:
+        with acting_as(site, token) as access:
             yield access
     except Unauthenticated as exc:
         raise SignInNeeded(request.url.path) from exc

@@ -12,6 +12,7 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from brightline.service.accounts import add_user
 from brightline.service.places import add_facility, add_region
 from brightline.settings import Settings
 from brightline.site import Site, initialise
@@ -23,6 +24,15 @@ POSTGRES_URL = os.environ.get("BRIGHTLINE_TEST_POSTGRES_URL")
 hypothesis_settings.register_profile("brightline", deadline=None)
 hypothesis_settings.load_profile("brightline")
 ADMIN_PASSWORD = "admin-password-for-tests"
+PASSWORD = "correct-horse-battery"
+STAFF = {  # username: (role, scope) in the world below
+    "screener_a": ("screener", "facility:CL-A"),
+    "screener_b": ("screener", "facility:CL-B"),
+    "reviewer": ("reviewer", "region:P1"),
+    "surgeon": ("surgeon", "facility:SC-1"),
+    "manager": ("manager", "region:P1"),
+    "privacy": ("privacy_officer", "all"),
+}
 
 
 def _worker_database(base_url: str) -> str:
@@ -99,9 +109,9 @@ class World:
     centre: int
 
 
-@pytest.fixture
-def world(site: Site) -> World:
-    """Regions and facilities most pathway tests need."""
+def build_world(site: Site) -> World:
+    """Regions and facilities most pathway tests need: two counties, a clinic in a township
+    of each, and a surgical centre in county A."""
     with site.transaction() as session:
         province = add_region(session, "P1", "Province One", "province")
         county_a = add_region(session, "CA", "County A", "county", "P1")
@@ -121,3 +131,16 @@ def world(site: Site) -> World:
             clinic_b.id,
             centre.id,
         )
+
+
+@pytest.fixture
+def world(site: Site) -> World:
+    """Regions and facilities most pathway tests need."""
+    return build_world(site)
+
+
+def add_staff(site: Site) -> None:
+    """One account of every clinical role in the world, two screeners, all with PASSWORD."""
+    with site.transaction() as session:
+        for username, (role, scope) in STAFF.items():
+            add_user(session, username, PASSWORD, role, scope)

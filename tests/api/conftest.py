@@ -10,19 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from brightline.api.app import create_app
-from brightline.service.accounts import add_user
 from brightline.site import Site
-from tests.conftest import ADMIN_PASSWORD, World
-
-PASSWORD = "correct-horse-battery"
-ACCOUNTS = {
-    "screener_a": ("screener", "facility:CL-A"),
-    "screener_b": ("screener", "facility:CL-B"),
-    "reviewer": ("reviewer", "region:P1"),
-    "surgeon": ("surgeon", "facility:SC-1"),
-    "manager": ("manager", "region:P1"),
-    "privacy": ("privacy_officer", "all"),
-}
+from tests.conftest import ADMIN_PASSWORD, PASSWORD, World, add_staff
 
 
 @dataclass
@@ -80,8 +69,6 @@ class Bed:
 
 @pytest.fixture
 def bed(site: Site, world: World) -> Iterator[Bed]:
-    with site.transaction() as session:
-        for username, (role, scope) in ACCOUNTS.items():
-            add_user(session, username, PASSWORD, role, scope)
+    add_staff(site)
     with TestClient(create_app(site), raise_server_exceptions=False) as client:
         yield Bed(site, world, client)

@@ -11,21 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from brightline.api.app import create_app
-from brightline.service.accounts import add_user
-from brightline.service.places import add_facility, add_region
 from brightline.settings import Settings
 from brightline.site import Site, initialise
-from tests.conftest import ADMIN_PASSWORD, World
+from tests.conftest import ADMIN_PASSWORD, PASSWORD, World, add_staff, build_world
 
-PASSWORD = "correct-horse-battery"
-ACCOUNTS = {
-    "screener_a": ("screener", "facility:CL-A"),
-    "screener_b": ("screener", "facility:CL-B"),
-    "reviewer": ("reviewer", "region:P1"),
-    "surgeon": ("surgeon", "facility:SC-1"),
-    "manager": ("manager", "region:P1"),
-    "privacy": ("privacy_officer", "all"),
-}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -65,26 +54,6 @@ def submit(client: TestClient, page_url: str, action: str, data: dict[str, Any],
     return client.post(action, data={**data, "csrf_token": csrf_of(page.text)}, **kw)
 
 
-def build_world(site: Site) -> World:
-    """The regions, facilities and accounts of tests/conftest.py's world, plus one per role."""
-    with site.transaction() as session:
-        regions = [
-            add_region(session, "P1", "Province One", "province"),
-            add_region(session, "CA", "County A", "county", "P1"),
-            add_region(session, "CB", "County B", "county", "P1"),
-            add_region(session, "TA", "Township A", "township", "CA"),
-            add_region(session, "TB", "Township B", "township", "CB"),
-        ]
-        facilities = [
-            add_facility(session, "CL-A", "Clinic A", "clinic", "TA"),
-            add_facility(session, "CL-B", "Clinic B", "clinic", "TB"),
-            add_facility(session, "SC-1", "County A Hospital", "surgical_centre", "CA"),
-        ]
-        for username, (role, scope) in ACCOUNTS.items():
-            add_user(session, username, PASSWORD, role, scope)
-        return World(*(r.id for r in regions), *(f.id for f in facilities))
-
-
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebBed]:
     """One installation per test module (SQLite): building one costs seconds, tests share it."""
@@ -92,6 +61,8 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebBed]:
     initialise(settings, admin_password=ADMIN_PASSWORD)
     site = Site.open(settings)
     try:
-        yield WebBed(site, build_world(site), create_app(site))
+        world = build_world(site)
+        add_staff(site)
+        yield WebBed(site, world, create_app(site))
     finally:
         site.close()

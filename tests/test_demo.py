@@ -26,8 +26,9 @@ from brightline.demo import (
     read_marker,
 )
 from brightline.errors import InvalidInput
+from brightline.records import PersonInput
 from brightline.service.accounts import authenticate, scope_of
-from brightline.service.people import PersonInput, identifiers_of, register_person
+from brightline.service.people import identifiers_of, register_person
 from brightline.service.places import serving_surgical_centre
 from brightline.service.referrals import follow_up_worklist
 from brightline.settings import Settings
@@ -254,7 +255,12 @@ def test_a_second_build_is_refused(demo: tuple[Site, DemoReport]) -> None:
 def test_refuses_an_installation_with_real_people(site: Site, world: World) -> None:
     with site.transaction() as session:
         register_person(
-            session, site.keys, PersonInput(world.clinic_a, world.township_a, "male", 1950), AS_OF
+            session,
+            site.keys,
+            PersonInput(
+                facility_id=world.clinic_a, region_id=world.township_a, sex="male", birth_year=1950
+            ),
+            AS_OF,
         )
     with pytest.raises(DemoRefused, match="never be mixed"):
         build_demo(site, people=10, seed=1, as_of=AS_OF)

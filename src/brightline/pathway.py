@@ -12,9 +12,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from brightline.errors import InvalidInput, TransitionRefused, one_of
-from brightline.store.models import EYES, RECOMMENDATIONS, TECHNIQUES, URGENCIES
+from brightline.vocabulary import (
+    OPEN_REFERRAL_STATUSES,
+    Eye,
+    Recommendation,
+    Technique,
+    Urgency,
+    values,
+)
 
-OPEN_STATUSES = ("open", "reviewed")
+EYES = values(Eye)
+RECOMMENDATIONS = values(Recommendation)
+TECHNIQUES = values(Technique)
+URGENCIES = values(Urgency)
+OPEN_STATUSES = OPEN_REFERRAL_STATUSES
 
 
 @dataclass(frozen=True)

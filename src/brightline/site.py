@@ -18,7 +18,8 @@ from brightline.programme import Programme, load_programme
 from brightline.service.accounts import add_user
 from brightline.settings import Settings
 from brightline.store.db import engine_for, migrate, session_factory, transaction
-from brightline.store.models import User, utcnow
+from brightline.store.models import User
+from brightline.timestamps import utcnow
 
 
 @dataclass

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from brightline.acuity import VA_3_60, VA_6_12, VA_6_18, AcuityError, VisualAcuity, parse_va
+from brightline.vocabulary import Eye, LensStatus, Symptom, TriageDecision, values
 
-EYES = ("right", "left")
-LENS_STATUSES = ("clear", "opacity", "pseudophakia", "aphakia", "not_visible")
-SYMPTOMS = ("sudden_vision_loss", "painful_red_eye", "trauma")
-DECISIONS = ("none", "refraction", "review", "urgent_review")
+EYES = values(Eye)
+LENS_STATUSES = values(LensStatus)
+SYMPTOMS = values(Symptom)
+DECISIONS = values(TriageDecision)
 """Triage decisions in order of severity: a later decision always outranks an earlier one."""
 
 REFER_THRESHOLDS = ("6/12", "6/18")

@@ -19,10 +19,11 @@ from brightline.analytics.snapshot import (
     read_manifest,
     take_snapshot,
 )
-from brightline.service.people import PersonInput, identifiers_of, register_person
+from brightline.records import PersonInput, ReviewInput, ScreeningInput
+from brightline.service.people import identifiers_of, register_person
 from brightline.service.places import serving_surgical_centre
-from brightline.service.referrals import ReviewInput, record_attendance, record_review
-from brightline.service.screenings import ScreeningInput, record_screening
+from brightline.service.referrals import record_attendance, record_review
+from brightline.service.screenings import record_screening
 from brightline.site import Site
 from brightline.store.models import (
     Attendance,
@@ -116,14 +117,26 @@ def _change_the_store(site: Site) -> None:
         person, _ = register_person(
             session,
             site.keys,
-            PersonInput(clinic.id, clinic.region_id, "male", 1944, name="New Person"),
+            PersonInput(
+                facility_id=clinic.id,
+                region_id=clinic.region_id,
+                sex="male",
+                birth_year=1944,
+                name="New Person",
+            ),
             site.today(),
         )
         centre = serving_surgical_centre(session, clinic)
         record_screening(
             session,
             site.programme,
-            ScreeningInput(person.id, clinic.id, datetime(2025, 6, 29, 10), "3/60", "6/60"),
+            ScreeningInput(
+                person_id=person.id,
+                facility_id=clinic.id,
+                screened_at=datetime(2025, 6, 29, 10),
+                right_presenting_va="3/60",
+                left_presenting_va="6/60",
+            ),
             refer_to_facility_id=centre.id,
         )
         moved = session.scalars(select(Person).order_by(Person.id)).first()

@@ -9,7 +9,8 @@ from brightline.audit import merkle
 from brightline.audit.log import AuditEvent, AuditLog, edge_nodes
 from brightline.audit.store import StoredTree, root_at
 from brightline.site import Site
-from brightline.store.models import AuditEntry, AuditHead, utcnow
+from brightline.store.models import AuditEntry, AuditHead
+from brightline.timestamps import utcnow
 
 
 def _append(site: Site, count: int) -> None:

@@ -12,7 +12,8 @@ from brightline.audit.log import record_pseudonym
 from brightline.audit.reports import access_report, transparency_report
 from brightline.audit.store import make_checkpoint
 from brightline.audit.verify import verify_log
-from brightline.service.people import PersonInput, register_person
+from brightline.records import PersonInput
+from brightline.service.people import register_person
 from brightline.settings import Settings
 from brightline.site import Site
 from brightline.store.models import Person
@@ -30,10 +31,10 @@ def _person(site: Site, world: World, national_id: str = "TZ-12345") -> str:
             session,
             site.keys,
             PersonInput(
-                world.clinic_a,
-                world.township_a,
-                "female",
-                1950,
+                facility_id=world.clinic_a,
+                region_id=world.township_a,
+                sex="female",
+                birth_year=1950,
                 name="Amina Example",
                 phone="+255 700 000 000",
                 national_id=national_id,

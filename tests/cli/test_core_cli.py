@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from brightline.cli import app
 from brightline.identifiers import IdentifierKeys, ciphertext_version
-from brightline.service.people import PersonInput, identifiers_of, register_person
+from brightline.records import PersonInput
+from brightline.service.people import identifiers_of, register_person
 from brightline.settings import Settings
 from brightline.site import Site
 from brightline.store.models import Person
@@ -91,7 +92,14 @@ def test_key_rotation_re_encrypts_everything(tmp_path: Path) -> None:
         person, _ = register_person(
             session,
             site.keys,
-            PersonInput(1, 1, "male", 1950, name="Ma Long", phone="1380"),
+            PersonInput(
+                facility_id=1,
+                region_id=1,
+                sex="male",
+                birth_year=1950,
+                name="Ma Long",
+                phone="1380",
+            ),
             site.today(),
         )
     site.close()

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-from brightline.service.people import PersonInput, identifiers_of, person_row
-from brightline.service.screenings import ScreeningInput, screening_rows
+from brightline.records import PersonInput, ScreeningInput
+from brightline.service.people import identifiers_of, person_row
+from brightline.service.screenings import screening_rows
 from brightline.site import Site
 from brightline.store.bulk import insert_many
 from brightline.store.models import Base, Person, Screening

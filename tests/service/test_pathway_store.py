@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from brightline.errors import InvalidInput, TransitionRefused
-from brightline.service.people import PersonInput, identifiers_of, register_person
+from brightline.records import PersonInput, ScreeningInput
+from brightline.service.people import identifiers_of, register_person
 from brightline.service.referrals import (
     ReviewInput,
     follow_up_worklist,
@@ -16,7 +17,7 @@ from brightline.service.referrals import (
     record_review,
     review_queue,
 )
-from brightline.service.screenings import ScreeningInput, record_screening
+from brightline.service.screenings import record_screening
 from brightline.service.surgery import (
     FollowUpInput,
     SurgeryInput,
@@ -36,7 +37,13 @@ def _person(site: Site, world: World, **identifiers: str) -> Person:
         person, _ = register_person(
             session,
             site.keys,
-            PersonInput(world.clinic_a, world.township_a, "female", 1950, **identifiers),
+            PersonInput(
+                facility_id=world.clinic_a,
+                region_id=world.township_a,
+                sex="female",
+                birth_year=1950,
+                **identifiers,
+            ),
             TODAY,
         )
         return person
@@ -48,9 +55,9 @@ def _screen(site: Site, world: World, person: Person, right: str, left: str, **e
             session,
             site.programme,
             ScreeningInput(
-                person.id,
-                world.clinic_a,
-                SCREENED,
+                person_id=person.id,
+                facility_id=world.clinic_a,
+                screened_at=SCREENED,
                 right_presenting_va=right,
                 left_presenting_va=left,
                 **extra,  # type: ignore[arg-type]
@@ -67,9 +74,9 @@ def _referred_with_surgery_review(site: Site, world: World, eyes: tuple[str, ...
         record_review(
             session,
             ReviewInput(
-                rows.referral["id"],
-                SCREENED + timedelta(days=1),
-                "surgery",
+                referral_id=rows.referral["id"],
+                reviewed_at=SCREENED + timedelta(days=1),
+                recommendation="surgery",
                 surgery_eyes=eyes,
                 right_icd10="H25.1",
                 right_icd11="9B10.21",
@@ -88,7 +95,13 @@ def test_identifiers_are_encrypted_and_deduplicated(site: Site, world: World) ->
         again, created = register_person(
             session,
             site.keys,
-            PersonInput(world.clinic_a, world.township_a, "female", 1950, national_id="zx-987"),
+            PersonInput(
+                facility_id=world.clinic_a,
+                region_id=world.township_a,
+                sex="female",
+                birth_year=1950,
+                national_id="zx-987",
+            ),
             TODAY,
         )
     assert not created and again.id == person.id
@@ -127,12 +140,24 @@ def test_full_pathway_and_second_eye(site: Site, world: World) -> None:
         record_attendance(session, referral_id, SCREENED + timedelta(days=10))
         right = record_surgery(
             session,
-            SurgeryInput(referral_id, "right", date(2026, 3, 13), "MSICS", True, world.centre),
+            SurgeryInput(
+                referral_id=referral_id,
+                eye="right",
+                operated_on=date(2026, 3, 13),
+                technique="MSICS",
+                iol=True,
+                facility_id=world.centre,
+            ),
             today=TODAY,
         )
         follow = record_follow_up(
             session,
-            FollowUpInput(right.id, date(2026, 4, 20), "6/18", best_corrected_va="6/9"),
+            FollowUpInput(
+                surgery_id=right.id,
+                examined_on=date(2026, 4, 20),
+                presenting_va="6/18",
+                best_corrected_va="6/9",
+            ),
             today=TODAY,
         )
         assert follow.days_after_surgery == 38
@@ -140,7 +165,14 @@ def test_full_pathway_and_second_eye(site: Site, world: World) -> None:
         assert follow.outcome_best_corrected == "good"
         record_surgery(
             session,
-            SurgeryInput(referral_id, "left", date(2026, 5, 1), "phaco", True, world.centre),
+            SurgeryInput(
+                referral_id=referral_id,
+                eye="left",
+                operated_on=date(2026, 5, 1),
+                technique="phaco",
+                iol=True,
+                facility_id=world.centre,
+            ),
             today=TODAY,
         )
         assert session.scalar(select(func.count()).select_from(Surgery)) == 2
@@ -148,7 +180,14 @@ def test_full_pathway_and_second_eye(site: Site, world: World) -> None:
         with pytest.raises(TransitionRefused, match="already"):
             record_surgery(
                 session,
-                SurgeryInput(referral_id, "left", date(2026, 5, 2), "phaco", True, world.centre),
+                SurgeryInput(
+                    referral_id=referral_id,
+                    eye="left",
+                    operated_on=date(2026, 5, 2),
+                    technique="phaco",
+                    iol=True,
+                    facility_id=world.centre,
+                ),
                 today=TODAY,
             )
 
@@ -170,7 +209,14 @@ def test_surgery_refused(
         with pytest.raises(TransitionRefused, match=message):
             record_surgery(
                 session,
-                SurgeryInput(referral_id, surgery_eye, date(2026, 3, 20), "MSICS", True, 1),
+                SurgeryInput(
+                    referral_id=referral_id,
+                    eye=surgery_eye,
+                    operated_on=date(2026, 3, 20),
+                    technique="MSICS",
+                    iol=True,
+                    facility_id=1,
+                ),
                 today=TODAY,
             )
 
@@ -179,12 +225,24 @@ def test_surgery_without_surgery_recommendation_is_refused(site: Site, world: Wo
     rows = _screen(site, world, _person(site, world), "6/60", "6/60")
     assert rows.referral is not None
     with site.transaction() as session:
-        record_review(session, ReviewInput(rows.referral["id"], SCREENED, "glasses"))
+        record_review(
+            session,
+            ReviewInput(
+                referral_id=rows.referral["id"], reviewed_at=SCREENED, recommendation="glasses"
+            ),
+        )
         record_attendance(session, rows.referral["id"], SCREENED + timedelta(days=2))
         with pytest.raises(TransitionRefused, match="recommends surgery"):
             record_surgery(
                 session,
-                SurgeryInput(rows.referral["id"], "right", date(2026, 3, 20), "MSICS", True, 1),
+                SurgeryInput(
+                    referral_id=rows.referral["id"],
+                    eye="right",
+                    operated_on=date(2026, 3, 20),
+                    technique="MSICS",
+                    iol=True,
+                    facility_id=1,
+                ),
                 today=TODAY,
             )
 
@@ -195,12 +253,23 @@ def test_follow_up_before_surgery_is_refused(site: Site, world: World) -> None:
         record_attendance(session, referral_id, SCREENED + timedelta(days=3))
         surgery = record_surgery(
             session,
-            SurgeryInput(referral_id, "right", date(2026, 3, 20), "MSICS", True, world.centre),
+            SurgeryInput(
+                referral_id=referral_id,
+                eye="right",
+                operated_on=date(2026, 3, 20),
+                technique="MSICS",
+                iol=True,
+                facility_id=world.centre,
+            ),
             today=TODAY,
         )
         with pytest.raises(TransitionRefused, match="before the surgery"):
             record_follow_up(
-                session, FollowUpInput(surgery.id, date(2026, 3, 19), "6/9"), today=TODAY
+                session,
+                FollowUpInput(
+                    surgery_id=surgery.id, examined_on=date(2026, 3, 19), presenting_va="6/9"
+                ),
+                today=TODAY,
             )
 
 
@@ -237,7 +306,12 @@ def test_no_action_review_closes_referral(site: Site, world: World) -> None:
     rows = _screen(site, world, _person(site, world), "6/60", "6/60")
     assert rows.referral
     with site.transaction() as session:
-        record_review(session, ReviewInput(rows.referral["id"], SCREENED, "no_action"))
+        record_review(
+            session,
+            ReviewInput(
+                referral_id=rows.referral["id"], reviewed_at=SCREENED, recommendation="no_action"
+            ),
+        )
         referral = session.get(Referral, rows.referral["id"])
         assert referral is not None and referral.status == "closed"
         with pytest.raises(TransitionRefused, match="closed"):

@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from brightline.store.models import AuditEntry
 from brightline.web.i18n import choose_language, translations
-from tests.web.conftest import WebBed, submit
+from tests.web.conftest import WebBed, csrf_of, submit
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 
@@ -248,3 +250,31 @@ def test_every_message_has_a_chinese_translation() -> None:
     ]
     assert untranslated == []
     assert translations("zh_Hans").gettext("Sign in") == "登录"
+
+
+def test_one_web_screening_appends_exactly_one_audit_entry(web: WebBed) -> None:
+    """Recording a screening and showing its result and slip is one access, logged once."""
+    client = web.signed_in("screener_a")
+    registered = submit(
+        client, "/screener/register", "/screener/register", {"sex": "male", "birth_year": "1951"}
+    )
+    url = registered.headers["location"] + "/screen"
+    form = client.get(url)
+
+    def entries() -> list[tuple[str, str]]:
+        with web.site.transaction() as session:
+            rows = session.execute(select(AuditEntry.action, AuditEntry.outcome))
+            return [(action, outcome) for action, outcome in rows]
+
+    before = entries()
+    result = client.post(
+        url,
+        data={
+            "right_presenting_va": "6/60",
+            "left_presenting_va": "6/60",
+            "csrf_token": csrf_of(form.text),
+        },
+    )
+    assert result.status_code == 201, result.text
+    assert 'id="access-pin"' in result.text  # the slip was shown, with its PIN
+    assert entries()[len(before) :] == [("screening.create", "allowed")]

@@ -4,103 +4,80 @@ Every method decides through :func:`brightline.access.policy.decide`, does the w
 the service layer and appends one audit entry per person touched, all in the caller's
 transaction — so an access that is not logged cannot happen, and a failed write leaves
 neither record nor log entry. A record outside the caller's scope raises ``NotFound``,
-exactly like a missing one, after logging the attempt.
+exactly like a missing one, after logging the attempt. What leaves is a frozen view
+(:mod:`brightline.records`), never a storage row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, Final, Generic, TypeVar
 
-from sqlalchemy import (
-    CompoundSelect,
-    DateTime,
-    Integer,
-    Select,
-    String,
-    bindparam,
-    func,
-    literal,
-    null,
-    select,
-    union,
-)
-from sqlalchemy.orm import Session
-
-from brightline.access.patient import issue_access_pin
-from brightline.access.policy import Actor, RecordContext, decide
+from brightline.access.administration import Administration
+from brightline.access.base import not_found
+from brightline.access.patient import issue_access_pin, normalise_code
 from brightline.access.signin import resolve_token
-from brightline.audit.log import AuditEvent, AuditLog, record_pseudonym
+from brightline.audit.log import AuditLog
 from brightline.audit.store import checkpoint_if_due
-from brightline.errors import Forbidden, InvalidInput, NotFound, one_of
+from brightline.errors import Conflict, InvalidInput, one_of
 from brightline.photos import PhotoLimits, PhotoStore, process_upload
-from brightline.service.people import (
-    Identifiers,
+from brightline.records import (
+    AttendanceRecord,
+    CentrePatient,
+    ExpectedPatient,
+    FollowUpInput,
+    FollowUpRecord,
+    OperatedEye,
+    Page,
     PersonInput,
-    erase_identifiers,
-    identifiers_of,
-    register_person,
-)
-from brightline.service.places import serving_surgical_centre
-from brightline.service.referrals import (
+    PersonRecord,
+    PersonView,
+    PhotoRecord,
+    RecordedScreening,
+    ReferralRecord,
+    ReferralSlip,
+    ReviewCase,
     ReviewInput,
-    WorklistEntry,
+    ReviewRecord,
+    ScreeningInput,
+    ScreeningRecord,
+    ScreeningView,
+    SurgeryInput,
+    SurgeryRecord,
+    WorklistLine,
+    record_of,
+)
+from brightline.service import lookups
+from brightline.service.people import identifiers_of, register_person
+from brightline.service.photos import store_photo
+from brightline.service.places import refer_to_centre, region_by_code
+from brightline.service.referrals import (
     follow_up_worklist,
     follow_up_worklist_size,
+    latest_review,
     record_attendance,
     record_review,
     review_queue,
 )
-from brightline.service.screenings import ScreeningInput, ScreeningRows, record_screening
-from brightline.service.surgery import FollowUpInput, SurgeryInput, record_follow_up, record_surgery
+from brightline.service.screenings import record_screening
+from brightline.service.surgery import record_follow_up, record_surgery
+from brightline.service.sync import keep_receipt, receipt_for
 from brightline.site import Site
 from brightline.store.models import (
-    Attendance,
-    BreakGlassGrant,
     Facility,
     FollowUp,
     Person,
     Photo,
     Referral,
-    Region,
-    Review,
     Screening,
     Surgery,
 )
+from brightline.vocabulary import Eye, values
 
-MIN_REASON_LENGTH = 10
 # Lists show a page at a time: only what is on screen is decrypted and logged as accessed.
 PAGE_SIZE = 50
-T = TypeVar("T")
-REVIEW_KINDS = ("review", "urgent_review")
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a list, with the size of the whole list."""
-
-    items: list[T]
-    total: int
-    offset: int
-
-
-@dataclass(frozen=True)
-class RecordedScreening:
-    """A stored screening's rows and, if it referred the person, their slip's PIN (shown once)."""
-
-    rows: ScreeningRows
-    access_pin: str | None
-
-
-@dataclass(frozen=True)
-class PersonView:
-    """A person's record as one caller may see it; identifiers only where allowed."""
-
-    person: Person
-    identifiers: Identifiers | None
 
 
 @contextmanager
@@ -147,161 +124,39 @@ def _checkpoint_may_be_due(site: Site, positions: list[int]) -> bool:
     return False
 
 
-def _where_the_record_is() -> CompoundSelect[Any]:
-    """(source, facility, referral kind, facility's region path) rows for one person: where
-    they are registered, every facility that screened them, every facility they were
-    referred to, and a row ``grant`` if this user holds an open break-glass grant.
-
-    Built once with bound parameters (person_id, user_id, now): constructing the statement
-    cost more than running it.
-    """
-    person_id = bindparam("person_id", type_=String)
-
-    def located(source: str, facility: Any, kind: Any, table: Any, where: Any) -> Select[Any]:
-        return (
-            select(literal(source), facility, kind, Region.path)
-            .select_from(table)
-            .join(Facility, Facility.id == facility)
-            .join(Region, Region.id == Facility.region_id)
-            .where(where)
-        )
-
-    no_kind = null().label("kind")
-    # UNION, not UNION ALL: a person screened forty times at one clinic is one row.
-    return union(
-        located("registered", Person.facility_id, no_kind, Person, Person.id == person_id),
-        located(
-            "screened", Screening.facility_id, no_kind, Screening, Screening.person_id == person_id
-        ),
-        located(
-            "referred",
-            Referral.to_facility_id,
-            Referral.kind,
-            Referral,
-            Referral.person_id == person_id,
-        ),
-        select(literal("grant"), null(), null(), null()).where(
-            BreakGlassGrant.user_id == bindparam("user_id", type_=Integer),
-            BreakGlassGrant.person_id == person_id,
-            BreakGlassGrant.expires_at > bindparam("now", type_=DateTime),
-        ),
-    )
-
-
-_WHERE_THE_RECORD_IS: Final = _where_the_record_is()
-
-
-class Access:
+class Access(Administration):
     """Policy-checked, audited access to personal data for one actor in one transaction."""
-
-    def __init__(self, site: Site, session: Session, actor: Actor) -> None:
-        self.site = site
-        self.session = session
-        self.actor = actor
-        self.log = AuditLog()
-        # Refused attempts must be logged even though the request's transaction rolls back.
-        self.denials: list[AuditEvent] = []
-        # Leaf positions this access appended, to decide cheaply whether a checkpoint is due.
-        self.positions: list[int] = []
-
-    # -- the two primitives -------------------------------------------------------------
-
-    def _audit(
-        self,
-        action: str,
-        person_id: str | None,
-        purpose: str | None,
-        outcome: str,
-        reason: str | None = None,
-    ) -> None:
-        event = AuditEvent(
-            actor=self.actor.pseudonym,
-            role=self.actor.role,
-            action=action,
-            record=record_pseudonym(self.site.keys, person_id) if person_id else None,
-            purpose=purpose,
-            outcome=outcome,
-            at=self.site.now(),
-            break_glass_reason=reason,
-        )
-        self.positions.append(self.log.append(self.session, event))
-        if outcome == "denied":
-            self.denials.append(event)
-
-    def _context(self, person_id: str) -> RecordContext | None:
-        """Where the person's record belongs, read with one query (None: no such person)."""
-        screened: set[int] = set()
-        referred_to: set[int] = set()
-        for_review: set[int] = set()
-        paths: dict[int, str] = {}
-        registered = grant = False
-        parameters = {"person_id": person_id, "user_id": self.actor.user_id, "now": self.site.now()}
-        for source, facility, kind, path in self.session.execute(_WHERE_THE_RECORD_IS, parameters):
-            if source == "grant":
-                grant = True
-                continue
-            paths[facility] = path
-            if source == "referred":
-                referred_to.add(facility)
-                if kind in REVIEW_KINDS:
-                    for_review.add(facility)
-            else:
-                registered = registered or source == "registered"
-                screened.add(facility)
-        if not registered:
-            return None
-        return RecordContext(
-            frozenset(screened),
-            frozenset(referred_to),
-            frozenset(for_review),
-            paths,
-            break_glass_open=grant,
-        )
-
-    def require(self, action: str, person_id: str, purpose: str | None) -> RecordContext:
-        """Allow ``action`` on a person's record or log the attempt and answer 'not found'.
-
-        Returns the record's context, so a caller with a second, narrower question (may
-        this caller also see identifiers?) asks it without looking the record up again.
-        """
-        context = self._context(person_id)
-        decision = decide(self.actor, action, purpose=purpose, record=context)
-        if context is None or not decision.allowed:
-            self._audit(action, person_id, purpose, "denied")
-            raise NotFound(f"no person {person_id!r}", field="person_id")
-        self._audit(
-            action, person_id, purpose, "break_glass" if decision.break_glass else "allowed"
-        )
-        return context
-
-    def require_general(self, action: str) -> None:
-        """Allow an action that is not about one record, or refuse it."""
-        decision = decide(self.actor, action)
-        if not decision.allowed:
-            raise Forbidden(f"a {self.actor.role} may not do this ({action})")
 
     # -- people ---------------------------------------------------------------------------
 
     def register_person(self, person: PersonInput) -> tuple[PersonView, bool]:
-        """Register a person at the screener's own facility (or find them by national ID)."""
+        """Register a person at the screener's own facility (or find them by national ID).
+
+        They live in the township given (a region code), else in the clinic's own region.
+        """
         self.require_general("person.create")
-        if person.facility_id != self.actor.facility_id:
+        facility_id = self._own_facility()
+        if person.facility_id is not None and person.facility_id != facility_id:
             raise InvalidInput(
                 "you can only register people at your own facility", field="facility"
             )
-        record, created = register_person(self.session, self.site.keys, person, self.site.today())
+        facility = lookups.by_id(self.session, Facility, facility_id)
+        assert facility is not None  # an account's facility is a foreign key
+        region_id = facility.region_id
+        if person.township:
+            region_id = region_by_code(self.session, person.township, field="township").id
+        placed = replace(person, facility_id=facility_id, region_id=region_id)
+        record, created = register_person(self.session, self.site.keys, placed, self.site.today())
         self._audit("person.create", record.id, "treatment", "allowed")
-        return PersonView(record, identifiers_of(self.site.keys, record)), created
+        view = PersonView(record_of(PersonRecord, record), identifiers_of(self.site.keys, record))
+        return view, created
 
     def read_person(self, person_id: str, purpose: str | None) -> PersonView:
         """A person's record; identifiers only for roles that need them for care."""
         context = self.require("person.read", person_id, purpose)
-        person = self.session.get(Person, person_id)
-        assert person is not None
-        identifiers = None
-        if decide(self.actor, "person.identifiers.read", purpose=purpose, record=context).allowed:
-            identifiers = identifiers_of(self.site.keys, person)
-        return PersonView(person, identifiers)
+        person = lookups.by_id(self.session, Person, person_id)
+        assert person is not None and purpose is not None  # the policy checked both
+        return self._person_view(person, context, purpose)
 
     def search_people(self, name: str) -> list[PersonView]:
         """People of the caller's own facility whose name contains ``name`` (never wider)."""
@@ -310,68 +165,95 @@ class Access:
         if len(needle) < 2:
             raise InvalidInput("type at least 2 letters of the name", field="name")
         found = []
-        people = self.session.scalars(
-            select(Person).where(
-                Person.facility_id == self.actor.facility_id, Person.erased_at.is_(None)
-            )
-        )
-        for person in people:
+        for person in lookups.people_of_facility(self.session, self._own_facility()):
             identifiers = identifiers_of(self.site.keys, person)
             if identifiers.name and needle in identifiers.name.casefold():
-                found.append(PersonView(person, identifiers))
+                found.append(PersonView(record_of(PersonRecord, person), identifiers))
         for view in found:
             self._audit("person.search", view.person.id, "treatment", "allowed")
         return found
 
     # -- screening ------------------------------------------------------------------------
 
-    def record_screening(self, screening: ScreeningInput) -> RecordedScreening:
-        """Record a screening at the screener's facility; triage and referral follow."""
-        if screening.facility_id != self.actor.facility_id:
+    def record_screening(
+        self, screening: ScreeningInput, *, with_slip: bool = False
+    ) -> RecordedScreening:
+        """Record a screening at the screener's facility; triage and referral follow.
+
+        ``with_slip`` also returns the person and the referral slip for the result page,
+        covered by this one access and its one audit entry.
+        """
+        facility_id = self.actor.facility_id
+        if screening.facility_id is not None and screening.facility_id != facility_id:
             raise InvalidInput(
                 "you can only record screenings at your own facility", field="facility"
             )
-        self.require("screening.create", screening.person_id, "treatment")
-
-        def destination() -> int:
-            clinic = self.session.get(Facility, screening.facility_id)
-            assert clinic is not None
-            return serving_surgical_centre(self.session, clinic).id
-
+        context = self.require("screening.create", screening.person_id, "treatment")
+        assert facility_id is not None  # screening.create is bound to a facility
+        here = replace(screening, facility_id=facility_id, screener_id=self.actor.user_id)
         rows = record_screening(
-            self.session, self.site.programme, screening, refer_to_facility_id=destination
+            self.session,
+            self.site.programme,
+            here,
+            refer_to_facility_id=lambda: refer_to_centre(self.session, facility_id),
         )
         pin = None
+        referral = None
         if rows.referral is not None:
-            referral = self.session.get(Referral, rows.referral["id"])
-            assert referral is not None
-            pin = issue_access_pin(self.site.keys, referral)
-        return RecordedScreening(rows, pin)
+            stored = lookups.by_id(self.session, Referral, rows.referral["id"])
+            assert stored is not None
+            pin = issue_access_pin(self.site.keys, stored)
+            referral = record_of(ReferralRecord, rows.referral)
+        recorded = RecordedScreening(
+            record_of(ScreeningRecord, rows.screening), referral, tuple(rows.triage.reasons), pin
+        )
+        if not with_slip:
+            return recorded
+        person = lookups.by_id(self.session, Person, screening.person_id)
+        assert person is not None  # the policy found the record
+        view = self._person_view(person, context, "treatment")
+        slip = None
+        if referral is not None:
+            centre = lookups.by_id(self.session, Facility, referral.to_facility_id)
+            slip = ReferralSlip(referral, view, centre.name if centre else "", pin)
+        return replace(recorded, person=view, slip=slip)
 
-    def new_access_pin(self, referral_id: str) -> tuple[Referral, str]:
-        """A fresh patient PIN for a referral slip (e.g. a reprint); the old PIN stops working."""
-        referral = self._referral(referral_id, "person.update", "treatment")
-        return referral, issue_access_pin(self.site.keys, referral)
-
-    def read_screening(self, screening_id: str, purpose: str | None) -> Screening:
-        """One screening, if the caller may see its person's record."""
-        screening = self.session.get(Screening, screening_id)
-        self.require("screening.read", screening.person_id if screening else screening_id, purpose)
+    def _screening(self, screening_id: str, action: str, purpose: str | None) -> Screening:
+        screening = lookups.by_id(self.session, Screening, screening_id)
+        person_id = screening.person_id if screening else None
+        self.require(action, person_id, purpose, missing=not_found("screening", screening_id))
         assert screening is not None
         return screening
 
-    def screenings_of(self, person_id: str, purpose: str | None) -> list[Screening]:
-        """A person's screenings, newest first (VA history)."""
-        self.require("screening.read", person_id, purpose)
-        return list(
-            self.session.scalars(
-                select(Screening)
-                .where(Screening.person_id == person_id)
-                .order_by(Screening.screened_at.desc())
-            )
+    def read_screening(self, screening_id: str, purpose: str | None) -> ScreeningView:
+        """One screening and the referral it opened, if the caller may see the record."""
+        screening = self._screening(screening_id, "screening.read", purpose)
+        referral = lookups.referrals_of_screenings(self.session, [screening.id]).get(screening.id)
+        return ScreeningView(
+            record_of(ScreeningRecord, screening),
+            record_of(ReferralRecord, referral) if referral else None,
         )
 
-    # -- eye photos ---------------------------------------------------------------------------
+    def screenings_of(self, person_id: str, purpose: str | None) -> list[ScreeningRecord]:
+        """A person's screenings, newest first (VA history)."""
+        self.require("screening.read", person_id, purpose)
+        return [
+            record_of(ScreeningRecord, s)
+            for s in lookups.screenings_of_person(self.session, person_id)
+        ]
+
+    def screening_history(self, person_id: str, purpose: str | None) -> list[ScreeningView]:
+        """A person's screenings, newest first, each with the referral it opened."""
+        screenings = self.screenings_of(person_id, purpose)
+        referrals = lookups.referrals_of_screenings(self.session, [s.id for s in screenings])
+        return [
+            ScreeningView(
+                s, record_of(ReferralRecord, referrals[s.id]) if s.id in referrals else None
+            )
+            for s in screenings
+        ]
+
+    # -- eye photos -----------------------------------------------------------------------
 
     def photo_store(self) -> PhotoStore:
         """The content-addressed photo directory of this installation."""
@@ -379,223 +261,232 @@ class Access:
 
     def add_photo(
         self, screening_id: str, data: bytes, *, declared_type: str | None, eye: str | None
-    ) -> Photo:
+    ) -> PhotoRecord:
         """Attach an eye photo to a screening: checked, re-encoded without metadata, stored."""
-        screening = self.session.get(Screening, screening_id)
-        self.require(
-            "photo.create", screening.person_id if screening else screening_id, "treatment"
-        )
+        screening = self._screening(screening_id, "photo.create", "treatment")
         if eye is not None:
-            one_of("eye", eye, ("right", "left"))
+            one_of("eye", eye, values(Eye))
         photo = process_upload(
             data, PhotoLimits.from_settings(self.site.settings), declared_type=declared_type
         )
         digest = self.photo_store().save(photo)
-        record = Photo(
-            screening_id=screening_id,
+        stored = store_photo(
+            self.session,
+            screening.id,
+            photo,
+            digest,
             eye=eye,
-            digest=digest,
-            width=photo.width,
-            height=photo.height,
             uploaded_at=self.site.now(),
             uploaded_by=self.actor.user_id,
         )
-        self.session.add(record)
-        self.session.flush()
-        return record
+        return record_of(PhotoRecord, stored)
 
-    def photos_of(self, screening_id: str, purpose: str | None) -> list[Photo]:
+    def photos_of(self, screening_id: str, purpose: str | None) -> list[PhotoRecord]:
         """The photos of a screening (metadata only; images are fetched one by one)."""
-        screening = self.session.get(Screening, screening_id)
-        self.require("screening.read", screening.person_id if screening else screening_id, purpose)
-        return list(
-            self.session.scalars(
-                select(Photo).where(Photo.screening_id == screening_id).order_by(Photo.uploaded_at)
-            )
-        )
+        screening = self._screening(screening_id, "screening.read", purpose)
+        photos = lookups.photos_of_screenings(self.session, [screening.id])[screening.id]
+        return [record_of(PhotoRecord, p) for p in photos]
 
     def read_photo(self, photo_id: str, purpose: str | None, *, thumbnail: bool) -> bytes:
         """One eye photo's image (or thumbnail), if the caller may see the person's record."""
-        photo = self.session.get(Photo, photo_id)
-        screening = self.session.get(Screening, photo.screening_id) if photo else None
-        self.require("photo.read", screening.person_id if screening else photo_id, purpose)
+        photo = lookups.by_id(self.session, Photo, photo_id)
+        screening = lookups.by_id(self.session, Screening, photo.screening_id) if photo else None
+        person_id = screening.person_id if screening else None
+        self.require("photo.read", person_id, purpose, missing=not_found("photo", photo_id))
         assert photo is not None
         return self.photo_store().open(photo.digest, thumbnail=thumbnail)
 
-    # -- referrals, review, centre ------------------------------------------------------------
+    # -- referrals and slips --------------------------------------------------------------
 
     def _referral(self, referral_id: str, action: str, purpose: str | None) -> Referral:
-        referral = self.session.get(Referral, referral_id)
-        self.require(action, referral.person_id if referral else referral_id, purpose)
+        referral = lookups.by_id(self.session, Referral, referral_id)
+        person_id = referral.person_id if referral else None
+        self.require(action, person_id, purpose, missing=not_found("referral", referral_id))
         assert referral is not None
         return referral
 
-    def read_referral(self, referral_id: str, purpose: str | None) -> Referral:
+    def read_referral(self, referral_id: str, purpose: str | None) -> ReferralRecord:
         """One referral, if the caller may see its person's record."""
-        return self._referral(referral_id, "person.read", purpose)
+        return record_of(ReferralRecord, self._referral(referral_id, "person.read", purpose))
 
-    def worklist(
-        self, *, limit: int = PAGE_SIZE, offset: int = 0
-    ) -> Page[tuple[WorklistEntry, Identifiers]]:
+    def new_access_pin(self, referral_id: str) -> tuple[ReferralRecord, str]:
+        """A fresh patient PIN for a referral slip (e.g. a reprint); the old PIN stops working."""
+        referral = self._referral(referral_id, "person.update", "treatment")
+        pin = issue_access_pin(self.site.keys, referral)
+        return record_of(ReferralRecord, referral), pin
+
+    def referral_slip(self, referral_id: str, *, new_pin: bool = False) -> ReferralSlip:
+        """What the slip shows: code, person, where to go; a new PIN when asked for one."""
+        pin = None
+        if new_pin:
+            referral, pin = self.new_access_pin(referral_id)
+        else:
+            referral = self.read_referral(referral_id, "treatment")
+        person = self.read_person(referral.person_id, "treatment")
+        centre = lookups.by_id(self.session, Facility, referral.to_facility_id)
+        return ReferralSlip(referral, person, centre.name if centre else "", pin)
+
+    def worklist(self, *, limit: int = PAGE_SIZE, offset: int = 0) -> Page[WorklistLine]:
         """One page of the screener's follow-up worklist, with names and phones to call.
 
         Only the people on the page shown are decrypted and logged as accessed.
         """
         self.require_general("worklist.read")
-        assert self.actor.facility_id is not None
+        clinic = self._own_facility()
         days = self.site.programme.worklist_not_attended_days
         now = self.site.now()
         entries = follow_up_worklist(
-            self.session,
-            self.actor.facility_id,
-            not_attended_days=days,
-            now=now,
-            limit=limit,
-            offset=offset,
+            self.session, clinic, not_attended_days=days, now=now, limit=limit, offset=offset
         )
-        total = follow_up_worklist_size(
-            self.session, self.actor.facility_id, not_attended_days=days, now=now
-        )
+        total = follow_up_worklist_size(self.session, clinic, not_attended_days=days, now=now)
+        lines = []
         for entry in entries:
             self._audit("worklist.read", entry.person.id, "follow_up", "allowed")
-        items = [(e, identifiers_of(self.site.keys, e.person)) for e in entries]
-        return Page(items, total, offset)
+            lines.append(
+                WorklistLine(
+                    record_of(ReferralRecord, entry.referral),
+                    record_of(PersonRecord, entry.person),
+                    entry.days_waiting,
+                    identifiers_of(self.site.keys, entry.person),
+                )
+            )
+        return Page(lines, total, offset)
 
-    def review_queue(self, limit: int = PAGE_SIZE) -> list[Referral]:
+    # -- online review --------------------------------------------------------------------
+
+    def review_queue(self, limit: int = PAGE_SIZE) -> list[ReferralRecord]:
         """Referrals awaiting online review in the reviewer's region, urgent then oldest."""
         self.require_general("review_queue.read")
         facility_ids = None
         if self.actor.region_path is not None:
-            facility_ids = list(
-                self.session.scalars(
-                    select(Facility.id)
-                    .join(Region, Facility.region_id == Region.id)
-                    .where(Region.path.startswith(self.actor.region_path))
-                )
-            )
+            facility_ids = lookups.facilities_in_region(self.session, self.actor.region_path)
         queue = review_queue(self.session, facility_ids, limit=limit)
         for referral in queue:
             self._audit("review_queue.read", referral.person_id, "review", "allowed")
-        return queue
+        return [record_of(ReferralRecord, r) for r in queue]
 
-    def record_review(self, review: ReviewInput) -> Review:
+    def review_case(self, referral_id: str) -> ReviewCase:
+        """A case for online review: referral, person, VA history and photos (purpose review)."""
+        referral = self.read_referral(referral_id, "review")
+        person = self.read_person(referral.person_id, "review")
+        screenings = self.screenings_of(referral.person_id, "review")
+        photos = lookups.photos_of_screenings(self.session, [s.id for s in screenings])
+        shown = {sid: [record_of(PhotoRecord, p) for p in ps] for sid, ps in photos.items()}
+        return ReviewCase(referral, person, screenings, shown)
+
+    def record_review(self, review: ReviewInput) -> ReviewRecord:
         """The reviewer's diagnosis and recommendation for a referral in their queue."""
         self._referral(review.referral_id, "review.create", "review")
-        return record_review(self.session, review)
+        mine = replace(review, reviewer_id=self.actor.user_id)
+        return record_of(ReviewRecord, record_review(self.session, mine))
+
+    # -- surgical centre ------------------------------------------------------------------
 
     def expected_at_centre(
         self, *, limit: int = PAGE_SIZE, offset: int = 0
-    ) -> Page[tuple[Referral, Identifiers]]:
+    ) -> Page[ExpectedPatient]:
         """One page of the people referred to the caller's centre who have not attended yet."""
         self.require_general("centre_list.read")
-        waiting = (
-            Referral.to_facility_id == self.actor.facility_id,
-            Referral.status.in_(("open", "reviewed")),
+        total, rows = lookups.expected_at_centre(
+            self.session, self._own_facility(), limit=limit, offset=offset
         )
-        total = int(
-            self.session.scalar(select(func.count()).select_from(Referral).where(*waiting)) or 0
-        )
-        rows = self.session.execute(
-            select(Referral, Person)
-            .join(Person, Person.id == Referral.person_id)
-            .where(*waiting)
-            .order_by(Referral.priority.desc(), Referral.referred_at, Referral.id)
-            .offset(offset)
-            .limit(limit)
-        ).all()
         items = []
         for referral, person in rows:
             self._audit("centre_list.read", referral.person_id, "treatment", "allowed")
-            items.append((referral, identifiers_of(self.site.keys, person)))
+            items.append(
+                ExpectedPatient(
+                    record_of(ReferralRecord, referral), identifiers_of(self.site.keys, person)
+                )
+            )
         return Page(items, total, offset)
+
+    def find_at_centre(self, code: str) -> str | None:
+        """The referral behind a slip's code, if it was sent to the caller's own centre."""
+        self.require_general("centre_list.read")
+        referral = lookups.referral_at_centre(
+            self.session, normalise_code(code), self._own_facility()
+        )
+        return referral.id if referral else None
+
+    def centre_patient(self, referral_id: str) -> CentrePatient:
+        """A referred patient's record and pathway so far, as the centre works with them."""
+        referral = self._referral(referral_id, "person.read", "treatment")
+        person = self.read_person(referral.person_id, "treatment")
+        screenings = self.screenings_of(referral.person_id, "treatment")
+        review = latest_review(self.session, referral.id)
+        attendance = lookups.attendance_of(self.session, referral.id)
+        operations = [
+            OperatedEye(
+                record_of(SurgeryRecord, surgery),
+                [record_of(FollowUpRecord, f) for f in follow_ups],
+            )
+            for surgery, follow_ups in lookups.operations_of(self.session, referral.id)
+        ]
+        return CentrePatient(
+            record_of(ReferralRecord, referral),
+            person,
+            screenings[0] if screenings else None,
+            record_of(ReviewRecord, review) if review else None,
+            record_of(AttendanceRecord, attendance) if attendance else None,
+            operations,
+        )
 
     def record_attendance(
         self, referral_id: str, attended_at: datetime, attendance_id: str | None = None
-    ) -> Attendance:
+    ) -> AttendanceRecord:
         """The referred person arrived at the caller's centre."""
         self._referral(referral_id, "attendance.create", "treatment")
-        return record_attendance(
+        attendance = record_attendance(
             self.session,
             referral_id,
             attended_at,
             recorded_by=self.actor.user_id,
             attendance_id=attendance_id,
         )
+        return record_of(AttendanceRecord, attendance)
 
-    def record_surgery(self, surgery: SurgeryInput) -> Surgery:
+    def record_surgery(self, surgery: SurgeryInput) -> SurgeryRecord:
         """An operation at the caller's centre."""
         self._referral(surgery.referral_id, "surgery.create", "treatment")
-        if surgery.facility_id != self.actor.facility_id:
+        centre = self._own_facility()
+        if surgery.facility_id is not None and surgery.facility_id != centre:
             raise InvalidInput("record surgery at your own centre", field="facility")
-        return record_surgery(self.session, surgery, today=self.site.today())
+        here = replace(surgery, facility_id=centre, surgeon_id=self.actor.user_id)
+        return record_of(SurgeryRecord, record_surgery(self.session, here, today=self.site.today()))
 
-    def record_follow_up(self, follow_up: FollowUpInput) -> FollowUp:
+    def record_follow_up(self, follow_up: FollowUpInput) -> FollowUpRecord:
         """Follow-up VA of an eye operated at the caller's centre."""
-        surgery = self.session.get(Surgery, follow_up.surgery_id)
-        person_id = surgery.person_id if surgery else follow_up.surgery_id
-        self.require("follow_up.create", person_id, "follow_up")
-        return record_follow_up(self.session, follow_up, today=self.site.today())
+        surgery = lookups.by_id(self.session, Surgery, follow_up.surgery_id)
+        missing = not_found("surgery", follow_up.surgery_id)
+        self.require(
+            "follow_up.create", surgery.person_id if surgery else None, "follow_up", missing=missing
+        )
+        mine = replace(follow_up, recorded_by=self.actor.user_id)
+        stored: FollowUp = record_follow_up(self.session, mine, today=self.site.today())
+        return record_of(FollowUpRecord, stored)
 
-    def erase_person(self, person_id: str) -> Person:
-        """Erase a person's identifiers on request (privacy officers); logged like any access."""
-        self.require_general("person.erase")
-        person = self.session.get(Person, person_id)
-        if person is None:
-            raise NotFound(f"no person {person_id!r}", field="person_id")
-        erase_identifiers(person, self.site.now())
-        self.session.flush()
-        self._audit("person.erase", person_id, None, "allowed")
-        return person
+    # -- offline sync ---------------------------------------------------------------------
 
-    # -- emergency access -----------------------------------------------------------------
+    def sync_answer(self, client_uuid: str, kind: str) -> str | None:
+        """The answer already given to this caller's offline record (JSON), if it was applied.
 
-    def open_break_glass(self, person_id: str, reason: str) -> BreakGlassGrant:
-        """Open one record for a limited time with a written reason, flagged for review."""
-        reason = reason.strip()
-        if len(reason) < MIN_REASON_LENGTH:
-            raise InvalidInput(
-                f"write why emergency access is needed (at least {MIN_REASON_LENGTH} characters)",
-                field="reason",
-            )
-        if self.actor.role not in ("screener", "reviewer", "surgeon") or (
-            self.session.get(Person, person_id) is None
-        ):
-            self._audit("break_glass.open", person_id, "emergency", "denied")
-            raise NotFound(f"no person {person_id!r}", field="person_id")
-        now = self.site.now()
-        grant = BreakGlassGrant(
+        A UUID used by another account or for another kind of record is a conflict, answered
+        without saying whose it is.
+        """
+        receipt = receipt_for(self.session, client_uuid)
+        if receipt is None:
+            return None
+        if receipt.user_id != self.actor.user_id or receipt.kind != kind:
+            raise Conflict("this record UUID is already used by another record", field="uuid")
+        return receipt.result
+
+    def keep_sync_answer(self, client_uuid: str, kind: str, answer: str) -> None:
+        """Remember the answer given to an applied offline record, for re-sends."""
+        keep_receipt(
+            self.session,
+            client_uuid,
             user_id=self.actor.user_id,
-            person_id=person_id,
-            reason=reason,
-            opened_at=now,
-            expires_at=now + timedelta(minutes=self.site.settings.break_glass_minutes),
+            kind=kind,
+            result=answer,
+            now=self.site.now(),
         )
-        self.session.add(grant)
-        self.session.flush()
-        self._audit("break_glass.open", person_id, "emergency", "break_glass", reason)
-        return grant
-
-    def break_glass_to_review(self) -> Sequence[BreakGlassGrant]:
-        """Emergency accesses not yet reviewed by a privacy officer, oldest first."""
-        self.require_general("break_glass.review")
-        return list(
-            self.session.scalars(
-                select(BreakGlassGrant)
-                .where(BreakGlassGrant.reviewed_at.is_(None))
-                .order_by(BreakGlassGrant.opened_at)
-            )
-        )
-
-    def review_break_glass(self, grant_id: str, note: str) -> BreakGlassGrant:
-        """A privacy officer's verdict on one emergency access."""
-        self.require_general("break_glass.review")
-        grant = self.session.get(BreakGlassGrant, grant_id)
-        if grant is None:
-            raise NotFound(f"no emergency access {grant_id!r}", field="grant_id")
-        if grant.reviewed_at is not None:
-            raise InvalidInput("this emergency access is already reviewed", field="grant_id")
-        grant.reviewed_at = self.site.now()
-        grant.reviewed_by = self.actor.user_id
-        grant.review_note = note.strip() or None
-        self.session.flush()
-        return grant

@@ -1,9 +1,10 @@
 """The one authorisation decision: role × scope × purpose of use × action, deny by default.
 
-Every request that touches personal data is decided here and nowhere else. The rules follow
-DESIGN.md "Who uses it": screeners see the people of their own facility, reviewers the cases
-in their queue, surgical-centre staff the patients referred to their centre, managers only
-aggregates of their region, privacy officers audit metadata, admins no clinical records.
+Every request that touches personal data is decided here and nowhere else. Screeners see the
+people of their own facility, reviewers the cases in their queue, surgical-centre staff the
+patients referred to their centre, managers only aggregates of their region, privacy officers
+audit metadata, admins no clinical records. Actions are declared once, below, with whether
+they concern one person's record (and so need a purpose of use).
 """
 
 from __future__ import annotations
@@ -11,38 +12,53 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-PURPOSES = ("treatment", "review", "follow_up", "quality", "emergency")
+from brightline.vocabulary import Purpose, Role, values
 
-# Actions on one person's record (need a purpose) and actions on everything else.
-PERSON_ACTIONS = (
-    "person.read",
-    "person.identifiers.read",
-    "person.update",
-    "screening.create",
-    "screening.read",
-    "photo.create",
-    "photo.read",
-    "review.create",
-    "attendance.create",
-    "surgery.create",
-    "follow_up.create",
-)
-GENERAL_ACTIONS = (
-    "person.create",
-    "person.search",
-    "worklist.read",
-    "review_queue.read",
-    "centre_list.read",
-    "aggregate.read",
-    "audit.read",
-    "break_glass.review",
-    "person.erase",
-    "admin.manage",
+PURPOSES = values(Purpose)
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something a caller may ask to do, as the policy and the audit log name it."""
+
+    name: str
+    description: str
+    on_record: bool = False  # about one person's record: needs a purpose and a record
+    at_own_facility: bool = False  # only staff attached to a facility may do it
+
+
+def _declare(*actions: Action) -> dict[str, Action]:
+    return {action.name: action for action in actions}
+
+
+ACTIONS: Mapping[str, Action] = _declare(
+    Action("person.read", "read a person's record", on_record=True),
+    Action("person.identifiers.read", "see a person's name, phone and IDs", on_record=True),
+    Action("person.update", "change a person's record or slip", on_record=True),
+    Action("screening.create", "record a screening", on_record=True, at_own_facility=True),
+    Action("screening.read", "read a person's screenings", on_record=True),
+    Action("photo.create", "attach an eye photo", on_record=True, at_own_facility=True),
+    Action("photo.read", "look at an eye photo", on_record=True),
+    Action("review.create", "record an online review", on_record=True),
+    Action("attendance.create", "record arrival at a centre", on_record=True),
+    Action("surgery.create", "record an operation", on_record=True, at_own_facility=True),
+    Action("follow_up.create", "record follow-up visual acuity", on_record=True),
+    Action("person.create", "register a person", at_own_facility=True),
+    Action("person.search", "find people of one's own facility by name"),
+    Action("worklist.read", "read the clinic's follow-up worklist", at_own_facility=True),
+    Action("review_queue.read", "read the online review queue"),
+    Action("centre_list.read", "read the centre's expected patients", at_own_facility=True),
+    Action("aggregate.read", "read aggregate indicators of one's region"),
+    Action("audit.read", "read audit metadata and verify the log"),
+    Action("break_glass.open", "open one record in an emergency"),
+    Action("break_glass.review", "review emergency accesses"),
+    Action("person.erase", "erase a person's identifiers on request"),
+    Action("admin.manage", "manage regions, facilities and accounts"),
 )
 
 # Which role may do which action on a record, and for which purposes.
 PERSON_RULES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
-    "screener": {
+    Role.SCREENER: {
         "person.read": ("treatment", "follow_up"),
         "person.identifiers.read": ("treatment", "follow_up"),
         "person.update": ("treatment", "follow_up"),
@@ -51,13 +67,13 @@ PERSON_RULES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "photo.create": ("treatment",),
         "photo.read": ("treatment", "follow_up"),
     },
-    "reviewer": {
+    Role.REVIEWER: {
         "person.read": ("review", "quality"),
         "screening.read": ("review", "quality"),
         "photo.read": ("review", "quality"),
         "review.create": ("review",),
     },
-    "surgeon": {
+    Role.SURGEON: {
         "person.read": ("treatment", "follow_up", "quality"),
         "person.identifiers.read": ("treatment", "follow_up"),
         "screening.read": ("treatment", "follow_up", "quality"),
@@ -68,15 +84,15 @@ PERSON_RULES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     },
 }
 # Emergency access opens reading, never writing, and only for the clinical roles.
-BREAK_GLASS_ROLES = ("screener", "reviewer", "surgeon")
+BREAK_GLASS_ROLES = (Role.SCREENER, Role.REVIEWER, Role.SURGEON)
 BREAK_GLASS_ACTIONS = ("person.read", "person.identifiers.read", "screening.read", "photo.read")
 GENERAL_RULES: Mapping[str, tuple[str, ...]] = {
-    "screener": ("person.create", "person.search", "worklist.read"),
-    "reviewer": ("review_queue.read",),
-    "surgeon": ("centre_list.read",),
-    "manager": ("aggregate.read",),
-    "privacy_officer": ("audit.read", "break_glass.review", "person.erase"),
-    "admin": ("admin.manage",),
+    Role.SCREENER: ("person.create", "person.search", "worklist.read", "break_glass.open"),
+    Role.REVIEWER: ("review_queue.read", "break_glass.open"),
+    Role.SURGEON: ("centre_list.read", "break_glass.open"),
+    Role.MANAGER: ("aggregate.read",),
+    Role.PRIVACY_OFFICER: ("audit.read", "break_glass.review", "person.erase"),
+    Role.ADMIN: ("admin.manage",),
 }
 
 
@@ -104,7 +120,7 @@ class RecordContext:
 
 @dataclass(frozen=True)
 class Decision:
-    """The outcome of one policy check and why."""
+    """The outcome of one policy check and why (the reason of a denial is logged)."""
 
     allowed: bool
     reason: str
@@ -119,40 +135,47 @@ def _in_region(actor: Actor, facility_ids: frozenset[int], paths: Mapping[int, s
 
 def _in_scope(actor: Actor, record: RecordContext) -> bool:
     """The record is inside the actor's own caseload."""
-    if actor.role == "screener":
+    if actor.role == Role.SCREENER:
         return actor.facility_id in record.screened_at
-    if actor.role == "surgeon":
+    if actor.role == Role.SURGEON:
         return actor.facility_id in record.referred_to
-    if actor.role == "reviewer":
+    if actor.role == Role.REVIEWER:
         return _in_region(actor, record.awaiting_or_reviewed_at, record.facility_paths)
     return False
 
 
 def decide(
-    actor: Actor, action: str, *, purpose: str | None = None, record: RecordContext | None = None
+    actor: Actor,
+    action: Action | str,
+    *,
+    purpose: str | None = None,
+    record: RecordContext | None = None,
 ) -> Decision:
     """Allow ``action`` only if a rule grants it; everything not granted is denied."""
-    if action in GENERAL_ACTIONS:
-        if action in GENERAL_RULES.get(actor.role, ()):
-            return Decision(True, f"{actor.role} may {action}")
-        return Decision(False, f"{actor.role} may not {action}")
-    if action not in PERSON_ACTIONS:
+    declared = ACTIONS.get(action) if isinstance(action, str) else action
+    if declared is None:
         return Decision(False, f"unknown action {action!r}")
+    if declared.at_own_facility and actor.facility_id is None:
+        return Decision(False, f"only staff of a facility may {declared.description}")
+    if not declared.on_record:
+        if declared.name in GENERAL_RULES.get(actor.role, ()):
+            return Decision(True, f"{actor.role} may {declared.name}")
+        return Decision(False, f"{actor.role} may not {declared.name}")
     if purpose not in PURPOSES:
         return Decision(False, "a purpose of use is required")
     if record is None:
         return Decision(False, "no record")
-    if purpose == "emergency":
+    if purpose == Purpose.EMERGENCY:
         if (
             actor.role in BREAK_GLASS_ROLES
-            and action in BREAK_GLASS_ACTIONS
+            and declared.name in BREAK_GLASS_ACTIONS
             and record.break_glass_open
         ):
             return Decision(True, "emergency access open", break_glass=True)
         return Decision(False, "no open emergency access for this record")
-    allowed_purposes = PERSON_RULES.get(actor.role, {}).get(action, ())
+    allowed_purposes = PERSON_RULES.get(actor.role, {}).get(declared.name, ())
     if purpose not in allowed_purposes:
-        return Decision(False, f"{actor.role} may not {action} for {purpose}")
+        return Decision(False, f"{actor.role} may not {declared.name} for {purpose}")
     if not _in_scope(actor, record):
         return Decision(False, "record outside the caller's scope")
-    return Decision(True, f"{actor.role} may {action} for {purpose}")
+    return Decision(True, f"{actor.role} may {declared.name} for {purpose}")

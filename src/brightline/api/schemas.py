@@ -3,38 +3,48 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from functools import partial
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from brightline.service.people import Identifiers, PersonInput
-from brightline.service.referrals import ReviewInput
-from brightline.service.surgery import FollowUpInput, SurgeryInput
-from brightline.store.models import (
-    Attendance,
-    BreakGlassGrant,
-    FollowUp,
-    Person,
-    Referral,
-    Review,
-    Screening,
-    Surgery,
-    stored_time,
+from brightline.records import (
+    NO_IDENTIFIERS,
+    AttendanceRecord,
+    EmergencyGrant,
+    FollowUpInput,
+    FollowUpRecord,
+    Identifiers,
+    PersonInput,
+    PersonRecord,
+    ReferralRecord,
+    ReviewInput,
+    ReviewRecord,
+    ScreeningRecord,
+    SurgeryInput,
+    SurgeryRecord,
 )
-
-Eye = Literal["right", "left"]
-Sex = Literal["female", "male"]
-Lens = Literal["clear", "opacity", "pseudophakia", "aphakia", "not_visible"]
-Symptom = Literal["sudden_vision_loss", "painful_red_eye", "trauma"]
+from brightline.timestamps import stored_time
+from brightline.vocabulary import (
+    Eye,
+    FacilityKind,
+    LensStatus,
+    Recommendation,
+    RegionLevel,
+    Role,
+    Sex,
+    Symptom,
+    Technique,
+    Urgency,
+)
 
 
 class Strict(BaseModel):
     """Request bodies refuse unknown fields: a typo must not be silently dropped."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Enum fields hold the plain stored string, as every layer below expects.
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
 
 
 class ErrorDetail(BaseModel):
@@ -73,7 +83,7 @@ class MePublic(BaseModel):
 class RegionCreate(Strict):
     code: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=200)
-    level: Literal["province", "county", "township"]
+    level: RegionLevel
     parent: str | None = Field(default=None, description="Code of the parent region.")
 
 
@@ -89,7 +99,7 @@ class RegionPublic(BaseModel):
 class FacilityCreate(Strict):
     code: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=200)
-    kind: Literal["clinic", "surgical_centre"]
+    kind: FacilityKind
     region: str = Field(description="Code of the region the facility is in.")
 
 
@@ -105,7 +115,7 @@ class FacilityPublic(BaseModel):
 class UserCreate(Strict):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=10, max_length=200)
-    role: Literal["screener", "reviewer", "surgeon", "manager", "privacy_officer", "admin"]
+    role: Role
     scope: str = Field(description="all, region:CODE or facility:CODE")
 
 
@@ -133,10 +143,10 @@ class PersonCreate(Strict):
     national_id: str | None = Field(default=None, max_length=32)
     address: str | None = Field(default=None, max_length=300)
 
-    def to_input(self, facility_id: int, region_id: int) -> PersonInput:
+    def to_input(self) -> PersonInput:
+        """The registration, to be placed at the caller's facility by the access layer."""
         return PersonInput(
-            facility_id=facility_id,
-            region_id=region_id,
+            township=self.township,
             sex=self.sex,
             birth_year=self.birth_year,
             name=self.name,
@@ -158,8 +168,8 @@ class PersonPublic(BaseModel):
     address: str | None = None
 
     @classmethod
-    def of(cls, person: Person, identifiers: Identifiers | None) -> PersonPublic:
-        shown = identifiers or Identifiers(None, None, None, None)
+    def of(cls, person: PersonRecord, identifiers: Identifiers | None) -> PersonPublic:
+        shown = identifiers or NO_IDENTIFIERS
         return cls(
             id=person.id,
             sex=person.sex,
@@ -183,16 +193,9 @@ class ScreeningCreate(Strict):
     left_presenting_va: str | None = Field(default=None, examples=["CF 1m"])
     right_pinhole_va: str | None = None
     left_pinhole_va: str | None = None
-    right_lens: Lens | None = None
-    left_lens: Lens | None = None
+    right_lens: LensStatus | None = None
+    left_lens: LensStatus | None = None
     symptoms: list[Symptom] = Field(default_factory=list)
-
-
-def _reader(record: object) -> Callable[[str], Any]:
-    """Column values of a stored record (attributes) or of a row as written (a mapping)."""
-    if isinstance(record, Mapping):
-        return record.__getitem__
-    return partial(getattr, record)
 
 
 class TriagePublic(BaseModel):
@@ -213,18 +216,16 @@ class ReferralPublic(BaseModel):
     referred_at: datetime
 
     @classmethod
-    def of(cls, referral: Referral | Mapping[str, Any]) -> ReferralPublic:
-        """From a stored referral, or from the row just written (no read back)."""
-        value = _reader(referral)
+    def of(cls, referral: ReferralRecord) -> ReferralPublic:
         return cls(
-            id=value("id"),
-            code=value("code"),
-            person_id=value("person_id"),
-            kind=value("kind"),
-            priority=value("priority"),
-            status=value("status"),
-            to_facility_id=value("to_facility_id"),
-            referred_at=value("referred_at"),
+            id=referral.id,
+            code=referral.code,
+            person_id=referral.person_id,
+            kind=referral.kind,
+            priority=referral.priority,
+            status=referral.status,
+            to_facility_id=referral.to_facility_id,
+            referred_at=referral.referred_at,
         )
 
 
@@ -253,13 +254,8 @@ class ScreeningPublic(BaseModel):
     )
 
     @classmethod
-    def of(
-        cls,
-        screening: Screening | Mapping[str, Any],
-        referral: Referral | Mapping[str, Any] | None,
-    ) -> ScreeningPublic:
-        """From a stored screening, or from the rows just written (no read back)."""
-        value = _reader(screening)
+    def of(cls, screening: ScreeningRecord, referral: ReferralRecord | None) -> ScreeningPublic:
+        value = partial(getattr, screening)
 
         def eye(side: str) -> EyePublic:
             return EyePublic(
@@ -306,8 +302,8 @@ class ExpectedPatient(BaseModel):
 class ReviewCreate(Strict):
     id: str | None = None
     reviewed_at: datetime | None = Field(default=None, description="Default: now.")
-    recommendation: Literal["surgery", "glasses", "other_referral", "no_action"]
-    urgency: Literal["routine", "soon", "urgent"] = "routine"
+    recommendation: Recommendation
+    urgency: Urgency = Urgency.ROUTINE
     surgery_eyes: list[Eye] = Field(default_factory=list)
     right_icd10: str | None = Field(default=None, examples=["H25.1"])
     right_icd11: str | None = Field(default=None, examples=["9B10.21"])
@@ -315,7 +311,7 @@ class ReviewCreate(Strict):
     left_icd11: str | None = None
     notes: str | None = Field(default=None, max_length=2000)
 
-    def to_input(self, referral_id: str, reviewer_id: int, now: datetime) -> ReviewInput:
+    def to_input(self, referral_id: str, now: datetime) -> ReviewInput:
         return ReviewInput(
             referral_id=referral_id,
             reviewed_at=stored_time(self.reviewed_at, now),
@@ -327,7 +323,6 @@ class ReviewCreate(Strict):
             left_icd10=self.left_icd10,
             left_icd11=self.left_icd11,
             notes=self.notes,
-            reviewer_id=reviewer_id,
             id=self.id,
         )
 
@@ -345,7 +340,7 @@ class ReviewPublic(BaseModel):
     reviewed_at: datetime
 
     @classmethod
-    def of(cls, review: Review) -> ReviewPublic:
+    def of(cls, review: ReviewRecord) -> ReviewPublic:
         eyes = [
             e for e, on in (("right", review.surgery_right), ("left", review.surgery_left)) if on
         ]
@@ -374,7 +369,7 @@ class AttendancePublic(BaseModel):
     attended_at: datetime
 
     @classmethod
-    def of(cls, attendance: Attendance) -> AttendancePublic:
+    def of(cls, attendance: AttendanceRecord) -> AttendancePublic:
         return cls(
             id=attendance.id,
             referral_id=attendance.referral_id,
@@ -387,20 +382,18 @@ class SurgeryCreate(Strict):
     referral_id: str
     eye: Eye
     operated_on: date
-    technique: Literal["MSICS", "phaco", "ECCE"]
+    technique: Technique
     iol: bool
     complications: str = Field(default="", max_length=200)
 
-    def to_input(self, facility_id: int, surgeon_id: int) -> SurgeryInput:
+    def to_input(self) -> SurgeryInput:
         return SurgeryInput(
             referral_id=self.referral_id,
             eye=self.eye,
             operated_on=self.operated_on,
             technique=self.technique,
             iol=self.iol,
-            facility_id=facility_id,
             complications=self.complications,
-            surgeon_id=surgeon_id,
             id=self.id,
         )
 
@@ -416,7 +409,7 @@ class SurgeryPublic(BaseModel):
     complications: str
 
     @classmethod
-    def of(cls, surgery: Surgery) -> SurgeryPublic:
+    def of(cls, surgery: SurgeryRecord) -> SurgeryPublic:
         return cls(
             id=surgery.id,
             referral_id=surgery.referral_id,
@@ -435,13 +428,12 @@ class FollowUpCreate(Strict):
     presenting_va: str = Field(examples=["6/12"])
     best_corrected_va: str | None = None
 
-    def to_input(self, surgery_id: str, recorded_by: int) -> FollowUpInput:
+    def to_input(self, surgery_id: str) -> FollowUpInput:
         return FollowUpInput(
             surgery_id=surgery_id,
             examined_on=self.examined_on,
             presenting_va=self.presenting_va,
             best_corrected_va=self.best_corrected_va,
-            recorded_by=recorded_by,
             id=self.id,
         )
 
@@ -457,7 +449,7 @@ class FollowUpPublic(BaseModel):
     outcome_best_corrected: str | None
 
     @classmethod
-    def of(cls, follow_up: FollowUp) -> FollowUpPublic:
+    def of(cls, follow_up: FollowUpRecord) -> FollowUpPublic:
         return cls(
             id=follow_up.id,
             surgery_id=follow_up.surgery_id,
@@ -487,7 +479,7 @@ class BreakGlassPublic(BaseModel):
     reason: str | None = None
 
     @classmethod
-    def of(cls, grant: BreakGlassGrant, *, with_reason: bool = False) -> BreakGlassPublic:
+    def of(cls, grant: EmergencyGrant, *, with_reason: bool = False) -> BreakGlassPublic:
         return cls(
             id=grant.id,
             person_id=grant.person_id,

@@ -2,8 +2,9 @@
 
 An entry is canonical JSON (keys sorted, no spaces, UTF-8 — RFC 8785 for the strings and
 integers it holds) naming pseudonyms only: who (staff pseudonym and role), what (action),
-whose record (record pseudonym), why (purpose), when, the outcome and, for emergency
-access, the SHA-256 of the written reason. Leaves and nodes are hashed per RFC 9162.
+whose record (record pseudonym), why (purpose), when, the outcome (with the policy's reason
+when it refused) and, for emergency access, the SHA-256 of the written reason. Leaves and
+nodes are hashed per RFC 9162.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class AuditEvent:
     outcome: str
     at: datetime
     break_glass_reason: str | None = None
+    # Why the policy refused (e.g. "record outside the caller's scope"): no personal data.
+    denial_reason: str | None = None
 
     def entry(self) -> bytes:
         """The canonical JSON bytes that become the Merkle leaf."""
@@ -55,6 +58,8 @@ class AuditEvent:
             fields["break_glass_reason_sha256"] = hashlib.sha256(
                 self.break_glass_reason.encode("utf-8")
             ).hexdigest()
+        if self.denial_reason is not None:
+            fields["reason"] = self.denial_reason
         return canonical_json(fields)
 
 

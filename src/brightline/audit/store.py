@@ -33,8 +33,8 @@ from brightline.store.models import (
     AuditEntry,
     AuditHead,
     AuditNode,
-    utcnow,
 )
+from brightline.timestamps import utcnow
 
 if TYPE_CHECKING:
     from brightline.site import Site

@@ -84,17 +84,19 @@ from brightline.demo.model import (
     within_day,
 )
 from brightline.errors import InvalidInput
-from brightline.service.accounts import add_user
-from brightline.service.people import PersonInput, person_row
-from brightline.service.places import add_facility, add_region, serving_surgical_centre
-from brightline.service.referrals import ReviewInput, record_attendance, record_review
-from brightline.service.screenings import ScreeningInput, screening_rows
-from brightline.service.surgery import (
+from brightline.records import (
     FollowUpInput,
+    PersonInput,
+    ReviewInput,
+    ScreeningInput,
     SurgeryInput,
-    record_follow_up,
-    record_surgery,
 )
+from brightline.service.accounts import add_user
+from brightline.service.people import person_row
+from brightline.service.places import add_facility, add_region, serving_surgical_centre
+from brightline.service.referrals import record_attendance, record_review
+from brightline.service.screenings import screening_rows
+from brightline.service.surgery import record_follow_up, record_surgery
 from brightline.settings import Settings
 from brightline.site import Site, initialise
 from brightline.store.bulk import insert_many
@@ -375,9 +377,9 @@ def _follow_pathway(
                 record_review(
                     session,
                     ReviewInput(
-                        case.referral_id,
-                        reviewed_at,
-                        finding.recommendation,
+                        referral_id=case.referral_id,
+                        reviewed_at=reviewed_at,
+                        recommendation=finding.recommendation,
                         urgency="urgent" if urgent else "routine",
                         surgery_eyes=finding.eyes,
                         right_icd10=finding.icd10.get("right"),
@@ -441,12 +443,12 @@ def _operate(
     surgery = record_surgery(
         session,
         SurgeryInput(
-            case.referral_id,
-            eye,
-            operated_on,
-            technique,
-            iol,
-            case.to_facility_id,
+            referral_id=case.referral_id,
+            eye=eye,
+            operated_on=operated_on,
+            technique=technique,
+            iol=iol,
+            facility_id=case.to_facility_id,
             complications=complication,
             surgeon_id=staff,
             id=seeded_uuid(rng),
@@ -468,9 +470,9 @@ def _operate(
     record_follow_up(
         session,
         FollowUpInput(
-            surgery.id,
-            examined_on,
-            LADDER[presenting],
+            surgery_id=surgery.id,
+            examined_on=examined_on,
+            presenting_va=LADDER[presenting],
             best_corrected_va=LADDER[best],
             recorded_by=staff,
             id=seeded_uuid(rng),

@@ -37,9 +37,10 @@ from brightline.csvfiles import (
 )
 from brightline.errors import InvalidInput, NotFound
 from brightline.identifiers import decrypt_field
-from brightline.service.people import IDENTIFIER_LIMITS, PersonInput, person_row
+from brightline.records import PersonInput, ScreeningInput
+from brightline.service.people import IDENTIFIER_LIMITS, person_row
 from brightline.service.places import serving_surgical_centre
-from brightline.service.screenings import ScreeningInput, ScreeningRows, screening_rows
+from brightline.service.screenings import ScreeningRows, screening_rows
 from brightline.site import Site
 from brightline.store.bulk import insert_many
 from brightline.store.models import Base, Facility, Person, Referral, Region, Screening, User

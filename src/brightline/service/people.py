@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -17,36 +16,11 @@ from brightline.identifiers import (
     national_id_pseudonym,
     random_pseudonym,
 )
+from brightline.records import Identifiers, PersonInput
 from brightline.store.models import SEXES, Person, new_id
 
 MAX_AGE = 120
 IDENTIFIER_LIMITS = {"name": 200, "phone": 32, "national_id": 32, "address": 300}
-
-
-@dataclass(frozen=True)
-class PersonInput:
-    """What a screener enters to register a person (identifiers are plaintext here only)."""
-
-    facility_id: int
-    region_id: int
-    sex: str
-    birth_year: int
-    name: str | None = None
-    phone: str | None = None
-    national_id: str | None = None
-    address: str | None = None
-    id: str | None = None
-    client_record_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Identifiers:
-    """Decrypted direct identifiers of one person (only the access layer should build this)."""
-
-    name: str | None
-    phone: str | None
-    national_id: str | None
-    address: str | None
 
 
 def check_birth_year(birth_year: int, today: date) -> int:
@@ -63,6 +37,8 @@ def check_birth_year(birth_year: int, today: date) -> int:
 def person_row(keys: IdentifierKeys, person: PersonInput, today: date) -> dict[str, Any]:
     """Validated ``people`` row with identifiers sealed to the new record's id."""
     one_of("sex", person.sex, SEXES)
+    if person.facility_id is None or person.region_id is None:
+        raise InvalidInput("a person is registered at a facility and in a region", field="facility")
     check_birth_year(person.birth_year, today)
     person_id = person.id or new_id()
     row: dict[str, Any] = {

@@ -92,3 +92,11 @@ def serving_surgical_centre(session: Session, facility: Facility) -> Facility:
         f"no surgical centre serves facility {facility.code!r}; add one to its county or province",
         field="to_facility",
     )
+
+
+def refer_to_centre(session: Session, clinic_id: int) -> int:
+    """The id of the surgical centre a clinic's referrals go to."""
+    clinic = session.get(Facility, clinic_id)
+    if clinic is None:
+        raise NotFound(f"no facility {clinic_id}", field="facility")
+    return serving_surgical_centre(session, clinic).id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,27 +16,10 @@ from brightline.pathway import (
     check_review,
     status_after_review,
 )
+from brightline.records import ReviewInput
 from brightline.store.models import Attendance, Person, Referral, Review, new_id
 
 ICD10_PREFIXES = ("H", "Q", "Z", "S", "T")
-
-
-@dataclass(frozen=True)
-class ReviewInput:
-    """An ophthalmologist's findings for one referral."""
-
-    referral_id: str
-    reviewed_at: datetime
-    recommendation: str
-    urgency: str = "routine"
-    surgery_eyes: Collection[str] = ()
-    right_icd10: str | None = None
-    right_icd11: str | None = None
-    left_icd10: str | None = None
-    left_icd11: str | None = None
-    notes: str | None = None
-    reviewer_id: int | None = None
-    id: str | None = None
 
 
 def get_referral(session: Session, referral_id: str) -> Referral:

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from brightline.acuity import AcuityError, VisualAcuity, parse_va
-from brightline.errors import InvalidInput, one_of
+from brightline.errors import one_of
 from brightline.pathway import referral_plan
 from brightline.programme import Programme
+from brightline.records import ScreeningInput, parse_va_field
 from brightline.store.models import Referral, Screening, new_id
 from brightline.triage import (
     LENS_STATUSES,
@@ -34,46 +33,12 @@ CODE_LENGTH = 12
 
 
 @dataclass(frozen=True)
-class ScreeningInput:
-    """Findings of one screening as entered (VA in any accepted notation)."""
-
-    person_id: str
-    facility_id: int
-    screened_at: datetime
-    right_presenting_va: str | None = None
-    left_presenting_va: str | None = None
-    right_pinhole_va: str | None = None
-    left_pinhole_va: str | None = None
-    right_lens: str | None = None
-    left_lens: str | None = None
-    symptoms: Collection[str] = field(default_factory=tuple)
-    screener_id: int | None = None
-    id: str | None = None
-    client_record_id: str | None = None
-
-
-@dataclass(frozen=True)
 class ScreeningRows:
     """The rows one screening writes, ready for a single or a bulk insert."""
 
     screening: dict[str, Any]
     referral: dict[str, Any] | None
     triage: TriageResult
-
-
-@lru_cache(maxsize=4096)
-def _parse_cached(text: str) -> VisualAcuity:
-    return parse_va(text)
-
-
-def parse_va_field(field_name: str, text: str | None) -> VisualAcuity | None:
-    """Parse a VA entry; an error names the field (VA notations repeat, so parses are cached)."""
-    if text is None or not text.strip():
-        return None
-    try:
-        return _parse_cached(text)
-    except AcuityError as exc:
-        raise InvalidInput(str(exc), field=field_name) from exc
 
 
 def referral_code() -> str:

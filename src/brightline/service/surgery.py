@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -11,38 +10,11 @@ from sqlalchemy.orm import Session
 from brightline.acuity import outcome_category
 from brightline.errors import InvalidInput, NotFound
 from brightline.pathway import check_follow_up, check_surgery
+from brightline.records import FollowUpInput, SurgeryInput, parse_va_field
 from brightline.service.referrals import get_referral, latest_review
-from brightline.service.screenings import parse_va_field
 from brightline.store.models import Attendance, FollowUp, Surgery, new_id
 
 MAX_COMPLICATIONS_LENGTH = 200
-
-
-@dataclass(frozen=True)
-class SurgeryInput:
-    """One operation on one eye, recorded by the surgical centre."""
-
-    referral_id: str
-    eye: str
-    operated_on: date
-    technique: str
-    iol: bool
-    facility_id: int
-    complications: str = ""
-    surgeon_id: int | None = None
-    id: str | None = None
-
-
-@dataclass(frozen=True)
-class FollowUpInput:
-    """Visual acuity of an operated eye at a follow-up visit."""
-
-    surgery_id: str
-    examined_on: date
-    presenting_va: str
-    best_corrected_va: str | None = None
-    recorded_by: int | None = None
-    id: str | None = None
 
 
 def record_surgery(session: Session, surgery: SurgeryInput, *, today: date) -> Surgery:

@@ -7,7 +7,7 @@ offline keep the identity their device gave them and a re-sent batch never dupli
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -25,17 +25,34 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-REGION_LEVELS = ("province", "county", "township")
-FACILITY_KINDS = ("clinic", "surgical_centre")
-ROLES = ("screener", "reviewer", "surgeon", "manager", "privacy_officer", "admin")
-SEXES = ("female", "male")
-EYES = ("right", "left")
-REFERRAL_KINDS = ("refraction", "review", "urgent_review")
-REFERRAL_STATUSES = ("open", "reviewed", "attended", "closed")
-RECOMMENDATIONS = ("surgery", "glasses", "other_referral", "no_action")
-URGENCIES = ("routine", "soon", "urgent")
-TECHNIQUES = ("MSICS", "phaco", "ECCE")
-OUTCOMES = ("good", "borderline", "poor")
+from brightline.timestamps import utcnow
+from brightline.vocabulary import (
+    Eye,
+    FacilityKind,
+    Outcome,
+    Recommendation,
+    ReferralKind,
+    ReferralStatus,
+    RegionLevel,
+    Role,
+    Sex,
+    Technique,
+    Urgency,
+    values,
+)
+
+# The CHECK constraints take their values from the one vocabulary.
+REGION_LEVELS = values(RegionLevel)
+FACILITY_KINDS = values(FacilityKind)
+ROLES = values(Role)
+SEXES = values(Sex)
+EYES = values(Eye)
+REFERRAL_KINDS = values(ReferralKind)
+REFERRAL_STATUSES = values(ReferralStatus)
+RECOMMENDATIONS = values(Recommendation)
+URGENCIES = values(Urgency)
+TECHNIQUES = values(Technique)
+OUTCOMES = values(Outcome)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -44,20 +61,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utcnow() -> datetime:
-    """Now, as the naive UTC timestamp every table stores."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def stored_time(value: datetime | None, default: datetime) -> datetime:
-    """A timestamp as stored: aware times converted to naive UTC, missing ones defaulted."""
-    if value is None:
-        return default
-    if value.tzinfo is not None:
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
 
 
 def new_id() -> str:

@@ -12,7 +12,6 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from brightline.access.layer import Access
-from brightline.store.models import User
 from brightline.web import words
 from brightline.web.i18n import HTML_LANG, LANG_COOKIE, LANGUAGES, Formats, choose_language
 from brightline.web.session import csrf_token, ensure_presession, remember_presession, site_of
@@ -54,9 +53,8 @@ def formats(request: Request) -> Formats:
 
 def signed_in_as(request: Request, access: Access) -> None:
     """Note who is signed in, for the page header (the staff account, no personal data)."""
-    user = access.session.get(User, access.actor.user_id)
-    if user is not None:
-        request.state.who = {"username": user.username, "role": user.role}
+    account = access.account()
+    request.state.who = {"username": account.username, "role": account.role}
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

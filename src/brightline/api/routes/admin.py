@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import select
 
 from brightline.api.deps import CallerDep
 from brightline.api.schemas import (
@@ -14,9 +13,6 @@ from brightline.api.schemas import (
     UserCreate,
     UserPublic,
 )
-from brightline.service.accounts import add_user
-from brightline.service.places import add_facility, add_region
-from brightline.store.models import Facility, Region, User
 
 router = APIRouter(tags=["administration"])
 
@@ -25,8 +21,7 @@ router = APIRouter(tags=["administration"])
 def create_region(body: RegionCreate, caller: CallerDep) -> RegionPublic:
     """Add a province, county or township."""
     with caller.access() as access:
-        access.require_general("admin.manage")
-        region = add_region(access.session, body.code, body.name, body.level, body.parent)
+        region = access.add_region(body.code, body.name, body.level, body.parent)
         return RegionPublic.model_validate(region)
 
 
@@ -34,17 +29,14 @@ def create_region(body: RegionCreate, caller: CallerDep) -> RegionPublic:
 def list_regions(caller: CallerDep) -> list[RegionPublic]:
     """Every region, in tree order."""
     with caller.access() as access:
-        access.require_general("admin.manage")
-        regions = access.session.scalars(select(Region).order_by(Region.path))
-        return [RegionPublic.model_validate(r) for r in regions]
+        return [RegionPublic.model_validate(r) for r in access.regions()]
 
 
 @router.post("/facilities", response_model=FacilityPublic, status_code=201)
 def create_facility(body: FacilityCreate, caller: CallerDep) -> FacilityPublic:
     """Add a clinic or surgical centre."""
     with caller.access() as access:
-        access.require_general("admin.manage")
-        facility = add_facility(access.session, body.code, body.name, body.kind, body.region)
+        facility = access.add_facility(body.code, body.name, body.kind, body.region)
         return FacilityPublic.model_validate(facility)
 
 
@@ -52,17 +44,14 @@ def create_facility(body: FacilityCreate, caller: CallerDep) -> FacilityPublic:
 def list_facilities(caller: CallerDep) -> list[FacilityPublic]:
     """Every facility."""
     with caller.access() as access:
-        access.require_general("admin.manage")
-        rows = access.session.scalars(select(Facility).order_by(Facility.code))
-        return [FacilityPublic.model_validate(f) for f in rows]
+        return [FacilityPublic.model_validate(f) for f in access.facilities()]
 
 
 @router.post("/users", response_model=UserPublic, status_code=201)
 def create_user(body: UserCreate, caller: CallerDep) -> UserPublic:
     """Create a staff account."""
     with caller.access() as access:
-        access.require_general("admin.manage")
-        user = add_user(access.session, body.username, body.password, body.role, body.scope)
+        user = access.add_account(body.username, body.password, body.role, body.scope)
         return UserPublic.model_validate(user)
 
 
@@ -70,6 +59,4 @@ def create_user(body: UserCreate, caller: CallerDep) -> UserPublic:
 def list_users(caller: CallerDep) -> list[UserPublic]:
     """Every staff account (no passwords, no pseudonyms)."""
     with caller.access() as access:
-        access.require_general("admin.manage")
-        users = access.session.scalars(select(User).order_by(User.username))
-        return [UserPublic.model_validate(u) for u in users]
+        return [UserPublic.model_validate(u) for u in access.accounts()]

@@ -14,7 +14,6 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from brightline.api.deps import CallerDep, SiteDep
-from brightline.audit.reports import transparency_report
 from brightline.audit.store import (
     consistency_proof,
     inclusion_proof,
@@ -114,7 +113,6 @@ def consistency(
 def transparency(caller: CallerDep) -> list[TransparencyPublic]:
     """Accesses per month by role, purpose and outcome (privacy officers)."""
     with caller.access() as access:
-        access.require_general("audit.read")
         return [
             TransparencyPublic(
                 month=row.month,
@@ -123,5 +121,5 @@ def transparency(caller: CallerDep) -> list[TransparencyPublic]:
                 outcome=row.outcome,
                 count=row.count,
             )
-            for row in transparency_report(access.session)
+            for row in access.transparency()
         ]

@@ -11,8 +11,6 @@ from brightline.access.signin import sign_in, sign_out
 from brightline.api.deps import CallerDep, SiteDep, client_address
 from brightline.api.schemas import MePublic, TokenPublic
 from brightline.errors import Unauthenticated
-from brightline.service.accounts import scope_of
-from brightline.store.models import User
 
 router = APIRouter(prefix="/auth", tags=["sign-in"])
 
@@ -49,8 +47,5 @@ def logout(caller: CallerDep) -> None:
 def me(caller: CallerDep) -> MePublic:
     """Who is signed in, with which role and scope."""
     with caller.access() as access:
-        user = access.session.get(User, access.actor.user_id)
-        assert user is not None
-        return MePublic(
-            username=user.username, role=user.role, scope=str(scope_of(access.session, user))
-        )
+        account = access.account()
+        return MePublic(username=account.username, role=account.role, scope=access.scope())

@@ -21,7 +21,10 @@ def open_access(body: BreakGlassCreate, caller: CallerDep) -> BreakGlassPublic:
 def to_review(caller: CallerDep) -> list[BreakGlassPublic]:
     """Emergency accesses waiting for a privacy officer's review."""
     with caller.access() as access:
-        return [BreakGlassPublic.of(g, with_reason=True) for g in access.break_glass_to_review()]
+        return [
+            BreakGlassPublic.of(waiting.grant, with_reason=True)
+            for waiting in access.break_glass_to_review()
+        ]
 
 
 @router.post("/{grant_id}/review", response_model=BreakGlassPublic)

@@ -6,37 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from brightline.access.layer import Access, PersonView
 from brightline.api.deps import CallerDep, sent_as_is
 from brightline.api.schemas import PersonCreate, PersonPublic, ScreeningPublic
-from brightline.errors import InvalidInput
-from brightline.service.places import region_by_code
-from brightline.service.referrals import referral_of_screening
-from brightline.store.models import Facility
 
 router = APIRouter(prefix="/people", tags=["people"])
-
-
-def register_from_body(access: Access, body: PersonCreate) -> tuple[PersonView, bool]:
-    """Register a person at the caller's facility, living in the township given or its own."""
-    facility_id = access.actor.facility_id
-    if facility_id is None:
-        raise InvalidInput("only facility staff register people", field="facility")
-    facility = access.session.get(Facility, facility_id)
-    assert facility is not None
-    region_id = (
-        region_by_code(access.session, body.township, field="township").id
-        if body.township
-        else facility.region_id
-    )
-    return access.register_person(body.to_input(facility_id, region_id))
 
 
 @router.post("", response_model=PersonPublic, status_code=201)
 def register(body: PersonCreate, caller: CallerDep) -> Response:
     """Register a person at your facility (a known national ID returns that person, 200)."""
     with caller.access() as access:
-        view, created = register_from_body(access, body)
+        view, created = access.register_person(body.to_input())
         public = PersonPublic.of(view.person, view.identifiers)
     return sent_as_is(public, status_code=201 if created else 200)
 
@@ -66,8 +46,8 @@ def screenings(person_id: str, caller: CallerDep) -> list[ScreeningPublic]:
     purpose = caller.need_purpose()
     with caller.access() as access:
         return [
-            ScreeningPublic.of(s, referral_of_screening(access.session, s.id))
-            for s in access.screenings_of(person_id, purpose)
+            ScreeningPublic.of(view.screening, view.referral)
+            for view in access.screening_history(person_id, purpose)
         ]
 
 

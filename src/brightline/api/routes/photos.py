@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from brightline.api.deps import CallerDep
 from brightline.errors import InvalidInput
-from brightline.store.models import Photo
+from brightline.records import PhotoRecord
 
 router = APIRouter(tags=["eye photos"])
 
@@ -24,7 +24,7 @@ class PhotoPublic(BaseModel):
     height: int
 
     @classmethod
-    def of(cls, photo: Photo) -> PhotoPublic:
+    def of(cls, photo: PhotoRecord) -> PhotoPublic:
         return cls(
             id=photo.id,
             screening_id=photo.screening_id,

@@ -18,7 +18,7 @@ from brightline.api.schemas import (
     ReviewPublic,
     WorklistItem,
 )
-from brightline.store.models import stored_time
+from brightline.timestamps import stored_time
 
 router = APIRouter(tags=["referral"])
 PageLimit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
@@ -39,12 +39,12 @@ def worklist(
         response.headers["X-Total-Count"] = str(page.total)
         return [
             WorklistItem(
-                referral=ReferralPublic.of(entry.referral),
-                days_waiting=entry.days_waiting,
-                name=identifiers.name,
-                phone=identifiers.phone,
+                referral=ReferralPublic.of(line.referral),
+                days_waiting=line.days_waiting,
+                name=line.identifiers.name,
+                phone=line.identifiers.phone,
             )
-            for entry, identifiers in page.items
+            for line in page.items
         ]
 
 
@@ -67,9 +67,7 @@ def read(referral_id: str, caller: CallerDep) -> ReferralPublic:
 def review(referral_id: str, body: ReviewCreate, caller: CallerDep) -> ReviewPublic:
     """Record your diagnosis per eye and recommendation for a referral in your queue."""
     with caller.access() as access:
-        recorded = access.record_review(
-            body.to_input(referral_id, access.actor.user_id, access.site.now())
-        )
+        recorded = access.record_review(body.to_input(referral_id, access.site.now()))
         return ReviewPublic.of(recorded)
 
 
@@ -91,9 +89,11 @@ def expected(
         response.headers["X-Total-Count"] = str(page.total)
         return [
             ExpectedPatient(
-                referral=ReferralPublic.of(referral), name=identifiers.name, phone=identifiers.phone
+                referral=ReferralPublic.of(patient.referral),
+                name=patient.identifiers.name,
+                phone=patient.identifiers.phone,
             )
-            for referral, identifiers in page.items
+            for patient in page.items
         ]
 
 

@@ -8,21 +8,16 @@ from fastapi import APIRouter, Response
 
 from brightline.api.deps import CallerDep, sent_as_is
 from brightline.api.schemas import ScreeningCreate, ScreeningPublic
-from brightline.errors import InvalidInput
-from brightline.service.referrals import referral_of_screening
-from brightline.service.screenings import ScreeningInput
-from brightline.store.models import stored_time
+from brightline.records import ScreeningInput
+from brightline.timestamps import stored_time
 
 router = APIRouter(prefix="/screenings", tags=["screening"])
 
 
-def screening_input(
-    body: ScreeningCreate, facility_id: int, screener_id: int, now: datetime
-) -> ScreeningInput:
-    """The service input for a screening body (shared with offline sync)."""
+def screening_input(body: ScreeningCreate, now: datetime) -> ScreeningInput:
+    """The access layer's input for a screening body (shared with offline sync)."""
     return ScreeningInput(
         person_id=body.person_id,
-        facility_id=facility_id,
         screened_at=stored_time(body.screened_at, now),
         right_presenting_va=body.right_presenting_va,
         left_presenting_va=body.left_presenting_va,
@@ -31,7 +26,6 @@ def screening_input(
         right_lens=body.right_lens,
         left_lens=body.left_lens,
         symptoms=tuple(body.symptoms),
-        screener_id=screener_id,
         id=body.id,
     )
 
@@ -40,12 +34,8 @@ def screening_input(
 def record(body: ScreeningCreate, caller: CallerDep) -> Response:
     """Record a screening at your facility; the response carries the triage result."""
     with caller.access() as access:
-        if access.actor.facility_id is None:
-            raise InvalidInput("only facility staff record screenings", field="facility")
-        recorded = access.record_screening(
-            screening_input(body, access.actor.facility_id, access.actor.user_id, access.site.now())
-        )
-        public = ScreeningPublic.of(recorded.rows.screening, recorded.rows.referral)
+        recorded = access.record_screening(screening_input(body, access.site.now()))
+        public = ScreeningPublic.of(recorded.screening, recorded.referral)
         public.access_pin = recorded.access_pin
     return sent_as_is(public, status_code=201)
 
@@ -55,6 +45,6 @@ def read(screening_id: str, caller: CallerDep) -> Response:
     """One screening; requires a purpose of use."""
     purpose = caller.need_purpose()
     with caller.access() as access:
-        screening = access.read_screening(screening_id, purpose)
-        public = ScreeningPublic.of(screening, referral_of_screening(access.session, screening.id))
+        view = access.read_screening(screening_id, purpose)
+        public = ScreeningPublic.of(view.screening, view.referral)
     return sent_as_is(public)

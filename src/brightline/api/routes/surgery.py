@@ -6,7 +6,6 @@ from fastapi import APIRouter
 
 from brightline.api.deps import CallerDep
 from brightline.api.schemas import FollowUpCreate, FollowUpPublic, SurgeryCreate, SurgeryPublic
-from brightline.errors import InvalidInput
 
 router = APIRouter(prefix="/surgeries", tags=["surgery"])
 
@@ -15,11 +14,7 @@ router = APIRouter(prefix="/surgeries", tags=["surgery"])
 def record(body: SurgeryCreate, caller: CallerDep) -> SurgeryPublic:
     """Record an operation on one eye at your centre."""
     with caller.access() as access:
-        if access.actor.facility_id is None:
-            raise InvalidInput("only surgical centre staff record surgery", field="facility")
-        surgery = access.record_surgery(
-            body.to_input(access.actor.facility_id, access.actor.user_id)
-        )
+        surgery = access.record_surgery(body.to_input())
         return SurgeryPublic.of(surgery)
 
 
@@ -27,5 +22,5 @@ def record(body: SurgeryCreate, caller: CallerDep) -> SurgeryPublic:
 def follow_up(surgery_id: str, body: FollowUpCreate, caller: CallerDep) -> FollowUpPublic:
     """Record follow-up VA of an operated eye; the outcome category comes back."""
     with caller.access() as access:
-        recorded = access.record_follow_up(body.to_input(surgery_id, access.actor.user_id))
+        recorded = access.record_follow_up(body.to_input(surgery_id))
         return FollowUpPublic.of(recorded)

@@ -15,7 +15,6 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from brightline.access.layer import Access
 from brightline.api.deps import Caller, CallerDep
-from brightline.api.routes.people import register_from_body
 from brightline.api.routes.screenings import screening_input
 from brightline.api.schemas import (
     AttendanceCreate,
@@ -26,8 +25,8 @@ from brightline.api.schemas import (
     Strict,
     SurgeryCreate,
 )
-from brightline.errors import BrightlineError, Conflict, InvalidInput
-from brightline.store.models import SyncReceipt, stored_time
+from brightline.errors import BrightlineError, InvalidInput
+from brightline.timestamps import stored_time
 
 router = APIRouter(tags=["offline sync"])
 
@@ -77,28 +76,22 @@ def _parse(model: type[BaseModel], record: SyncRecord) -> Any:
 
 
 def _person(access: Access, record: SyncRecord) -> str:
-    view, _ = register_from_body(access, _parse(PersonCreate, record))
+    body: PersonCreate = _parse(PersonCreate, record)
+    view, _ = access.register_person(body.to_input())
     return view.person.id
 
 
 def _screening(access: Access, record: SyncRecord) -> str:
     body: ScreeningCreate = _parse(ScreeningCreate, record)
-    if access.actor.facility_id is None:
-        raise InvalidInput("only facility staff record screenings", field="facility")
     # The slip PIN is not returned here: receipts are stored, and a PIN must never be.
     # Devices ask for one when they print the slip (POST /referrals/{id}/access-pin).
-    recorded = access.record_screening(
-        screening_input(body, access.actor.facility_id, access.actor.user_id, access.site.now())
-    )
-    return str(recorded.rows.screening["id"])
+    recorded = access.record_screening(screening_input(body, access.site.now()))
+    return recorded.screening.id
 
 
 def _review(access: Access, record: SyncRecord) -> str:
     body: ReviewSync = _parse(ReviewSync, record)
-    review = access.record_review(
-        body.to_input(body.referral_id, access.actor.user_id, access.site.now())
-    )
-    return review.id
+    return access.record_review(body.to_input(body.referral_id, access.site.now())).id
 
 
 def _attendance(access: Access, record: SyncRecord) -> str:
@@ -109,14 +102,12 @@ def _attendance(access: Access, record: SyncRecord) -> str:
 
 def _surgery(access: Access, record: SyncRecord) -> str:
     body: SurgeryCreate = _parse(SurgeryCreate, record)
-    if access.actor.facility_id is None:
-        raise InvalidInput("only surgical centre staff record surgery", field="facility")
-    return access.record_surgery(body.to_input(access.actor.facility_id, access.actor.user_id)).id
+    return access.record_surgery(body.to_input()).id
 
 
 def _follow_up(access: Access, record: SyncRecord) -> str:
     body: FollowUpSync = _parse(FollowUpSync, record)
-    return access.record_follow_up(body.to_input(body.surgery_id, access.actor.user_id)).id
+    return access.record_follow_up(body.to_input(body.surgery_id)).id
 
 
 APPLY: dict[str, Callable[[Access, SyncRecord], str]] = {
@@ -133,28 +124,16 @@ def apply_record(caller: Caller, record: SyncRecord) -> SyncResult:
     """Apply one record in its own transaction, or return the result it got the first time."""
     try:
         with caller.access() as access:
-            receipt = access.session.get(SyncReceipt, record.uuid)
-            if receipt is not None:
-                if receipt.user_id != access.actor.user_id or receipt.kind != record.kind:
-                    raise Conflict(
-                        "this record UUID is already used by another record", field="uuid"
-                    )
-                return SyncResult.model_validate_json(receipt.result)
+            answered = access.sync_answer(record.uuid, record.kind)
+            if answered is not None:
+                return SyncResult.model_validate_json(answered)
             result = SyncResult(
                 uuid=record.uuid,
                 kind=record.kind,
                 status="applied",
                 id=APPLY[record.kind](access, record),
             )
-            access.session.add(
-                SyncReceipt(
-                    client_uuid=record.uuid,
-                    user_id=access.actor.user_id,
-                    kind=record.kind,
-                    result=result.model_dump_json(),
-                    received_at=access.site.now(),
-                )
-            )
+            access.keep_sync_answer(record.uuid, record.kind, result.model_dump_json())
             return result
     except BrightlineError as error:
         return SyncResult(

@@ -7,20 +7,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
 from brightline.access.layer import PAGE_SIZE, Access
-from brightline.access.patient import normalise_code
 from brightline.errors import BrightlineError, InvalidInput
-from brightline.service.referrals import latest_review
-from brightline.service.surgery import FollowUpInput, SurgeryInput
-from brightline.store.models import Attendance, FollowUp, Referral, Surgery
+from brightline.records import FollowUpInput, SurgeryInput
+from brightline.vocabulary import Technique, values
 from brightline.web.forms import FormDep, field_errors, optional, text
 from brightline.web.render import redirect, render, signed_in_as
 from brightline.web.session import PageNotFound, csrf_protect, staff_access
 
 router = APIRouter(prefix="/centre", dependencies=[Depends(csrf_protect)])
-TECHNIQUES = ("MSICS", "phaco", "ECCE")
+TECHNIQUES = values(Technique)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -36,10 +33,7 @@ def expected(request: Request, offset: Annotated[int, Query(ge=0)] = 0) -> HTMLR
 def find(request: Request, code: Annotated[str, Query(max_length=40)] = "") -> Response:
     """Open a patient by the referral code on the slip they bring."""
     with staff_access(request) as access:
-        access.require_general("centre_list.read")
-        referral_id = access.session.scalar(
-            select(Referral.id).where(Referral.code == normalise_code(code))
-        )
+        referral_id = access.find_at_centre(code)
     if referral_id is None:
         raise PageNotFound()
     # The patient page checks the policy (and logs the access) like every other record page.
@@ -48,32 +42,15 @@ def find(request: Request, code: Annotated[str, Query(max_length=40)] = "") -> R
 
 def _patient(access: Access, referral_id: str) -> dict[str, Any]:
     """The patient's referral, record and pathway so far (after the access check)."""
-    referral = access.read_referral(referral_id, "treatment")
-    view = access.read_person(referral.person_id, "treatment")
-    screenings = access.screenings_of(referral.person_id, "treatment")
-    session = access.session
-    attendance = session.scalar(select(Attendance).where(Attendance.referral_id == referral.id))
-    surgeries = list(
-        session.scalars(
-            select(Surgery).where(Surgery.referral_id == referral.id).order_by(Surgery.operated_on)
-        )
-    )
-    follow_ups = {
-        s.id: list(
-            session.scalars(
-                select(FollowUp).where(FollowUp.surgery_id == s.id).order_by(FollowUp.examined_on)
-            )
-        )
-        for s in surgeries
-    }
+    patient = access.centre_patient(referral_id)
     return {
-        "referral": referral,
-        "view": view,
-        "screening": screenings[0] if screenings else None,
-        "review": latest_review(session, referral.id),
-        "attendance": attendance,
-        "surgeries": surgeries,
-        "follow_ups": follow_ups,
+        "referral": patient.referral,
+        "view": patient.person,
+        "screening": patient.screening,
+        "review": patient.review,
+        "attendance": patient.attendance,
+        "surgeries": [operated.surgery for operated in patient.operations],
+        "follow_ups": {operated.surgery.id: operated.follow_ups for operated in patient.operations},
         "techniques": TECHNIQUES,
     }
 
@@ -82,12 +59,14 @@ def _patient_page(
     request: Request, access: Access, referral_id: str, errors: dict[str, str], **extra: Any
 ) -> HTMLResponse:
     context = _patient(access, referral_id)
+    saved = extra.pop("saved", "")
+    shown = [f for visits in context["follow_ups"].values() for f in visits if f.id == saved]
     return render(
         request,
         "centre/patient.html",
         status=422 if errors else 200,
         errors=errors,
-        saved=extra.pop("saved", None),
+        saved=shown[0] if shown else None,
         values=extra.pop("values", {}),
         today=access.site.today(),
         **context,
@@ -99,8 +78,7 @@ def patient(request: Request, referral_id: str, saved: str = "") -> HTMLResponse
     """One referred patient: details, review, attendance, surgery and follow-up forms."""
     with staff_access(request) as access:
         signed_in_as(request, access)
-        saved_follow_up = access.session.get(FollowUp, saved) if saved else None
-        return _patient_page(request, access, referral_id, {}, saved=saved_follow_up)
+        return _patient_page(request, access, referral_id, {}, saved=saved)
 
 
 def _retry(request: Request, referral_id: str, error: BrightlineError, values: Any) -> Response:
@@ -141,9 +119,7 @@ def operate(request: Request, referral_id: str, form: FormDep) -> Response:
                     operated_on=_date(form, "operated_on"),
                     technique=values["technique"],
                     iol=bool(values["iol"]),
-                    facility_id=access.actor.facility_id or -1,
                     complications=values["complications"],
-                    surgeon_id=access.actor.user_id,
                 )
             )
     except BrightlineError as exc:
@@ -165,7 +141,6 @@ def follow_up(request: Request, surgery_id: str, form: FormDep) -> Response:
                     examined_on=_date(form, "examined_on"),
                     presenting_va=values["presenting_va"],
                     best_corrected_va=optional(form, "best_corrected_va"),
-                    recorded_by=access.actor.user_id,
                 )
             )
             saved = recorded.id

@@ -8,12 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from brightline.audit.log import record_pseudonym
-from brightline.audit.reports import transparency_report
-from brightline.audit.store import latest_checkpoint, tree_size
-from brightline.audit.verify import verify_log
 from brightline.errors import BrightlineError
-from brightline.store.models import User
 from brightline.web.forms import FormDep, field_errors, text
 from brightline.web.render import redirect, render, signed_in_as
 from brightline.web.session import csrf_protect, staff_access
@@ -34,30 +29,22 @@ class LastVerification:
 
 def _page(request: Request, errors: dict[str, str]) -> HTMLResponse:
     with staff_access(request) as access:
-        access.require_general("audit.read")
+        overview = access.audit_overview()
         signed_in_as(request, access)
-        session = access.session
-        grants = []
-        for grant in access.break_glass_to_review():
-            staff = session.get(User, grant.user_id)
-            grants.append(
-                {
-                    "grant": grant,
-                    "staff": staff.username if staff else "?",
-                    "role": staff.role if staff else "?",
-                    "record": record_pseudonym(access.site.keys, grant.person_id)[:16],
-                }
-            )
+        grants = [
+            {"grant": w.grant, "staff": w.staff, "role": w.role, "record": w.record}
+            for w in access.break_glass_to_review()
+        ]
         return render(
             request,
             "privacy/home.html",
             status=422 if errors else 200,
             errors=errors,
-            checkpoint=latest_checkpoint(session),
-            size=tree_size(session),
+            checkpoint=overview.checkpoint,
+            size=overview.size,
             last=getattr(request.app.state, "web_last_verification", None),
             grants=grants,
-            transparency=transparency_report(session)[-60:],
+            transparency=overview.transparency,
         )
 
 
@@ -71,8 +58,7 @@ def home(request: Request) -> HTMLResponse:
 def verify(request: Request) -> Response:
     """Verify the whole audit log now against the log's own public key."""
     with staff_access(request) as access:
-        access.require_general("audit.read")
-        report = verify_log(access.session, access.site.audit_signer().verifier_key())
+        report = access.verify_audit_log()
         request.app.state.web_last_verification = LastVerification(
             at=access.site.now(),
             ok=report.ok,

@@ -9,14 +9,13 @@ from fastapi.responses import HTMLResponse, Response
 
 from brightline.access.layer import Access
 from brightline.errors import BrightlineError
-from brightline.service.referrals import ReviewInput
+from brightline.records import ReviewInput
 from brightline.web.forms import FormDep, field_errors, optional, text
 from brightline.web.icd import ICD10, ICD11
 from brightline.web.render import redirect, render, signed_in_as
 from brightline.web.session import csrf_protect, staff_access
 
 router = APIRouter(prefix="/reviewer", dependencies=[Depends(csrf_protect)])
-PURPOSE = "review"
 ICD_FIELDS = ("right_icd10", "right_icd11", "left_icd10", "left_icd11")
 
 
@@ -31,11 +30,13 @@ def queue(request: Request) -> HTMLResponse:
 
 
 def _case(access: Access, referral_id: str) -> dict[str, Any]:
-    referral = access.read_referral(referral_id, PURPOSE)
-    view = access.read_person(referral.person_id, PURPOSE)
-    screenings = access.screenings_of(referral.person_id, PURPOSE)
-    photos = {s.id: access.photos_of(s.id, PURPOSE) for s in screenings}
-    return {"referral": referral, "view": view, "screenings": screenings, "photos": photos}
+    case = access.review_case(referral_id)
+    return {
+        "referral": case.referral,
+        "view": case.person,
+        "screenings": case.screenings,
+        "photos": case.photos,
+    }
 
 
 def _case_page(
@@ -83,7 +84,6 @@ def review(request: Request, referral_id: str, form: FormDep) -> Response:
                     left_icd10=optional(form, "left_icd10"),
                     left_icd11=optional(form, "left_icd11"),
                     notes=optional(form, "notes"),
-                    reviewer_id=access.actor.user_id,
                 )
             )
         return redirect(f"/reviewer/next?done={referral_id}")

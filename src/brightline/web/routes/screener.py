@@ -12,11 +12,9 @@ from starlette.datastructures import FormData
 
 from brightline.access.layer import PAGE_SIZE, Access
 from brightline.errors import BrightlineError, InvalidInput
-from brightline.service.people import PersonInput
-from brightline.service.referrals import referral_of_screening
-from brightline.service.screenings import ScreeningInput, parse_va_field
-from brightline.store.models import Facility, Referral, Screening
-from brightline.triage import LENS_STATUSES, SYMPTOMS
+from brightline.records import PersonInput, ReferralSlip, ScreeningInput, va_problems
+from brightline.vocabulary import Eye, LensStatus, Symptom
+from brightline.vocabulary import values as listed
 from brightline.web.forms import FormDep, field_errors, files, optional, text
 from brightline.web.render import redirect, render, signed_in_as
 from brightline.web.session import csrf_protect, staff_access
@@ -72,15 +70,9 @@ def register(request: Request, form: FormDep) -> Response:
     values["birth_year"] = text(form, "birth_year")
     try:
         with staff_access(request) as access:
-            access.require_general("person.create")
             signed_in_as(request, access)
-            facility = access.session.get(Facility, access.actor.facility_id or -1)
-            if facility is None:
-                raise InvalidInput("only clinic staff register people", field="form")
             view, _created = access.register_person(
                 PersonInput(
-                    facility_id=facility.id,
-                    region_id=facility.region_id,
                     sex=values["sex"],
                     birth_year=_birth_year(form),
                     name=optional(form, "name"),
@@ -97,9 +89,7 @@ def register(request: Request, form: FormDep) -> Response:
 
 def _person_page(access: Access, person_id: str) -> dict[str, Any]:
     view = access.read_person(person_id, "treatment")
-    screenings = access.screenings_of(person_id, "treatment")
-    history = [(s, referral_of_screening(access.session, s.id)) for s in screenings]
-    return {"view": view, "history": history}
+    return {"view": view, "history": access.screening_history(person_id, "treatment")}
 
 
 @router.get("/people/{person_id}", response_class=HTMLResponse)
@@ -123,8 +113,8 @@ def _screening_form(
         errors=errors,
         common_va=COMMON_VA,
         off_chart_va=OFF_CHART_VA,
-        lens_statuses=LENS_STATUSES,
-        symptoms=SYMPTOMS,
+        lens_statuses=listed(LensStatus),
+        symptoms=listed(Symptom),
     )
 
 
@@ -136,25 +126,14 @@ def screening_form(request: Request, person_id: str) -> HTMLResponse:
         return _screening_form(request, access, person_id, {"symptoms": []}, {})
 
 
-def _check_vas(form: FormData) -> dict[str, str]:
-    """Every VA field parsed, so that each wrong entry gets its message next to it."""
-    errors = {}
-    for name in VA_FIELDS:
-        try:
-            parse_va_field(name, optional(form, name))
-        except InvalidInput as exc:
-            errors[name] = exc.message
-    return errors
-
-
 @router.post("/people/{person_id}/screen", response_model=None)
 def record(request: Request, person_id: str, form: FormDep) -> Response:
     """Record the screening, attach photos, and show triage and the referral slip."""
     values: dict[str, Any] = {name: text(form, name) for name in (*VA_FIELDS, "right_lens")}
     values["left_lens"] = text(form, "left_lens")
     values["symptoms"] = [s for s in form.getlist("symptoms") if isinstance(s, str)]
-    errors = _check_vas(form)
-    photos = {eye: files(form, f"photo_{eye}") for eye in ("right", "left")}
+    errors = va_problems({name: optional(form, name) for name in VA_FIELDS})
+    photos = {eye: files(form, f"photo_{eye}") for eye in listed(Eye)}
     if sum(len(p) for p in photos.values()) > PHOTO_LIMIT:
         errors["photo_right"] = f"at most {PHOTO_LIMIT} photos per screening"
     if not errors:
@@ -164,7 +143,6 @@ def record(request: Request, person_id: str, form: FormDep) -> Response:
                 recorded = access.record_screening(
                     ScreeningInput(
                         person_id=person_id,
-                        facility_id=access.actor.facility_id or -1,
                         screened_at=access.site.now(),
                         right_presenting_va=values["right_presenting_va"] or None,
                         left_presenting_va=values["left_presenting_va"] or None,
@@ -173,10 +151,10 @@ def record(request: Request, person_id: str, form: FormDep) -> Response:
                         right_lens=values["right_lens"] or None,
                         left_lens=values["left_lens"] or None,
                         symptoms=tuple(values["symptoms"]),
-                        screener_id=access.actor.user_id,
-                    )
+                    ),
+                    with_slip=True,
                 )
-                screening_id = recorded.rows.screening["id"]
+                screening_id = recorded.screening.id
                 for eye, chosen in photos.items():
                     for upload in chosen:
                         try:
@@ -188,17 +166,15 @@ def record(request: Request, person_id: str, form: FormDep) -> Response:
                             )
                         except InvalidInput as exc:
                             raise InvalidInput(exc.message, field=f"photo_{eye}") from exc
-                screening = access.session.get(Screening, screening_id)
-                referral = referral_of_screening(access.session, screening_id)
                 return render(
                     request,
                     "screener/result.html",
                     status=201,
-                    view=access.read_person(person_id, "treatment"),
-                    screening=screening,
-                    reasons=list(recorded.rows.triage.reasons),
-                    referral=referral,
-                    slip=_slip(access, referral, recorded.access_pin) if referral else None,
+                    view=recorded.person,
+                    screening=recorded.screening,
+                    reasons=list(recorded.triage_reasons),
+                    referral=recorded.referral,
+                    slip=_slip(recorded.slip) if recorded.slip else None,
                 )
         except BrightlineError as exc:
             errors = field_errors(exc)
@@ -207,16 +183,14 @@ def record(request: Request, person_id: str, form: FormDep) -> Response:
         return _screening_form(request, access, person_id, values, errors)
 
 
-def _slip(access: Access, referral: Referral, pin: str | None) -> dict[str, Any]:
+def _slip(slip: ReferralSlip) -> dict[str, Any]:
     """What the referral slip shows: code, QR, where to go, who, and the PIN when just issued."""
-    view = access.read_person(referral.person_id, "treatment")
-    facility = access.session.get(Facility, referral.to_facility_id)
     return {
-        "referral": referral,
-        "view": view,
-        "facility": facility.name if facility else "",
-        "qr": qr_svg(referral.code),
-        "pin": pin,
+        "referral": slip.referral,
+        "view": slip.person,
+        "facility": slip.facility_name,
+        "qr": qr_svg(slip.referral.code),
+        "pin": slip.access_pin,
     }
 
 
@@ -225,8 +199,8 @@ def slip(request: Request, referral_id: str) -> HTMLResponse:
     """Reprint a referral slip (the PIN was shown once; a new one can be issued)."""
     with staff_access(request) as access:
         signed_in_as(request, access)
-        referral = access.read_referral(referral_id, "treatment")
-        return render(request, "screener/slip_page.html", slip=_slip(access, referral, None))
+        slip = access.referral_slip(referral_id)
+        return render(request, "screener/slip_page.html", slip=_slip(slip))
 
 
 @router.post("/referrals/{referral_id}/pin", response_class=HTMLResponse)
@@ -234,8 +208,8 @@ def new_pin(request: Request, referral_id: str) -> HTMLResponse:
     """Issue a new patient PIN for a reprinted slip; the old PIN stops working."""
     with staff_access(request) as access:
         signed_in_as(request, access)
-        referral, pin = access.new_access_pin(referral_id)
-        return render(request, "screener/slip_page.html", slip=_slip(access, referral, pin))
+        slip = access.referral_slip(referral_id, new_pin=True)
+        return render(request, "screener/slip_page.html", slip=_slip(slip))
 
 
 @router.get("/worklist", response_class=HTMLResponse)

@@ -11,8 +11,6 @@ from brightline.access.signin import sign_in, sign_out
 from brightline.api.deps import client_address
 from brightline.demo import ACCOUNTS_FILE, DemoRefused, read_accounts
 from brightline.errors import TooManyAttempts
-from brightline.service.accounts import scope_of
-from brightline.store.models import User
 from brightline.web.forms import FormDep, safe_next, text
 from brightline.web.i18n import LANG_COOKIE, LANGUAGES
 from brightline.web.render import ROLE_HOME, redirect, render, signed_in_as
@@ -126,6 +124,5 @@ def admin(request: Request) -> HTMLResponse:
     with staff_access(request) as access:
         access.require_general("admin.manage")
         signed_in_as(request, access)
-        user = access.session.get(User, access.actor.user_id)
-        scope = str(scope_of(access.session, user)) if user else ""
+        scope = access.scope()
     return render(request, "admin.html", scope=scope)

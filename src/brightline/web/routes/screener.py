@@ -196,7 +196,6 @@ def record(request: Request, person_id: str, form: FormDep) -> Response:
                     status=201,
                     view=access.read_person(person_id, "treatment"),
                     screening=screening,
-                    reasons=list(recorded.rows.triage.reasons),
                     referral=referral,
                     slip=_slip(access, referral, recorded.access_pin) if referral else None,
                 )

@@ -33,7 +33,7 @@ def test_full_pathway(bed: Bed) -> None:
         {"code": r["code"], "parameters": r["parameters"]} for r in coded
     ]
     assert [r["text"] for r in coded] == screening["triage"]["reasons"]
-    stored = bed.get("screener_a", f"/screenings/{screening['id']}").json()
+    stored = bed.get("screener_a", f"/screenings/{screening['id']}", purpose="treatment").json()
     assert stored["triage"] == screening["triage"]
     referral = screening["referral"]
     assert referral["status"] == "open" and len(referral["code"]) == 14

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -132,3 +133,9 @@ def test_the_english_catalogue_exports_every_code() -> None:
     assert exported["parameters"]["pinhole_corrects"] == ["eye", "va", "limit"]
     assert exported["words"]["symptom"]["painful_red_eye"] == "painful red eye"
     assert exported["va_parameters"] == ["va", "limit"]
+
+
+def test_docs_list_every_code_with_its_english_text() -> None:
+    page = (Path(__file__).parents[1] / "docs" / "triage.md").read_text(encoding="utf-8")
+    for kind in REASON_KINDS:
+        assert f"| `{kind.code}` |" in page and kind.template in page, kind.code

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from brightline.acuity import VA_6_18, VA_6_60, VisualAcuity, parse_va
+from brightline.reasons import reason
 from brightline.triage import (
     DECISIONS,
     DEFAULT_RULES,
@@ -175,24 +176,46 @@ def test_reasons_name_the_eye_and_the_values() -> None:
     result = triage(
         person(eye("6/60", "6/9"), eye("2/60", "1/60", "opacity")), DEFAULT_RULES
     ).reasons
-    assert "Right eye presenting VA 6/60 is worse than 6/12." in result
-    assert "Pinhole improves the right eye to 6/9 (6/12 or better): refractive error likely." in (
-        result
-    )
-    assert "Lens opacity in the left eye: suspected cataract." in result
+    assert reason("presenting_worse_than", eye="right", va="6/60", limit="6/12") in result
+    assert reason("pinhole_corrects", eye="right", va="6/9", limit="6/12") in result
+    assert reason("pinhole_worse_than", eye="left", va="1/60", limit="6/12") in result
+    assert reason("suspected_cataract", eye="left") in result
     blind = triage(person(eye("2/60"), eye("LP")), DEFAULT_RULES).reasons
-    assert "Better eye 2/60 is worse than 3/60 (blindness): urgent." in blind
+    assert reason("better_eye_blind", va="2/60", limit="3/60") in blind
+
+
+def test_reasons_at_the_referral_boundaries() -> None:
+    at_6_12 = triage(person(eye("6/12"), eye("6/15")), DEFAULT_RULES).reasons
+    assert reason("presenting_at_least", eye="right", va="6/12", limit="6/12") in at_6_12
+    assert reason("presenting_worse_than", eye="left", va="6/15", limit="6/12") in at_6_12
+    at_6_18 = triage(person(eye("6/18"), eye("6/19")), AT_6_18).reasons
+    assert reason("presenting_at_least", eye="right", va="6/18", limit="6/18") in at_6_18
+    assert reason("presenting_worse_than", eye="left", va="6/19", limit="6/18") in at_6_18
+
+
+def test_reasons_keep_off_chart_va_as_written() -> None:
+    result = triage(person(eye("CF 1m"), eye(None)), DEFAULT_RULES).reasons
+    assert result == (
+        reason("presenting_worse_than", eye="right", va="CF 1m", limit="6/12"),
+        reason("pinhole_not_measured", eye="right"),
+        reason("presenting_not_measured", eye="left"),
+        reason("only_eye_blind", va="CF 1m", limit="3/60"),
+    )
 
 
 def test_reasons_for_complication_and_symptoms() -> None:
     result = triage(
         person(FINE, eye("6/60", lens="pseudophakia"), "painful_red_eye"), DEFAULT_RULES
     )
+    assert reason("possible_complication", eye="left", va="6/60", limit="6/18") in result.reasons
+    assert reason("symptom_urgent", symptom="painful_red_eye") in result.reasons
+    urgent = triage(person(FINE, eye("6/60", lens="pseudophakia")), URGENT_COMPLICATION)
     assert (
-        "Pseudophakic left eye sees 6/60, worse than 6/18: possible complication of cataract "
-        "surgery." in result.reasons
+        reason("possible_complication_urgent", eye="left", va="6/60", limit="6/18")
+        in urgent.reasons
     )
-    assert "Painful red eye reported: urgent." in result.reasons
+    calm = triage(person(FINE, FINE, "trauma"), NO_URGENT_SYMPTOMS)
+    assert reason("symptom_review", symptom="trauma") in calm.reasons
 
 
 def test_rule_version_is_carried() -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from brightline.acuity import VA_3_60, VA_6_12, VA_6_18, AcuityError, VisualAcuity, parse_va
+from brightline.reasons import Reason, reason
 from brightline.vocabulary import Eye, LensStatus, Symptom, TriageDecision, values
 
 EYES = values(Eye)
@@ -38,11 +39,6 @@ RULE_KEYS = (
 )
 """Settings of the ``[triage]`` table of a programme file, in the order they are documented."""
 
-_SYMPTOM_WORDS = {
-    "sudden_vision_loss": "Sudden loss of vision",
-    "painful_red_eye": "Painful red eye",
-    "trauma": "Eye trauma",
-}
 _NONE, _REFRACTION, _REVIEW, _URGENT = range(len(DECISIONS))
 
 
@@ -172,10 +168,10 @@ DEFAULT_RULES = TriageRules(version=DEFAULT_RULE_VERSION)
 
 @dataclass(frozen=True)
 class TriageResult:
-    """A triage decision with its reasons and the version of the rules that produced it."""
+    """A triage decision with its reasons (codes, ``brightline.reasons``) and rule version."""
 
     decision: str
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
     rule_version: str
     suspected_cataract: bool
     possible_complication: bool
@@ -192,14 +188,14 @@ class _Assessment:
     """Running triage of one person: the decision so far and the reasons given for it."""
 
     severity: int = _NONE
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
     failing_eyes: list[str] = field(default_factory=list)
     suspected_cataract: bool = False
     possible_complication: bool = False
 
-    def note(self, reason: str, severity: int = _NONE) -> None:
+    def note(self, given: Reason, severity: int = _NONE) -> None:
         """Record a reason; the decision only ever rises to the most severe one seen."""
-        self.reasons.append(reason)
+        self.reasons.append(given)
         self.severity = max(self.severity, severity)
 
 
@@ -207,46 +203,37 @@ def _assess_eye(eye: str, found: EyeFindings, rules: TriageRules, result: _Asses
     """Referral threshold, pinhole and lens of one eye (DESIGN.md; RAAB cause assignment)."""
     presenting, pinhole, lens = found.presenting, found.pinhole, found.lens
     if presenting is None:
-        result.note(f"{eye.capitalize()} eye presenting VA not measured.")
+        result.note(reason("presenting_not_measured", eye=eye))
         return
     refer = rules.refer_worse_than.snellen_metric
     target = rules.pinhole_corrects_to.snellen_metric
     shown = presenting.snellen_metric
     if not presenting.is_worse_than(rules.refer_worse_than):
-        result.note(f"{eye.capitalize()} eye presenting VA {shown} is {refer} or better.")
+        result.note(reason("presenting_at_least", eye=eye, va=shown, limit=refer))
     else:
         result.failing_eyes.append(eye)
-        result.note(f"{eye.capitalize()} eye presenting VA {shown} is worse than {refer}.")
+        result.note(reason("presenting_worse_than", eye=eye, va=shown, limit=refer))
         corrected = pinhole is not None and pinhole.is_at_least(rules.pinhole_corrects_to)
         if pinhole is None:
-            result.note(
-                f"Pinhole VA not measured in the {eye} eye: refractive error cannot be "
-                "told apart from other causes.",
-                _REVIEW,
-            )
+            result.note(reason("pinhole_not_measured", eye=eye), _REVIEW)
         elif corrected:
             result.note(
-                f"Pinhole improves the {eye} eye to {pinhole.snellen_metric} "
-                f"({target} or better): refractive error likely.",
+                reason("pinhole_corrects", eye=eye, va=pinhole.snellen_metric, limit=target),
                 _REFRACTION,
             )
         else:
             result.note(
-                f"Pinhole VA in the {eye} eye is {pinhole.snellen_metric}, worse than "
-                f"{target}: not explained by refractive error alone.",
+                reason("pinhole_worse_than", eye=eye, va=pinhole.snellen_metric, limit=target),
                 _REVIEW,
             )
         if lens == "opacity" and not corrected:
             result.suspected_cataract = True
-            result.note(f"Lens opacity in the {eye} eye: suspected cataract.")
+            result.note(reason("suspected_cataract", eye=eye))
         elif lens == "opacity":
             # RAAB assigns the cause to refractive error when pinhole restores vision.
-            result.note(
-                f"Lens opacity in the {eye} eye, not counted as suspected cataract: "
-                "pinhole corrects the eye."
-            )
+            result.note(reason("opacity_corrected_by_pinhole", eye=eye))
         elif lens == "not_visible" and not corrected:
-            result.note(f"Lens not visible in the {eye} eye: the cause is for the reviewer.")
+            result.note(reason("lens_not_visible", eye=eye))
     if lens == "pseudophakia":
         # Pinhole removes residual refractive error, the common harmless cause after surgery;
         # what it cannot correct (capsule opacity, macular oedema, detachment) is the concern.
@@ -255,9 +242,12 @@ def _assess_eye(eye: str, found: EyeFindings, rules: TriageRules, result: _Asses
             result.possible_complication = True
             urgent = rules.complication_urgent
             result.note(
-                f"Pseudophakic {eye} eye sees {seen.snellen_metric}, worse than "
-                f"{rules.complication_worse_than.snellen_metric}: possible complication of "
-                f"cataract surgery{', urgent' if urgent else ''}.",
+                reason(
+                    "possible_complication_urgent" if urgent else "possible_complication",
+                    eye=eye,
+                    va=seen.snellen_metric,
+                    limit=rules.complication_worse_than.snellen_metric,
+                ),
                 _URGENT if urgent else _REVIEW,
             )
 
@@ -268,22 +258,20 @@ def _assess_person(findings: TriageInput, rules: TriageRules, result: _Assessmen
     measured = [va for va in presenting if va is not None]
     if not measured:
         # Someone who could not be assessed at screening still needs an eye examination.
-        result.note(
-            "Visual acuity not measured in either eye: the person needs to be seen.", _REVIEW
-        )
+        result.note(reason("not_measured_either_eye"), _REVIEW)
         for eye in EYES:
             if findings.eye(eye).lens == "opacity":
                 result.suspected_cataract = True
-                result.note(f"Lens opacity in the {eye} eye: suspected cataract.")
+                result.note(reason("suspected_cataract", eye=eye))
         return
     better = min(measured, key=lambda va: va.logmar)
-    which = "Better eye" if len(measured) == 2 else "Only measured eye"
+    which = "better_eye" if len(measured) == 2 else "only_eye"
     limit = rules.urgent_better_eye_worse_than
     if better.is_worse_than(limit):
-        blindness = " (blindness)" if _same_acuity(limit, VA_3_60) else ""
+        # 3/60 is the WHO/ICD-11 9D90 boundary of blindness; another limit is not named so.
+        level = "blind" if _same_acuity(limit, VA_3_60) else "worse_than"
         result.note(
-            f"{which} {better.snellen_metric} is worse than {limit.snellen_metric}"
-            f"{blindness}: urgent.",
+            reason(f"{which}_{level}", va=better.snellen_metric, limit=limit.snellen_metric),
             _URGENT,
         )
 
@@ -299,7 +287,7 @@ def triage(findings: TriageInput, rules: TriageRules) -> TriageResult:
             # A known symptom is never ignored: a programme only decides whether it is urgent.
             urgent = symptom in rules.urgent_symptoms
             result.note(
-                f"{_SYMPTOM_WORDS[symptom]} reported: {'urgent' if urgent else 'review'}.",
+                reason("symptom_urgent" if urgent else "symptom_review", symptom=symptom),
                 _URGENT if urgent else _REVIEW,
             )
     return TriageResult(

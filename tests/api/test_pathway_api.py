@@ -22,7 +22,19 @@ def test_full_pathway(bed: Bed) -> None:
     assert screening["triage"]["decision"] == "review"
     assert screening["triage"]["suspected_cataract"] is True
     assert screening["triage"]["rule_version"] == "who-default-1"
-    assert any("Right eye" in reason for reason in screening["triage"]["reasons"])
+    assert "Right eye presenting VA CF 1m is worse than 6/12." in screening["triage"]["reasons"]
+    coded = screening["triage"]["coded_reasons"]
+    assert coded[0] == {
+        "code": "presenting_worse_than",
+        "parameters": {"eye": "right", "va": "CF 1m", "limit": "6/12"},
+        "text": "Right eye presenting VA CF 1m is worse than 6/12.",
+    }
+    assert {"code": "suspected_cataract", "parameters": {"eye": "left"}} in [
+        {"code": r["code"], "parameters": r["parameters"]} for r in coded
+    ]
+    assert [r["text"] for r in coded] == screening["triage"]["reasons"]
+    stored = bed.get("screener_a", f"/screenings/{screening['id']}", purpose="treatment").json()
+    assert stored["triage"] == screening["triage"]
     referral = screening["referral"]
     assert referral["status"] == "open" and len(referral["code"]) == 14
 

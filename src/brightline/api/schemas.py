@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from brightline import reasons
 from brightline.records import (
     NO_IDENTIFIERS,
     AttendanceRecord,
@@ -198,11 +199,36 @@ class ScreeningCreate(Strict):
     symptoms: list[Symptom] = Field(default_factory=list)
 
 
+class CodedReason(BaseModel):
+    code: str = Field(examples=["presenting_worse_than"], description="See docs/triage.md.")
+    parameters: dict[str, str] = Field(examples=[{"eye": "right", "va": "CF", "limit": "6/12"}])
+    text: str = Field(description="The reason in English, as in ``reasons``.")
+
+
 class TriagePublic(BaseModel):
     decision: str
-    reasons: list[str]
+    reasons: list[str] = Field(description="Each reason as an English sentence.")
+    coded_reasons: list[CodedReason] = Field(
+        description="The same reasons as codes with parameters, for rendering in any language."
+    )
     rule_version: str
     suspected_cataract: bool
+
+    @classmethod
+    def of(cls, value: Callable[[str], Any]) -> TriagePublic:
+        """From the triage columns of a stored screening or of the row just written."""
+        stored = reasons.from_stored(value("triage_reasons"))
+        coded = [
+            CodedReason(code=r.code, parameters=dict(r.parameters), text=reasons.render(r))
+            for r in stored
+        ]
+        return cls(
+            decision=value("triage_decision"),
+            reasons=[r.text for r in coded],
+            coded_reasons=coded,
+            rule_version=value("triage_rule_version"),
+            suspected_cataract=value("suspected_cataract"),
+        )
 
 
 class ReferralPublic(BaseModel):
@@ -274,12 +300,7 @@ class ScreeningPublic(BaseModel):
             right=eye("right"),
             left=eye("left"),
             symptoms=[s for s in value("symptoms").split(",") if s],
-            triage=TriagePublic(
-                decision=value("triage_decision"),
-                reasons=json.loads(value("triage_reasons")),
-                rule_version=value("triage_rule_version"),
-                suspected_cataract=value("suspected_cataract"),
-            ),
+            triage=TriagePublic.of(value),
             referral=ReferralPublic.of(referral) if referral is not None else None,
         )
 

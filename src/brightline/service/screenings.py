@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import Any, Final
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from brightline import reasons
 from brightline.errors import one_of
 from brightline.pathway import referral_plan
 from brightline.programme import Programme
@@ -94,7 +94,7 @@ def _assessed(
     columns: dict[str, Any] = {
         "symptoms": ",".join(symptoms),
         "triage_decision": result.decision,
-        "triage_reasons": json.dumps(list(result.reasons), ensure_ascii=False),
+        "triage_reasons": reasons.to_stored(result.reasons),
         "triage_rule_version": result.rule_version,
         "suspected_cataract": result.suspected_cataract,
         **lenses,

@@ -13,11 +13,13 @@ from datetime import date, datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
+from brightline import reasons
 from brightline.acuity import AcuityError, parse_va
 from brightline.programme import Programme
 
@@ -48,6 +50,11 @@ def translations(language: str) -> gettext.NullTranslations:
     write_mo(compiled, catalog)
     compiled.seek(0)
     return gettext.GNUTranslations(compiled)
+
+
+def reason_catalogue() -> dict[str, dict[str, Any]]:
+    """Every language's triage reason wordings as data (``reasons.catalogue``), for offline apps."""
+    return {language: reasons.catalogue(translations(language).gettext) for language in LANGUAGES}
 
 
 def from_accept_language(header: str | None) -> str | None:
@@ -116,11 +123,11 @@ class Formats:
             return "–"
         return format_percent(value, format="#,##0%", locale=self.language)
 
-    def reason(self, written: str) -> str:
-        """A stored triage reason, re-worded in this language."""
-        from brightline.web.reasons import translate_reason
-
-        return translate_reason(written, self.gettext, self.va)
+    def reasons(self, stored: str) -> list[str]:
+        """A screening's stored triage reasons (JSON codes), worded in this language."""
+        return [
+            reasons.render(given, self.gettext, self.va) for given in reasons.from_stored(stored)
+        ]
 
     def va(self, written: str | None) -> str:
         """A stored VA shown in the programme's notation (what the slip and screens use)."""

@@ -172,7 +172,6 @@ def record(request: Request, person_id: str, form: FormDep) -> Response:
                     status=201,
                     view=recorded.person,
                     screening=recorded.screening,
-                    reasons=list(recorded.triage_reasons),
                     referral=recorded.referral,
                     slip=_slip(recorded.slip) if recorded.slip else None,
                 )

@@ -1,4 +1,4 @@
-"""Default triage (DESIGN.md "Default triage"): a rule table, rule-set checks and properties."""
+"""Default triage (docs/triage.md, after WHO/RAAB): a rule table, rule-set checks and properties."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ class ReferralPlan:
 
 
 def referral_plan(triage_decision: str) -> ReferralPlan | None:
-    """The referral a triage decision creates (none for ``none``), per DESIGN.md's pathway."""
+    """The referral a triage decision creates (none for ``none``), as docs/pathway.md describes."""
     plans = {
         "refraction": ReferralPlan("refraction", "routine"),
         "review": ReferralPlan("review", "routine"),

@@ -1,6 +1,7 @@
 """Default triage of a screened person: no referral, glasses, online review or urgent review.
 
-Source: DESIGN.md "Default triage", after WHO and RAAB screening practice — refer when presenting
+Source: WHO and RAAB screening practice (WHO, *World report on vision*, 2019; ICD-11 9D90
+vision impairment categories; RAAB 7 pinhole examination) — refer when presenting
 VA is worse than 6/12 (or 6/18) in either eye, pinhole separates refractive error from other
 causes, blindness (< 3/60, WHO/ICD-11 9D90) in the better eye is urgent. The rules are data
 (``TriageRules``) with a version that every result carries, so a stored decision can always be
@@ -24,7 +25,8 @@ DECISIONS = values(TriageDecision)
 """Triage decisions in order of severity: a later decision always outranks an earlier one."""
 
 REFER_THRESHOLDS = ("6/12", "6/18")
-"""Referral thresholds a programme may choose (DESIGN.md; WHO mild VI boundary and 6/18)."""
+"""Referral thresholds a programme may choose (ICD-11 9D90: 6/12 is the mild VI boundary, 6/18
+the moderate one)."""
 
 DEFAULT_RULE_VERSION = "who-default-1"
 
@@ -115,7 +117,7 @@ class TriageInput:
 
 @dataclass(frozen=True)
 class TriageRules:
-    """A versioned triage rule set; defaults are the DESIGN.md default triage (WHO/RAAB)."""
+    """A versioned triage rule set; the defaults are the default triage of docs/triage.md (WHO/RAAB)."""
 
     version: str
     refer_worse_than: VisualAcuity = VA_6_12
@@ -163,7 +165,7 @@ class TriageRules:
 
 
 DEFAULT_RULES = TriageRules(version=DEFAULT_RULE_VERSION)
-"""The default triage of DESIGN.md (refer below 6/12, pinhole to 6/12, urgent below 3/60)."""
+"""The default triage (refer below 6/12, pinhole to 6/12, urgent below 3/60; docs/triage.md)."""
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,7 @@ class _Assessment:
 
 
 def _assess_eye(eye: str, found: EyeFindings, rules: TriageRules, result: _Assessment) -> None:
-    """Referral threshold, pinhole and lens of one eye (DESIGN.md; RAAB cause assignment)."""
+    """Referral threshold, pinhole and lens of one eye (RAAB cause assignment: pinhole separates refractive error)."""
     presenting, pinhole, lens = found.presenting, found.pinhole, found.lens
     if presenting is None:
         result.note(reason("presenting_not_measured", eye=eye))
@@ -277,7 +279,7 @@ def _assess_person(findings: TriageInput, rules: TriageRules, result: _Assessmen
 
 
 def triage(findings: TriageInput, rules: TriageRules) -> TriageResult:
-    """Decide referral for one screened person (DESIGN.md "Default triage", WHO/RAAB practice)."""
+    """Decide referral for one screened person (docs/triage.md, after WHO/RAAB practice)."""
     result = _Assessment()
     for eye in EYES:
         _assess_eye(eye, findings.eye(eye), rules, result)

@@ -1,7 +1,7 @@
 """The programme file: a TOML file in which a programme sets its triage rules and worklists.
 
 Programme managers edit it without code, so every setting is checked and unknown keys are
-refused: a misspelt key must never silently change who is referred (DESIGN.md "Interfaces").
+refused: a misspelt key must never silently change who is referred (docs/triage.md).
 """
 
 from __future__ import annotations

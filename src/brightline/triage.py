@@ -117,7 +117,7 @@ class TriageInput:
 
 @dataclass(frozen=True)
 class TriageRules:
-    """A versioned triage rule set; the defaults are the default triage of docs/triage.md (WHO/RAAB)."""
+    """A versioned triage rule set; the defaults follow WHO/RAAB practice (docs/triage.md)."""
 
     version: str
     refer_worse_than: VisualAcuity = VA_6_12
@@ -202,7 +202,7 @@ class _Assessment:
 
 
 def _assess_eye(eye: str, found: EyeFindings, rules: TriageRules, result: _Assessment) -> None:
-    """Referral threshold, pinhole and lens of one eye (RAAB cause assignment: pinhole separates refractive error)."""
+    """Referral threshold, pinhole and lens of one eye (RAAB: pinhole tells refractive error)."""
     presenting, pinhole, lens = found.presenting, found.pinhole, found.lens
     if presenting is None:
         result.note(reason("presenting_not_measured", eye=eye))

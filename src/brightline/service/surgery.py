@@ -68,7 +68,10 @@ def record_surgery(session: Session, surgery: SurgeryInput, *, today: date) -> S
 def record_follow_up(
     session: Session, follow_up: FollowUpInput, *, today: date, good_outcome: str = "6/18"
 ) -> FollowUp:
-    """Store follow-up VA of an operated eye with its outcome category (WHO/PBL/98.68: good ≥ 6/18, borderline ≥ 6/60, poor < 6/60)."""
+    """Store follow-up VA of an operated eye with its outcome category.
+
+    WHO/PBL/98.68: good ≥ 6/18, borderline ≥ 6/60, poor < 6/60 (presenting and best corrected).
+    """
     surgery = session.get(Surgery, follow_up.surgery_id)
     if surgery is None:
         raise NotFound(f"no surgery {follow_up.surgery_id!r}", field="surgery_id")

@@ -21,6 +21,7 @@ from brightline.audit.checkpoint import (
     open_note,
     sign_note,
 )
+from brightline.audit.log import AuditLog
 from brightline.audit.store import (
     add_witness_cosignature,
     checkpoint_due,
@@ -36,7 +37,7 @@ from brightline.audit.store import (
 )
 from brightline.errors import InvalidInput, NotFound
 from brightline.site import Site, audit_signing_key_path
-from brightline.store.models import AuditCheckpoint, AuditCosignature
+from brightline.store.models import AuditCheckpoint, AuditCosignature, AuditEntry
 from tests.audit.helpers import APPEND_ONLY_TABLES, START, append, append_many, event
 
 SIZES = (1, 2, 3, 7, 8, 13, 32, 33, 70)
@@ -250,3 +251,37 @@ def test_the_database_refuses_to_change_audit_rows(site: Site, table: str, verb:
         connection.execute(text(statement))
     with site.transaction() as session:
         assert session.scalar(select(AuditCheckpoint.size)) == 4
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(batches=st.lists(st.integers(min_value=0, max_value=19), min_size=1, max_size=6))
+def test_a_bulk_append_stores_what_single_appends_would(site: Site, batches: list[int]) -> None:
+    """Batches of any size (a CSV import, the demo) give the same tree as one append each."""
+    with site.transaction() as session:
+        first = tree_size(session)
+    events = [event(first + n) for n in range(sum(batches))]
+    positions: list[int] = []
+    offset = 0
+    for size in batches:
+        with site.transaction() as session:
+            positions += AuditLog().append_many(session, events[offset : offset + size])
+        offset += size
+    assert positions == list(range(first, first + len(events)))
+    with site.transaction() as session:
+        assert tree_size(session) == first + len(events)
+        stored = list(
+            session.scalars(
+                select(AuditEntry.leaf_hash)
+                .where(AuditEntry.position >= first)
+                .order_by(AuditEntry.position)
+            )
+        )
+        assert stored == [merkle.leaf_hash(e.entry()) for e in events]
+        everything = list(
+            session.scalars(select(AuditEntry.leaf_hash).order_by(AuditEntry.position))
+        )
+        assert root_at(session, len(everything)) == merkle.root(everything)
+        for proof in inclusion_proofs(session, range(len(everything)), len(everything)):
+            assert proof.verifies()

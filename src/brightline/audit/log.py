@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -102,9 +103,19 @@ class AuditLog:
 
     def append(self, session: Session, event: AuditEvent) -> int:
         """Append ``event``; returns its leaf index. Rolls back with the access it records."""
+        return self.append_many(session, [event])[0]
+
+    def append_many(self, session: Session, events: Sequence[AuditEvent]) -> list[int]:
+        """Append events in order, in one statement per table; returns their leaf indexes.
+
+        Bulk writes (a CSV import, the demo) log one entry per person touched this way: the
+        same leaves and nodes as one append per event, at a fraction of the round trips.
+        """
         # Locking the head row orders concurrent appends (PostgreSQL); SQLite transactions
         # take the write lock at BEGIN, which does the same.
         # Plain Core on the session's connection: the ORM layer adds nothing for these rows.
+        if not events:
+            return []
         connection = session.connection()
         head = connection.execute(_READ_HEAD).one_or_none()
         size = head.size if head is not None else 0
@@ -116,13 +127,14 @@ class AuditLog:
             tree = StoredTree(session)
             tree.prefetch(edge_nodes(size))
             accumulator = MerkleAccumulator.resume(tree, size)
-        entry = event.entry()
-        completed = accumulator.append(leaf_hash(entry))
-        connection.execute(
-            _INSERT_ENTRY,
-            [
+        entries: list[dict[str, object]] = []
+        nodes: list[dict[str, object]] = []
+        for position, event in enumerate(events, start=size):
+            entry = event.entry()
+            completed = accumulator.append(leaf_hash(entry))
+            entries.append(
                 {
-                    "position": size,
+                    "position": position,
                     "entry": entry.decode("utf-8"),
                     "leaf_hash": completed[0][2],
                     "at": event.at,
@@ -134,16 +146,15 @@ class AuditLog:
                     "outcome": event.outcome,
                     "break_glass": event.outcome == "break_glass",
                 }
-            ],
-        )
-        if len(completed) > 1:
-            connection.execute(
-                _INSERT_NODE,
-                [{"level": lv, "idx": ix, "hash": digest} for lv, ix, digest in completed[1:]],
             )
+            nodes.extend({"level": lv, "idx": ix, "hash": h} for lv, ix, h in completed[1:])
+        connection.execute(_INSERT_ENTRY, entries)
+        if nodes:
+            connection.execute(_INSERT_NODE, nodes)
+        new_size = size + len(events)
         new_edge = b"".join(accumulator.edge)
         if head is None:
-            connection.execute(insert(AuditHead), [{"id": 1, "size": 1, "edge": new_edge}])
+            connection.execute(insert(AuditHead), [{"id": 1, "size": new_size, "edge": new_edge}])
         else:
-            connection.execute(_UPDATE_HEAD, {"new_size": size + 1, "new_edge": new_edge})
-        return size
+            connection.execute(_UPDATE_HEAD, {"new_size": new_size, "new_edge": new_edge})
+        return list(range(size, new_size))

@@ -15,6 +15,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from brightline.acuity import VA_6_12, parse_va
+from brightline.audit.reports import ACTION_WORDS, access_report
+from brightline.audit.store import latest_checkpoint
+from brightline.audit.verify import verify_log
 from brightline.cli import app
 from brightline.demo import (
     ACCOUNTS_FILE,
@@ -36,6 +39,7 @@ from brightline.site import Site
 from brightline.store.models import (
     ROLES,
     Attendance,
+    AuditEntry,
     Facility,
     FollowUp,
     Person,
@@ -323,3 +327,31 @@ def test_cli_refuses_a_home_with_real_records(tmp_path: Path) -> None:
         assert result.exit_code == 2
         assert "Error:" in result.output
     assert not (home / MARKER_FILE).exists()
+
+
+def test_the_demo_log_holds_the_pathway_and_verifies(demo: tuple[Site, DemoReport]) -> None:
+    """A fresh demo's audit log is a year of real work: each step by the staff who took it."""
+    site, report = demo
+    with site.transaction() as session:
+        entries = session.execute(
+            select(AuditEntry.action, AuditEntry.role, AuditEntry.purpose, AuditEntry.at).order_by(
+                AuditEntry.position
+            )
+        ).all()
+        actions = Counter((action, role) for action, role, _, _ in entries)
+        assert actions[("person.create", "screener")] == report.counts["people"]
+        assert actions[("screening.create", "screener")] == report.counts["screenings"]
+        assert actions[("review.create", "reviewer")] == report.counts["reviews"]
+        assert actions[("attendance.create", "surgeon")] == report.counts["attended"]
+        assert actions[("surgery.create", "surgeon")] == report.counts["surgeries"]
+        assert actions[("follow_up.create", "surgeon")] == report.counts["follow_ups"]
+        times = [at for _, _, _, at in entries]
+        assert times == sorted(times)  # appended in the order things happened
+        assert verify_log(session, site.audit_signer().verifier_key()).ok
+        assert latest_checkpoint(session) is not None
+        operated = session.scalars(select(Surgery.person_id)).first()
+        assert operated is not None
+        lines = access_report(session, site.keys, operated)
+    seen = [line.action for line in lines]
+    assert seen[:2] == [ACTION_WORDS["person.create"], ACTION_WORDS["screening.create"]]
+    assert ACTION_WORDS["surgery.create"] in seen

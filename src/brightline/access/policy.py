@@ -54,6 +54,7 @@ ACTIONS: Mapping[str, Action] = _declare(
     Action("break_glass.review", "review emergency accesses"),
     Action("person.erase", "erase a person's identifiers on request"),
     Action("admin.manage", "manage regions, facilities and accounts"),
+    Action("records.import", "write records in bulk (CSV import)"),
 )
 
 # Which role may do which action on a record, and for which purposes.
@@ -92,7 +93,7 @@ GENERAL_RULES: Mapping[str, tuple[str, ...]] = {
     Role.SURGEON: ("centre_list.read", "break_glass.open"),
     Role.MANAGER: ("aggregate.read",),
     Role.PRIVACY_OFFICER: ("audit.read", "break_glass.review", "person.erase"),
-    Role.ADMIN: ("admin.manage",),
+    Role.ADMIN: ("admin.manage", "records.import"),
 }
 
 

@@ -169,3 +169,15 @@ def sign_out(session: Session, token: str, *, now: datetime) -> None:
         .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+
+
+def account_actor(session: Session, username: str) -> Actor:
+    """An active account as the policy sees it, by username (for commands run as someone)."""
+    found = session.execute(
+        select(User.id, User.role, User.pseudonym, User.facility_id, User.active, Region.path)
+        .outerjoin(Region, Region.id == User.region_id)
+        .where(User.username == username)
+    ).first()
+    if found is None or not found.active:
+        raise Unauthenticated(f"no active account {username!r}")
+    return Actor(found.id, found.role, found.pseudonym, found.path, found.facility_id)

@@ -29,6 +29,7 @@ from brightline.store.models import AuditEntry
 # What each logged action means to the person whose record it touched.
 ACTION_WORDS = {
     "person.create": "registered you",
+    "person.import": "added your record from an imported list",
     "person.read": "looked at your record",
     "person.identifiers.read": "looked at your name and contact details",
     "person.update": "changed your details",

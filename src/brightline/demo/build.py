@@ -35,6 +35,10 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from brightline import __version__
+from brightline.access.bulk import BulkRecorder
+from brightline.access.policy import Actor
+from brightline.access.signin import account_actor
+from brightline.audit.store import checkpoint_if_due
 from brightline.demo.files import (
     ACCOUNTS_FILE,
     MARKER_FILE,
@@ -152,6 +156,7 @@ class _Layout:
     clinic_weights: list[float] = field(default_factory=list)
     centre_of: dict[int, int] = field(default_factory=dict)
     staff: dict[str, int] = field(default_factory=dict)  # facility code or role → user id
+    actors: dict[str, Actor] = field(default_factory=dict)  # the same keys → as the policy sees
     facility_code: dict[int, str] = field(default_factory=dict)
 
 
@@ -160,6 +165,7 @@ class _Referred:
     """A referred person with what the generator knows of their eyes (the reviewer's findings)."""
 
     referral_id: str
+    person_id: str
     kind: str
     referred_at: datetime
     to_facility_id: int
@@ -219,22 +225,37 @@ def _build_places(session: Session, rng: Random) -> _Layout:
 
 
 def _build_accounts(session: Session, seed: int, layout: _Layout) -> list[DemoAccount]:
-    """One account of every role; two screeners in different counties, a surgeon per centre."""
+    """One account of every role to hand out, and a screener at every other clinic.
+
+    The other clinics' screeners are not listed (nobody signs in as them), but their work
+    is theirs in the audit log, as in a real programme.
+    """
     accounts = []
-    for username, role, scope in ACCOUNT_PLAN:
+    listed = {scope for _, _, scope in ACCOUNT_PLAN}
+    unlisted = [
+        (f"screener-{clinic.code.lower()}", "screener", f"facility:{clinic.code}")
+        for clinic, _, _ in layout.clinics
+        if f"facility:{clinic.code}" not in listed
+    ]
+    for username, role, scope in (*ACCOUNT_PLAN, *unlisted):
         password = demo_password(seed, username)
         user = add_user(session, username, password, role, scope)
-        layout.staff[
-            scope.removeprefix("facility:") if role in ("screener", "surgeon") else role
-        ] = user.id
-        accounts.append(DemoAccount(username, password, role, scope))
+        key = scope.removeprefix("facility:") if role in ("screener", "surgeon") else role
+        layout.staff[key] = user.id
+        layout.actors[key] = account_actor(session, username)
+        if (username, role, scope) in ACCOUNT_PLAN:
+            accounts.append(DemoAccount(username, password, role, scope))
     return accounts
 
 
 def _screen_people(
-    session: Session, site: Site, rng: Random, layout: _Layout, people: int, as_of: date
+    recorder: BulkRecorder, rng: Random, layout: _Layout, people: int, as_of: date
 ) -> list[_Referred]:
-    """Register and screen everyone, bulk-inserting the service layer's validated rows."""
+    """Register and screen everyone, bulk-inserting the service layer's validated rows.
+
+    Each registration and screening is logged as the clinic's screener's, at its time.
+    """
+    session, site = recorder.session, recorder.site
     connection: Connection = session.connection()
     tables = Base.metadata.tables
     referred: list[_Referred] = []
@@ -263,6 +284,9 @@ def _screen_people(
             row = person_row(site.keys, identity, as_of)
             row["created_at"] = row["updated_at"] = screened_at
             person_rows.append(row)
+            screener = layout.actors[clinic.code]
+            recorder.touched(row["id"], "person.create", at=screened_at, by=screener)
+            recorder.touched(row["id"], "screening.create", at=screened_at, by=screener)
             states = eye_states(rng, age)
             right, left = (eye_findings(rng, state, age) for state in states)
             symptom = None
@@ -293,6 +317,7 @@ def _screen_people(
                 referred.append(
                     _Referred(
                         rows.referral["id"],
+                        row["id"],
                         rows.referral["kind"],
                         screened_at,
                         rows.referral["to_facility_id"],
@@ -358,12 +383,15 @@ def _before(moment: datetime | date, as_of: date) -> bool:
 
 
 def _follow_pathway(
-    session: Session, rng: Random, layout: _Layout, referred: Sequence[_Referred], as_of: date
+    recorder: BulkRecorder, rng: Random, layout: _Layout, referred: Sequence[_Referred], as_of: date
 ) -> None:
-    """Reviews, attendance, surgery (some second eyes) and follow-up, each through its service."""
+    """Reviews, attendance, surgery (some second eyes) and follow-up, each through its service
+    and logged as the reviewer's or the centre's, at the time it happened."""
+    session = recorder.session
     reviewer = layout.staff["reviewer"]
     for case in referred:
-        staff = layout.staff.get(layout.facility_code[case.to_facility_id])
+        centre = layout.facility_code[case.to_facility_id]
+        staff = layout.staff.get(centre)
         finding: _Finding | None = None
         seen_from = case.referred_at
         if case.kind != "refraction" and rng.random() < REVIEW_SHARE:
@@ -390,6 +418,12 @@ def _follow_pathway(
                         id=seeded_uuid(rng),
                     ),
                 )
+                by = layout.actors["reviewer"]
+                opened = reviewed_at - timedelta(minutes=rng.randrange(3, 15))
+                recorder.touched(case.person_id, "person.read", purpose="review", at=opened, by=by)
+                recorder.touched(
+                    case.person_id, "review.create", purpose="review", at=reviewed_at, by=by
+                )
                 seen_from = reviewed_at
         if finding is not None and finding.recommendation == "no_action":
             continue
@@ -406,6 +440,8 @@ def _follow_pathway(
             recorded_by=staff,
             attendance_id=seeded_uuid(rng),
         )
+        surgeon = layout.actors[centre]
+        recorder.touched(case.person_id, "attendance.create", at=attended_at, by=surgeon)
         if finding is None or finding.recommendation != "surgery":
             continue
         if rng.random() >= SURGERY_AFTER_ATTENDANCE:
@@ -420,7 +456,7 @@ def _follow_pathway(
                 operated_on += timedelta(days=rng.randrange(28, 121))
             if not _before(operated_on, as_of):
                 break
-            _operate(session, rng, case, eye, operated_on, staff, as_of)
+            _operate(recorder, rng, case, eye, operated_on, (staff, surgeon), as_of)
 
 
 def _eyes_in_order(case: _Referred, eyes: tuple[str, ...]) -> list[str]:
@@ -429,14 +465,16 @@ def _eyes_in_order(case: _Referred, eyes: tuple[str, ...]) -> list[str]:
 
 
 def _operate(
-    session: Session,
+    recorder: BulkRecorder,
     rng: Random,
     case: _Referred,
     eye: str,
     operated_on: date,
-    staff: int | None,
+    surgeon: tuple[int | None, Actor],
     as_of: date,
 ) -> None:
+    """One operation and perhaps its follow-up, logged as the centre's surgeon's."""
+    session, (staff, by) = recorder.session, surgeon
     technique = weighted(rng, TECHNIQUE_WEIGHTS)
     iol = rng.random() < (ECCE_IOL_SHARE if technique == "ECCE" else IOL_SHARE)
     complication = rng.choice(COMPLICATIONS) if rng.random() < COMPLICATION_SHARE else ""
@@ -455,6 +493,8 @@ def _operate(
         ),
         today=as_of,
     )
+    at_noon = datetime.combine(operated_on, datetime.min.time()) + timedelta(hours=12)
+    recorder.touched(case.person_id, "surgery.create", at=at_noon, by=by)
     if rng.random() >= FOLLOW_UP_SHARE:
         return
     low, high = weighted(rng, FOLLOW_UP_DAYS)
@@ -479,6 +519,8 @@ def _operate(
         ),
         today=as_of,
     )
+    examined = datetime.combine(examined_on, datetime.min.time()) + timedelta(hours=10)
+    recorder.touched(case.person_id, "follow_up.create", purpose="follow_up", at=examined, by=by)
 
 
 def _counts(session: Session) -> tuple[dict[str, int], dict[str, int]]:
@@ -535,8 +577,10 @@ def build_demo(
             fresh = True
             layout = _build_places(session, rng)
             accounts = _build_accounts(session, seed, layout)
-            referred = _screen_people(session, site, rng, layout, people, as_of)
-            _follow_pathway(session, rng, layout, referred, as_of)
+            recorder = BulkRecorder(site, session, layout.actors["admin"])
+            referred = _screen_people(recorder, rng, layout, people, as_of)
+            _follow_pathway(recorder, rng, layout, referred, as_of)
+            recorder.flush()
             counts, outcomes = _counts(session)
             # Written before the commit, removed if it fails: a marker never outlives its demo.
             write_private(written[0], json.dumps([asdict(a) for a in accounts], indent=2))
@@ -547,5 +591,6 @@ def build_demo(
             for path in written:
                 path.unlink(missing_ok=True)
         raise
+    checkpoint_if_due(site)  # the demo's log is signed like any other
     seconds = time.perf_counter() - started
     return DemoReport(marker, accounts, written[0], counts, outcomes, seconds)

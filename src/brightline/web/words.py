@@ -70,6 +70,7 @@ REPORT_PHRASES = (
 )
 _MARKED = (
     N_("registered you"),
+    N_("added your record from an imported list"),
     N_("looked at your record"),
     N_("looked at your name and contact details"),
     N_("changed your details"),

@@ -34,7 +34,7 @@ from brightline.access.patient import issue_access_pin
 from brightline.access.policy import Actor, RecordContext, decide
 from brightline.access.signin import resolve_token
 from brightline.audit.log import AuditEvent, AuditLog, record_pseudonym
-from brightline.audit.store import checkpoint_if_due
+from brightline.audit.tree import checkpoint_if_due
 from brightline.errors import Forbidden, InvalidInput, NotFound, one_of
 from brightline.photos import PhotoLimits, PhotoStore, process_upload
 from brightline.service.people import (
@@ -134,7 +134,7 @@ def _checkpoint_may_be_due(site: Site, positions: list[int]) -> bool:
     """True when these appends crossed a multiple of N entries, or a minute has gone by.
 
     Saves a second transaction on almost every request; the real decision (and the
-    time threshold T) is still :func:`brightline.audit.store.checkpoint_if_due`'s.
+    time threshold T) is still :func:`brightline.audit.tree.checkpoint_if_due`'s.
     """
     every = site.settings.audit_checkpoint_every
     if any((position + 1) % every == 0 for position in positions):

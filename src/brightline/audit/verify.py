@@ -27,7 +27,7 @@ from sqlalchemy.pool import NullPool
 
 from brightline.audit import merkle
 from brightline.audit.checkpoint import Checkpoint, NoteVerifier, open_note
-from brightline.audit.store import MissingTreeNode, consistency_proofs
+from brightline.audit.tree import MissingTreeNode, consistency_proofs
 
 # Leaves per unit of parallel work: big enough that joining blocks costs nothing.
 DEFAULT_BLOCK_LEAVES = 1 << 16

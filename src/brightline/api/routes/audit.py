@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from brightline.api.deps import CallerDep, SiteDep
 from brightline.audit.reports import transparency_report
-from brightline.audit.store import (
+from brightline.audit.tree import (
     consistency_proof,
     inclusion_proof,
     latest_checkpoint,

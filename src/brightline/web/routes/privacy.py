@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from brightline.audit.log import record_pseudonym
 from brightline.audit.reports import transparency_report
-from brightline.audit.store import latest_checkpoint, tree_size
+from brightline.audit.tree import latest_checkpoint, tree_size
 from brightline.audit.verify import verify_log
 from brightline.errors import BrightlineError
 from brightline.store.models import User

@@ -21,7 +21,7 @@ from brightline.audit.checkpoint import (
     open_note,
     sign_note,
 )
-from brightline.audit.store import (
+from brightline.audit.tree import (
     add_witness_cosignature,
     checkpoint_due,
     checkpoint_if_due,

@@ -40,10 +40,12 @@ from brightline.acuity import VA_3_60, VA_6_12, VA_6_18, VA_6_60, AcuityError, p
 from brightline.analytics.engines import connect
 from brightline.csvfiles import (
     CsvLayout,
-    ImportRejected,
     ImportReport,
+    RowCheck,
     RowProblem,
     read_csv_rows,
+    rows_rejected,
+    shown,
 )
 from brightline.errors import InvalidInput
 
@@ -127,30 +129,24 @@ def template_header() -> str:
     return ",".join(SURVEY_LAYOUT.template)
 
 
-def _shown(value: str) -> str:
-    return repr(value if len(value) <= 60 else value[:60] + "…")
-
-
 def _one_of(text: str, valid: Sequence[str]) -> tuple[str | None, str]:
     """The value (case-insensitive) if valid, else None and what would be valid."""
     lowered = text.lower()
     if lowered in valid:
         return lowered, ""
-    return None, f"{_shown(text)} is not valid; use one of: {', '.join(valid)}"
+    return None, f"{shown(text)} is not valid; use one of: {', '.join(valid)}"
 
 
 def _person(line: int, value: dict[str, str]) -> tuple[dict[str, Any], list[RowProblem]]:
     """One examined person as the engine reads them, or every problem of the row."""
-    problems: list[RowProblem] = []
-
-    def problem(column: str, message: str) -> None:
-        problems.append(RowProblem(line, column, value[column], message))
+    check = RowCheck(line, value)
+    problem = check.problem
 
     if not value["cluster"]:
         problem("cluster", "is empty; give the survey cluster the person was examined in")
     age = int(value["age"]) if value["age"].isdigit() else -1
     if not 0 <= age <= MAX_AGE:
-        problem("age", f"{_shown(value['age'])} is not an age; use whole years 0 to {MAX_AGE}")
+        problem("age", f"{shown(value['age'])} is not an age; use whole years 0 to {MAX_AGE}")
     sex, why = _one_of(value["sex"], SEXES)
     if sex is None:
         problem("sex", why)
@@ -187,7 +183,7 @@ def _person(line: int, value: dict[str, str]) -> tuple[dict[str, Any], list[RowP
                 "surgical_complication or aphakia_uncorrected",
             )
         record[f"{side}_lens"], record[f"{side}_cause"] = lens, cause
-    return record, problems
+    return record, check.problems
 
 
 def read_survey(path: Path) -> tuple[pa.Table, bool]:
@@ -196,27 +192,23 @@ def read_survey(path: Path) -> tuple[pa.Table, bool]:
     report = ImportReport(Path(path))
     records: dict[str, list[Any]] = defaultdict(list)
     seen: dict[str, int] = {}
-    for line, cells in read_csv_rows(path, SURVEY_LAYOUT):
+    for line, value in read_csv_rows(path, SURVEY_LAYOUT):
         report.rows += 1
-        value = dict(zip(SURVEY_LAYOUT.columns, cells, strict=True))
         record, problems = _person(line, value)
         person_id = value["person_id"]
         if not person_id:
             message = "is empty; give each examined person an id unique in the file"
             problems.insert(0, RowProblem(line, "person_id", person_id, message))
         elif person_id in seen:
-            message = f"{_shown(person_id)} is already on line {seen[person_id]}"
+            message = f"{shown(person_id)} is already on line {seen[person_id]}"
             problems.insert(0, RowProblem(line, "person_id", person_id, message))
         else:
             seen[person_id] = line
-        if problems:
-            report.rejected += 1
-            report.add_problems(problems)
+        report.tally(problems)
         for key, item in record.items():
             records[key].append(item)
     if report.rejected:
-        headline = f"{report.rejected} of {report.rows} rows have problems."
-        raise ImportRejected(report, headline, _ROW_ADVICE, outcome="nothing computed")
+        raise rows_rejected(report, _ROW_ADVICE, outcome="nothing computed")
     if not report.rows:
         raise InvalidInput(f"{Path(path).name} has a header but no people", field="file")
     schema = pa.schema(
@@ -285,32 +277,31 @@ def read_population(path: Path) -> Population:
     report = ImportReport(Path(path))
     population = Population()
     lines: dict[tuple[str, AgeBand, str], int] = {}
-    for line, (age_band, sex_text, count, region) in read_csv_rows(path, POPULATION_LAYOUT):
+    for line, value in read_csv_rows(path, POPULATION_LAYOUT):
+        age_band, sex_text, count = value["age_band"], value["sex"], value["count"]
+        region = value["region"]
         report.rows += 1
-        problems: list[RowProblem] = []
+        check = RowCheck(line, value)
         band, (sex, why) = _age_band(age_band), _one_of(sex_text, SEXES)
         if band is None:
-            message = f"{_shown(age_band)} is not a 5-year age band; write e.g. 50-54, or 80+"
-            problems.append(RowProblem(line, "age_band", age_band, message))
+            message = f"{shown(age_band)} is not a 5-year age band; write e.g. 50-54, or 80+"
+            check.problem("age_band", message)
         if sex is None:
-            problems.append(RowProblem(line, "sex", sex_text, why))
+            check.problem("sex", why)
         if not count.isdigit():
-            message = f"{_shown(count)} is not a count; use a whole number, 0 or more"
-            problems.append(RowProblem(line, "count", count, message))
-        if band is not None and sex is not None and not problems:
+            message = f"{shown(count)} is not a count; use a whole number, 0 or more"
+            check.problem("count", message)
+        if band is not None and sex is not None and not check.problems:
             key = (region, band, sex)
             if key in lines:
                 message = f"{band} {sex} is already on line {lines[key]}"
-                problems.append(RowProblem(line, "age_band", age_band, message))
+                check.problem("age_band", message)
             lines[key] = line
             population.counts[key] = int(count)
             population.has_region = population.has_region or bool(region)
-        if problems:
-            report.rejected += 1
-            report.add_problems(problems)
+        report.tally(check.problems)
     if report.rejected:
-        headline = f"{report.rejected} of {report.rows} rows have problems."
-        raise ImportRejected(report, headline, _ROW_ADVICE, outcome="nothing computed")
+        raise rows_rejected(report, _ROW_ADVICE, outcome="nothing computed")
     return population
 
 

@@ -32,7 +32,7 @@ from sqlalchemy import text
 from brightline.audit.checkpoint import Checkpoint, sign_note
 from brightline.audit.log import AuditEvent, AuditLog, edge_nodes
 from brightline.audit.merkle import MerkleAccumulator, leaf_hash
-from brightline.audit.store import StoredTree, inclusion_proof, tree_size
+from brightline.audit.tree import StoredTree, inclusion_proof, tree_size
 from brightline.audit.verify import verify_log
 from brightline.settings import Settings
 from brightline.site import Site, initialise

@@ -34,7 +34,7 @@ import numpy as np
 import polars as pl
 
 from brightline.analytics.engines import DEFAULT_ENGINE, connect
-from brightline.analytics.service import (
+from brightline.analytics.indicators import (
     ALL,
     IndicatorQuery,
     IndicatorTable,

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from brightline.acuity import VA_6_12, parse_va
 from brightline.audit.reports import ACTION_WORDS, access_report
-from brightline.audit.store import latest_checkpoint
+from brightline.audit.tree import latest_checkpoint
 from brightline.audit.verify import verify_log
 from brightline.cli import app
 from brightline.demo import (

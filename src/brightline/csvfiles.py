@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import csv
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Final
 
@@ -66,6 +67,26 @@ class RowProblem:
         return f"{where}: {self.message}"
 
 
+def shown(value: str) -> str:
+    """A cell for a message: quoted, and shortened past 60 characters."""
+    return repr(value if len(value) <= 60 else value[:60] + "…")
+
+
+class RowCheck:
+    """The problems found in one row, each naming its column and the value the row holds there."""
+
+    __slots__ = ("line", "problems", "values")
+
+    def __init__(self, line: int, values: Mapping[str, str]) -> None:
+        self.line, self.values = line, values
+        self.problems: list[RowProblem] = []
+
+    def problem(self, column: str, message: str) -> None:
+        """Note a problem in ``column`` ("" for the row as a whole)."""
+        value = self.values.get(column) if column else None
+        self.problems.append(RowProblem(self.line, column or None, value, message))
+
+
 @dataclass
 class ImportReport:
     """What an import did: the counts of the summary line and the problems found."""
@@ -88,6 +109,12 @@ class ImportReport:
                 self.problems.append(problem)
             else:
                 self.problems_not_listed += 1
+
+    def tally(self, problems: list[RowProblem]) -> None:
+        """Count a checked row as rejected if it has problems, and keep them for the report."""
+        if problems:
+            self.rejected += 1
+            self.add_problems(problems)
 
     def summary(self) -> str:
         """One line for the person running the import."""
@@ -116,6 +143,12 @@ class ImportRejected(BrightlineError):
         lines.append(advice)
         super().__init__("\n".join(lines))
         self.report = report
+
+
+def rows_rejected(report: ImportReport, advice: str, *, outcome: str) -> ImportRejected:
+    """The refusal of a file with bad rows: how many of how many, then every problem."""
+    headline = f"{report.rejected} of {report.rows} rows have problems."
+    return ImportRejected(report, headline, advice, outcome=outcome)
 
 
 def file_rejected(
@@ -252,22 +285,49 @@ def open_csv(path: Path, layout: CsvLayout) -> Iterator[CsvFile]:
         raise not_utf8(path, layout) from exc
 
 
-def read_csv_rows(path: Path, layout: CsvLayout) -> Iterator[tuple[int, list[str]]]:
+class ColumnReader:
+    """A row's cells by the layout's column names, stripped: "" where the header leaves a
+    column out or the row stops short. The positions come from the checked header."""
+
+    def __init__(self, layout: CsvLayout, positions: list[int], width: int) -> None:
+        self.columns, self.width = layout.columns, width
+        # Absent columns read the empty cell appended after the row's own cells.
+        self._cells_of = itemgetter(*(p if p >= 0 else -1 for p in positions))
+
+    def __call__(self, cells: list[str]) -> dict[str, str]:
+        """The row's value in each of the layout's columns."""
+        short = max(self.width - len(cells), 0)
+        picked = self._cells_of([*cells, *[""] * short, ""])
+        return dict(zip(self.columns, [value.strip() for value in picked], strict=True))
+
+
+def data_rows(
+    opened: CsvFile, layout: CsvLayout, lines: Iterable[str] | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells as read) of every non-blank row; malformed CSV raises ImportRejected.
+
+    ``lines`` are the file's remaining lines when read through something else (a progress
+    bar); by default the open file itself.
+    """
+    reader = csv.reader(opened.handle if lines is None else lines, delimiter=opened.delimiter)
+    line = 2  # the header is line 1; reader.line_num counts the data lines read so far
+    try:
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                yield line, cells
+            line = reader.line_num + 2
+    except csv.Error as exc:
+        raise malformed(opened.path, line, exc, layout) from exc
+
+
+def read_csv_rows(path: Path, layout: CsvLayout) -> Iterator[tuple[int, dict[str, str]]]:
     """Rows of a CSV file, checked and reported like the screening import.
 
-    Yields (line, cells) for every non-blank row: cells in ``layout.columns`` order, stripped,
-    "" for a column the header leaves out. Raises :class:`ImportRejected` for an empty file, a
-    workbook, UTF-16 or other non-UTF-8 text, a bad header or malformed CSV.
+    Yields (line, values) for every non-blank row: each of ``layout.columns`` by name,
+    stripped, "" for a column the header leaves out. Raises :class:`ImportRejected` for an
+    empty file, a workbook, UTF-16 or other non-UTF-8 text, a bad header or malformed CSV.
     """
     with open_csv(path, layout) as opened:
-        positions = opened.positions
-        reader = csv.reader(opened.handle, delimiter=opened.delimiter)
-        line = 2  # the header is line 1; reader.line_num counts the data lines read so far
-        try:
-            for cells in reader:
-                if any(cell.strip() for cell in cells):
-                    width = len(cells)
-                    yield line, [cells[p].strip() if 0 <= p < width else "" for p in positions]
-                line = reader.line_num + 2
-        except csv.Error as exc:
-            raise malformed(opened.path, line, exc, layout) from exc
+        values_of = ColumnReader(layout, opened.positions, len(opened.header))
+        for line, cells in data_rows(opened, layout):
+            yield line, values_of(cells)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from brightline.analytics.engines import connect
-from brightline.analytics.service import IndicatorQuery, compute_indicators, snapshot_tables
+from brightline.analytics.indicators import IndicatorQuery, compute_indicators, snapshot_tables
 from tests.analytics.conftest import DemoSnapshot
 from tests.analytics.helpers import DUCKDB_DEPRECATION, SPARK_SOCKET
 

@@ -15,15 +15,7 @@ from typer.testing import CliRunner
 
 from brightline.analytics import report as report_module
 from brightline.analytics.engines import connect
-from brightline.analytics.report import (
-    ReportPeriod,
-    build_report,
-    find_chromium,
-    parse_period,
-    report_figures,
-    write_report,
-)
-from brightline.analytics.service import (
+from brightline.analytics.indicators import (
     ALL,
     IndicatorQuery,
     RegionScope,
@@ -31,6 +23,13 @@ from brightline.analytics.service import (
     flows_by_month,
     run_indicators,
     snapshot_tables,
+)
+from brightline.analytics.periods import ReportPeriod, parse_period
+from brightline.analytics.report import (
+    build_report,
+    find_chromium,
+    report_figures,
+    write_report,
 )
 from brightline.analytics.suppression import export
 from brightline.cli import app

@@ -11,9 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from brightline.acuity import VisualAcuity, outcome_category, parse_va, person_category
-from brightline.analytics import service
+from brightline.analytics import indicators
 from brightline.analytics.engines import Engine, connect
-from brightline.analytics.service import (
+from brightline.analytics.indicators import (
     ALL,
     IndicatorQuery,
     IndicatorTable,
@@ -335,7 +335,7 @@ def test_ibis_categories_equal_acuity_for_every_hundredth(engine_name: str, tmp_
     pq.write_table(data, tmp_path / "pairs" / "all.parquet")
     engine = connect(engine_name)
     t = engine.read(tmp_path, "pairs")
-    got = engine.rows(t.select(category=service.person_category(t.right, t.left)))
+    got = engine.rows(t.select(category=indicators.person_category(t.right, t.left)))
     expected = [person_category(acuity[r], acuity[left]) for r, left in pairs]
     assert [row["category"] for row in got] == expected
 
@@ -343,7 +343,7 @@ def test_ibis_categories_equal_acuity_for_every_hundredth(engine_name: str, tmp_
     for good in ("6/18", "6/12"):
         limit = parse_va(good).logmar_hundredths
         rows = engine.rows(
-            eyes.select(eyes.right, outcome=service.outcome_category(eyes.right, limit))
+            eyes.select(eyes.right, outcome=indicators.outcome_category(eyes.right, limit))
         )
         names = ("good", "borderline", "poor")
         assert [names[row["outcome"]] for row in rows] == [

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from brightline.analytics.engines import connect
-from brightline.analytics.service import (
+from brightline.analytics.indicators import (
     ALL,
     Cell,
     CellKey,

@@ -10,14 +10,12 @@ from typing import Any
 import pytest
 
 from brightline.analytics.survey import (
-    SURVEY_LAYOUT,
-    read_population,
-    read_survey,
     run_counts,
     standardised_prevalence,
     survey_indicators,
     wilson_interval,
 )
+from brightline.analytics.survey_files import SURVEY_LAYOUT, read_population, read_survey
 from brightline.csvfiles import ImportRejected
 from brightline.errors import InvalidInput
 from tests.analytics.helpers import DUCKDB_DEPRECATION

@@ -107,7 +107,7 @@ def test_invalid_file_exits_2_listing_every_problem(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "bad.csv: nothing computed; 2 of 3 rows have problems." in result.stderr
-    assert "line 3, sex: 'x' is not valid; use one of: male, female" in result.stderr
+    assert "line 3, sex: 'x' is not valid; use one of: female, male" in result.stderr
     assert "line 4, right_lens: 'iol' is not valid" in result.stderr
 
 

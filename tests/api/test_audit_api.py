@@ -6,7 +6,7 @@ import base64
 
 from brightline.audit.checkpoint import Checkpoint, NoteVerifier, open_note
 from brightline.audit.merkle import verify_consistency, verify_inclusion
-from brightline.audit.store import checkpoint_now
+from brightline.audit.tree import checkpoint_now
 from brightline.audit.verify import verify_log
 from tests.api.conftest import Bed
 

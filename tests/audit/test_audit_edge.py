@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from brightline.audit import merkle
 from brightline.audit.log import AuditEvent, AuditLog, edge_nodes
-from brightline.audit.store import StoredTree, root_at
+from brightline.audit.tree import StoredTree, root_at
 from brightline.site import Site
 from brightline.store.models import AuditEntry, AuditHead
 from brightline.timestamps import utcnow

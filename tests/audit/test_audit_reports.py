@@ -10,7 +10,7 @@ from sqlalchemy import update
 from brightline.audit import merkle
 from brightline.audit.log import record_pseudonym
 from brightline.audit.reports import access_report, transparency_report
-from brightline.audit.store import make_checkpoint
+from brightline.audit.tree import make_checkpoint
 from brightline.audit.verify import verify_log
 from brightline.records import PersonInput
 from brightline.service.people import register_person

@@ -9,7 +9,7 @@ import pytest
 
 from brightline.audit import merkle
 from brightline.audit.checkpoint import Checkpoint, NoteSigner, add_cosignature, sign_note
-from brightline.audit.store import add_witness_cosignature, make_checkpoint
+from brightline.audit.tree import add_witness_cosignature, make_checkpoint
 from brightline.audit.verify import VerificationReport, verify_log
 from brightline.settings import Settings
 from brightline.site import Site

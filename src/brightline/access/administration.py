@@ -8,7 +8,7 @@ from brightline.access.base import AccessCore, not_found
 from brightline.access.policy import decide
 from brightline.audit.log import record_pseudonym
 from brightline.audit.reports import TransparencyRow, transparency_report
-from brightline.audit.store import StoredCheckpoint, latest_checkpoint, tree_size
+from brightline.audit.tree import StoredCheckpoint, latest_checkpoint, tree_size
 from brightline.audit.verify import VerificationReport, verify_log
 from brightline.errors import InvalidInput
 from brightline.records import (

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from brightline.access.policy import Actor, decide
 from brightline.access.signin import account_actor
 from brightline.audit.log import AuditEvent, AuditLog, record_pseudonym
-from brightline.audit.store import checkpoint_if_due
+from brightline.audit.tree import checkpoint_if_due
 from brightline.errors import Forbidden
 from brightline.site import Site
 

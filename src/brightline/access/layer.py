@@ -20,7 +20,7 @@ from brightline.access.base import not_found
 from brightline.access.patient import issue_access_pin, normalise_code
 from brightline.access.signin import resolve_token
 from brightline.audit.log import AuditLog
-from brightline.audit.store import checkpoint_if_due
+from brightline.audit.tree import checkpoint_if_due
 from brightline.errors import Conflict, InvalidInput, one_of
 from brightline.photos import PhotoLimits, PhotoStore, process_upload
 from brightline.records import (
@@ -111,7 +111,7 @@ def _checkpoint_may_be_due(site: Site, positions: list[int]) -> bool:
     """True when these appends crossed a multiple of N entries, or a minute has gone by.
 
     Saves a second transaction on almost every request; the real decision (and the
-    time threshold T) is still :func:`brightline.audit.store.checkpoint_if_due`'s.
+    time threshold T) is still :func:`brightline.audit.tree.checkpoint_if_due`'s.
     """
     every = site.settings.audit_checkpoint_every
     if any((position + 1) % every == 0 for position in positions):

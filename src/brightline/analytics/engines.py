@@ -1,6 +1,6 @@
 """The engines that run indicator definitions over a snapshot: DuckDB, Polars, Spark (Ibis).
 
-One definition per indicator (``brightline.analytics.service``) runs unchanged on every
+One definition per indicator (``brightline.analytics.indicators``) runs unchanged on every
 backend: DuckDB embedded (the default), Polars embedded, or Spark — local mode on one machine
 or a ``spark://`` cluster reading the same Parquet path from shared storage. Nothing is
 downloaded at run time: no DuckDB extensions, no Spark packages.

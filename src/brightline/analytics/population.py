@@ -87,7 +87,9 @@ def import_population(site: Site, path: Path) -> PopulationReport:
     cells: dict[tuple[int, int, str, str], int] = {}
     with site.transaction() as session:
         regions = {code: id_ for code, id_ in session.execute(select(Region.code, Region.id))}
-        for line, (region, year, age_band, sex, count) in read_csv_rows(Path(path), LAYOUT):
+        for line, value in read_csv_rows(Path(path), LAYOUT):
+            region, year, sex, count = value["region"], value["year"], value["sex"], value["count"]
+            age_band = value["age_band"]
             report.rows += 1
             problems = []
             try:
@@ -111,14 +113,12 @@ def import_population(site: Site, path: Path) -> PopulationReport:
                     raise InvalidInput("the same region, year, age band and sex came before")
                 cells[key] = _integer(count, "count", 0, 2_000_000_000)
             except InvalidInput as error:
-                value = {"region": region, "year": year, "age_band": age_band, "sex": sex}
                 problems.append(
                     RowProblem(
                         line, error.field, value.get(error.field or "", count), error.message
                     )
                 )
-            report.add_problems(problems)
-            report.rejected += bool(problems)
+            report.tally(problems)
         if report.rejected:
             raise ImportRejected(
                 report,

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import calendar
 import os
-import re
 import secrets
 import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from markupsafe import Markup
 from brightline.acuity import AcuityError, parse_va
 from brightline.analytics.charts import bars, line
 from brightline.analytics.engines import DEFAULT_ENGINE, connect
-from brightline.analytics.service import (
+from brightline.analytics.indicators import (
     ALL,
     MONTHLY_FLOWS,
     NOT_MEASURED,
@@ -41,6 +40,7 @@ from brightline.analytics.service import (
     flows_by_month,
     snapshot_tables,
 )
+from brightline.analytics.periods import ReportPeriod, parse_period
 from brightline.analytics.snapshot import current_snapshot, read_manifest
 from brightline.analytics.suppression import (
     COMPLEMENTARY,
@@ -54,7 +54,6 @@ from brightline.errors import BrightlineError, InvalidInput
 from brightline.store.models import REGION_LEVELS
 
 REPORT_FORMATS = (".html", ".pdf")
-PERIOD_FORMS = "2026, 2026-Q3, 2026-07 or 2026-01-01..2026-06-30"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_TIMEOUT_SECONDS = 120
 # The cells of the period total that each monthly flow breaks down.
@@ -71,70 +70,6 @@ class ChromiumMissing(BrightlineError):
     """A PDF was asked for but no Chromium is installed to print it."""
 
     code = "chromium_missing"
-
-
-@dataclass(frozen=True)
-class ReportPeriod:
-    """The period of a report as written (``label``) and as days [start, end)."""
-
-    label: str
-    start: date
-    end: date
-
-    @property
-    def last_day(self) -> date:
-        """The last day inside the period."""
-        return self.end - timedelta(days=1)
-
-    def months(self) -> list[tuple[int, int]]:
-        """Every calendar month (year, month) the period touches, in order."""
-        year, month = self.start.year, self.start.month
-        found = []
-        while date(year, month, 1) < self.end:
-            found.append((year, month))
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        return found
-
-
-_YEAR = re.compile(r"(\d{4})")
-_QUARTER = re.compile(r"(\d{4})-[Qq]([1-4])")
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
-_RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})")
-
-
-def _month_start(year: int, month: int) -> date:
-    return date(year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
-
-
-def parse_period(text: str) -> ReportPeriod:
-    """A period written as a year, quarter, month or inclusive day range, or an error."""
-    written = text.strip()
-
-    def refuse(why: str = "is not a period") -> InvalidInput:
-        return InvalidInput(f"{text!r} {why}; write it as {PERIOD_FORMS}", field="period")
-
-    try:
-        if match := _YEAR.fullmatch(written):
-            year = int(match[1])
-            return ReportPeriod(written, date(year, 1, 1), date(year + 1, 1, 1))
-        if match := _QUARTER.fullmatch(written):
-            year, quarter = int(match[1]), int(match[2])
-            first = 3 * (quarter - 1) + 1
-            return ReportPeriod(
-                written.upper(), date(year, first, 1), _month_start(year, first + 3)
-            )
-        if match := _MONTH.fullmatch(written):
-            year, month = int(match[1]), int(match[2])
-            return ReportPeriod(written, date(year, month, 1), _month_start(year, month + 1))
-        if match := _RANGE.fullmatch(written):
-            first_day = date.fromisoformat(match[1])
-            last_day = date.fromisoformat(match[2])
-            if last_day < first_day:
-                raise refuse("ends before it starts")
-            return ReportPeriod(written, first_day, last_day + timedelta(days=1))
-    except ValueError as exc:  # a month 13, a 30 February, year 0
-        raise refuse("is not a real date") from exc
-    raise refuse()
 
 
 def breakdown_level(scope: RegionScope) -> str:
@@ -266,93 +201,28 @@ def _month_label(year: int, month: int, span_years: bool) -> str:
     return f"{name} {year}" if span_years else name
 
 
-def report_context(figures: ReportFigures) -> dict[str, Any]:
-    """Everything the template shows, as text and SVG made from published figures only."""
+def _heading(figures: ReportFigures) -> dict[str, Any]:
+    """The report's title block: region, period, snapshot and the suppression rule."""
+    return {
+        "title": "Programme report",
+        "region_code": figures.region.code,
+        "region_level": figures.region.level,
+        "region_name": figures.region_name,
+        "period": figures.period,
+        "level": figures.table.query.level,
+        "good": figures.good,
+        "snapshot_created_at": figures.table.snapshot_created_at or "–",
+        "generated_on": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "small_max": SMALL_MAX,
+        "primary": PRIMARY,
+        "complementary": COMPLEMENTARY,
+    }
+
+
+def _key_figures(figures: ReportFigures) -> dict[str, Any]:
+    """The section of headline rates and medians of the whole region."""
     c = figures.count
     v = figures.value
-    # (label in the table, short label on the chart, published count)
-    funnel = [
-        ("People screened", "Screened", c(ALL, "screened", "people")),
-        ("Referrals made", "Referred", c(ALL, "referred", "total")),
-        ("Referrals attended", "Attended", c(ALL, "referral_uptake", "attended")),
-        ("Eyes operated", "Operated (eyes)", c(ALL, "surgeries", "eyes")),
-        (
-            f"Eyes with a good outcome (presenting VA ≥ {figures.good})",
-            "Good outcome",
-            c(ALL, "outcome_presenting", "good"),
-        ),
-    ]
-    followed = c(ALL, "follow_up", "followed_up")
-    outcome_rows = []
-    for category in [*OUTCOMES, NOT_MEASURED]:
-        presenting = c(ALL, "outcome_presenting", category) if category in OUTCOMES else None
-        best = c(ALL, "outcome_best_corrected", category)
-        outcome_rows.append(
-            {
-                "label": category.replace("_", " ").capitalize(),
-                "presenting": number(presenting) if category in OUTCOMES else "",
-                "presenting_share": percent(share(presenting, followed))
-                if category in OUTCOMES
-                else "",
-                "best": number(best),
-                "best_share": percent(share(best, followed)),
-            }
-        )
-
-    def outcome_chart(indicator: str, title: str, categories: list[str]) -> Markup:
-        return bars(
-            title,
-            [
-                (
-                    category.replace("_", " ").capitalize(),
-                    _length(c(ALL, indicator, category)),
-                    number(c(ALL, indicator, category)),
-                )
-                for category in categories
-            ],
-        )
-
-    months = figures.period.months()
-    span_years = len({year for year, _ in months}) > 1
-    labels = [_month_label(year, month, span_years) for year, month in months]
-    trend_rows = []
-    trend_charts: list[tuple[str, Markup]] = []
-    per_flow: dict[str, list[Shown]] = {}
-    for flow in MONTHLY_FLOWS:
-        indicator, category = FLOW_TOTALS[flow]
-        per_flow[flow] = [
-            c(ALL, indicator, category, month_breakdown(year, month)) for year, month in months
-        ]
-    for i, (year, month) in enumerate(months):
-        trend_rows.append(
-            {
-                "month": f"{calendar.month_name[month]} {year}",
-                **{flow: number(per_flow[flow][i]) for flow in MONTHLY_FLOWS},
-            }
-        )
-    if len(months) > 1:
-        for flow, title in (
-            ("screened", "People screened per month"),
-            ("referred", "Referrals made per month"),
-            ("operated", "Eyes operated per month"),
-        ):
-            points = [
-                (label, float(n) if isinstance(n, int) else None)
-                for label, n in zip(labels, per_flow[flow], strict=True)
-            ]
-            shown = [number(n) for n in per_flow[flow]]
-            trend_charts.append((title, line(title, points, shown)))
-
-    regions = [r for r in figures.table.regions if r != ALL]
-    backlog_rows = [
-        {
-            "region": region,
-            "people": number(c(region, "backlog", "people")),
-            "eyes": number(c(region, "backlog", "eyes")),
-            "median_days": number(v(region, "backlog", "median_days_waiting")),
-        }
-        for region in [*regions, ALL]
-    ]
     key_figures = [
         ("Referral uptake (referrals attended ÷ made)", percent(v(ALL, "referral_uptake", "rate"))),
         (
@@ -384,25 +254,66 @@ def report_context(figures: ReportFigures) -> dict[str, Any]:
             number(c(ALL, "backlog", "people")),
         ),
     ]
-    level = figures.table.query.level
+    return {"key_figures": key_figures}
+
+
+def _funnel(figures: ReportFigures) -> dict[str, Any]:
+    """The referral funnel section: screened to good outcome, as a table and a bar chart."""
+    c = figures.count
+    # (label in the table, short label on the chart, published count)
+    funnel = [
+        ("People screened", "Screened", c(ALL, "screened", "people")),
+        ("Referrals made", "Referred", c(ALL, "referred", "total")),
+        ("Referrals attended", "Attended", c(ALL, "referral_uptake", "attended")),
+        ("Eyes operated", "Operated (eyes)", c(ALL, "surgeries", "eyes")),
+        (
+            f"Eyes with a good outcome (presenting VA ≥ {figures.good})",
+            "Good outcome",
+            c(ALL, "outcome_presenting", "good"),
+        ),
+    ]
     return {
-        "title": "Programme report",
-        "region_code": figures.region.code,
-        "region_level": figures.region.level,
-        "region_name": figures.region_name,
-        "period": figures.period,
-        "level": level,
-        "good": figures.good,
-        "snapshot_created_at": figures.table.snapshot_created_at or "–",
-        "generated_on": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "small_max": SMALL_MAX,
-        "primary": PRIMARY,
-        "complementary": COMPLEMENTARY,
-        "key_figures": key_figures,
         "funnel": [(label, number(n)) for label, _short, n in funnel],
         "funnel_chart": bars(
             "Referral funnel", [(short, _length(n), number(n)) for _label, short, n in funnel]
         ),
+    }
+
+
+def _outcomes(figures: ReportFigures) -> dict[str, Any]:
+    """The surgical outcome section (WHO/PBL/98.68 categories): table and two bar charts."""
+    c = figures.count
+    followed = c(ALL, "follow_up", "followed_up")
+    outcome_rows = []
+    for category in [*OUTCOMES, NOT_MEASURED]:
+        presenting = c(ALL, "outcome_presenting", category) if category in OUTCOMES else None
+        best = c(ALL, "outcome_best_corrected", category)
+        outcome_rows.append(
+            {
+                "label": category.replace("_", " ").capitalize(),
+                "presenting": number(presenting) if category in OUTCOMES else "",
+                "presenting_share": percent(share(presenting, followed))
+                if category in OUTCOMES
+                else "",
+                "best": number(best),
+                "best_share": percent(share(best, followed)),
+            }
+        )
+
+    def outcome_chart(indicator: str, title: str, categories: list[str]) -> Markup:
+        return bars(
+            title,
+            [
+                (
+                    category.replace("_", " ").capitalize(),
+                    _length(c(ALL, indicator, category)),
+                    number(c(ALL, indicator, category)),
+                )
+                for category in categories
+            ],
+        )
+
+    return {
         "followed": number(followed),
         "outcome_rows": outcome_rows,
         "outcome_presenting_chart": outcome_chart(
@@ -411,10 +322,71 @@ def report_context(figures: ReportFigures) -> dict[str, Any]:
         "outcome_best_chart": outcome_chart(
             "outcome_best_corrected", "Outcome, best-corrected VA", [*OUTCOMES, NOT_MEASURED]
         ),
-        "trend_rows": trend_rows,
-        "trend_charts": trend_charts,
-        "backlog_rows": backlog_rows,
-        "backlog_single": len(regions) <= 1,
+    }
+
+
+def _trends(figures: ReportFigures) -> dict[str, Any]:
+    """The month-by-month section: a table of the flows and, over several months, line charts."""
+    c = figures.count
+    months = figures.period.months()
+    span_years = len({year for year, _ in months}) > 1
+    labels = [_month_label(year, month, span_years) for year, month in months]
+    trend_rows = []
+    trend_charts: list[tuple[str, Markup]] = []
+    per_flow: dict[str, list[Shown]] = {}
+    for flow in MONTHLY_FLOWS:
+        indicator, category = FLOW_TOTALS[flow]
+        per_flow[flow] = [
+            c(ALL, indicator, category, month_breakdown(year, month)) for year, month in months
+        ]
+    for i, (year, month) in enumerate(months):
+        trend_rows.append(
+            {
+                "month": f"{calendar.month_name[month]} {year}",
+                **{flow: number(per_flow[flow][i]) for flow in MONTHLY_FLOWS},
+            }
+        )
+    if len(months) > 1:
+        for flow, title in (
+            ("screened", "People screened per month"),
+            ("referred", "Referrals made per month"),
+            ("operated", "Eyes operated per month"),
+        ):
+            points = [
+                (label, float(n) if isinstance(n, int) else None)
+                for label, n in zip(labels, per_flow[flow], strict=True)
+            ]
+            shown = [number(n) for n in per_flow[flow]]
+            trend_charts.append((title, line(title, points, shown)))
+    return {"trend_rows": trend_rows, "trend_charts": trend_charts}
+
+
+def _backlog(figures: ReportFigures) -> dict[str, Any]:
+    """The backlog section: people and eyes waiting for surgery by region, and how long."""
+    c = figures.count
+    v = figures.value
+    regions = [r for r in figures.table.regions if r != ALL]
+    backlog_rows = [
+        {
+            "region": region,
+            "people": number(c(region, "backlog", "people")),
+            "eyes": number(c(region, "backlog", "eyes")),
+            "median_days": number(v(region, "backlog", "median_days_waiting")),
+        }
+        for region in [*regions, ALL]
+    ]
+    return {"backlog_rows": backlog_rows, "backlog_single": len(regions) <= 1}
+
+
+def report_context(figures: ReportFigures) -> dict[str, Any]:
+    """Everything the template shows, as text and SVG made from published figures only."""
+    return {
+        **_heading(figures),
+        **_key_figures(figures),
+        **_funnel(figures),
+        **_outcomes(figures),
+        **_trends(figures),
+        **_backlog(figures),
     }
 
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from brightline.analytics.service import Cell, CellKey, IndicatorTable
+from brightline.analytics.indicators import Cell, CellKey, IndicatorTable
 
 SMALL_MAX = 10
 EXPORT_FORMATS = ("csv", "json")

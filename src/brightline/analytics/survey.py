@@ -18,7 +18,8 @@ Definitions (docs/survey.md has them in plain words):
 
 One definition, two engines: :func:`survey_counts` is the whole per-person classification and
 grouping as one Ibis expression, run on DuckDB (default) or PySpark; intervals and
-standardisation are computed here from its exact integer counts.
+standardisation are computed here from its exact integer counts. The survey and census files
+are read and checked by ``brightline.analytics.survey_files``.
 """
 
 from __future__ import annotations
@@ -36,40 +37,22 @@ import ibis.expr.types as ir  # type: ignore[import-untyped, unused-ignore]
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
 
-from brightline.acuity import VA_3_60, VA_6_12, VA_6_18, VA_6_60, AcuityError, parse_va
+from brightline.acuity import VA_3_60, VA_6_12, VA_6_18, VA_6_60
 from brightline.analytics.engines import connect
-from brightline.csvfiles import (
-    CsvLayout,
-    ImportRejected,
-    ImportReport,
-    RowProblem,
-    read_csv_rows,
+from brightline.analytics.survey_files import (
+    CAUSES,
+    OPERATED_LENSES,
+    SIDES,
+    Population,
+    read_population,
+    read_survey,
 )
 from brightline.errors import InvalidInput
 
-SIDES: Final = ("right", "left")
-LENSES: Final = ("clear", "opacity", "pseudophakia", "aphakia", "not_visible")
-OPERATED_LENSES: Final = ("pseudophakia", "aphakia")
-# RAAB's list of causes, most easily treated or prevented first: the order breaks ties.
-CAUSES: Final = (
-    "refractive_error",
-    "aphakia_uncorrected",
-    "cataract",
-    "surgical_complication",
-    "corneal_opacity",
-    "glaucoma",
-    "diabetic_retinopathy",
-    "amd",
-    "other_posterior",
-    "other",
-    "none",
-)
-SEXES: Final = ("male", "female")
 BY_COLUMNS: Final = ("cluster", "region", "sex", "age_group")
 ENGINES: Final = ("duckdb", "spark")
 DEFAULT_DESIGN_EFFECT: Final = 1.5
 CONFIDENCE_Z: Final = 1.959963984540054  # two-sided 95 %
-MAX_AGE: Final = 120
 
 # Operable-cataract thresholds T (RAAB), as integer hundredths of logMAR.
 THRESHOLDS: Final = {
@@ -91,227 +74,6 @@ VI_CATEGORIES: Final = (
     ("moderate", VA_6_18.logmar_hundredths, "worse than 6/18 to 6/60"),
     ("mild", VA_6_12.logmar_hundredths, "worse than 6/12 to 6/18"),
 )
-
-_SURVEY_REQUIRED: Final = (
-    "person_id",
-    "cluster",
-    "age",
-    "sex",
-    *(f"{side}_{what}" for what in ("presenting_va", "pinhole_va") for side in SIDES),
-    *(f"{side}_{what}" for what in ("lens", "cause") for side in SIDES),
-)
-SURVEY_LAYOUT: Final = CsvLayout(
-    template=(*_SURVEY_REQUIRED, "barrier"),
-    required=_SURVEY_REQUIRED,
-    extra=("region",),
-    template_command="brightline survey indicators --template",
-    outcome="nothing computed",
-    kind="a survey file",
-)
-POPULATION_LAYOUT: Final = CsvLayout(
-    template=("age_band", "sex", "count"),
-    required=("age_band", "sex", "count"),
-    extra=("region",),
-    template_command="echo region,age_band,sex,count",
-    outcome="nothing computed",
-    kind="a population file",
-)
-_ROW_ADVICE: Final = "Fix these rows and run the command again (the columns: docs/survey.md)."
-
-
-# --- reading and checking the files -----------------------------------------------------------
-
-
-def template_header() -> str:
-    """The header line of the survey file template."""
-    return ",".join(SURVEY_LAYOUT.template)
-
-
-def _shown(value: str) -> str:
-    return repr(value if len(value) <= 60 else value[:60] + "…")
-
-
-def _one_of(text: str, valid: Sequence[str]) -> tuple[str | None, str]:
-    """The value (case-insensitive) if valid, else None and what would be valid."""
-    lowered = text.lower()
-    if lowered in valid:
-        return lowered, ""
-    return None, f"{_shown(text)} is not valid; use one of: {', '.join(valid)}"
-
-
-def _person(line: int, value: dict[str, str]) -> tuple[dict[str, Any], list[RowProblem]]:
-    """One examined person as the engine reads them, or every problem of the row."""
-    problems: list[RowProblem] = []
-
-    def problem(column: str, message: str) -> None:
-        problems.append(RowProblem(line, column, value[column], message))
-
-    if not value["cluster"]:
-        problem("cluster", "is empty; give the survey cluster the person was examined in")
-    age = int(value["age"]) if value["age"].isdigit() else -1
-    if not 0 <= age <= MAX_AGE:
-        problem("age", f"{_shown(value['age'])} is not an age; use whole years 0 to {MAX_AGE}")
-    sex, why = _one_of(value["sex"], SEXES)
-    if sex is None:
-        problem("sex", why)
-    record: dict[str, Any] = {
-        "cluster": value["cluster"],
-        "region": value["region"] or None,
-        "sex": sex,
-        "age": age,
-        "barrier": value["barrier"].lower() or None,
-    }
-    for side in SIDES:
-        for kind in ("presenting", "pinhole"):
-            column = f"{side}_{kind}_va"
-            record[column] = None
-            if not value[column]:
-                if kind == "presenting":
-                    problem(column, "is empty; every examined eye has a presenting acuity")
-                continue
-            try:
-                record[column] = parse_va(value[column]).logmar_hundredths
-            except AcuityError as exc:
-                problem(column, str(exc))
-        lens, why = _one_of(value[f"{side}_lens"], LENSES)
-        if lens is None:
-            problem(f"{side}_lens", why)
-        cause, why = _one_of(value[f"{side}_cause"], CAUSES)
-        if cause is None:
-            problem(f"{side}_cause", why)
-        elif cause == "cataract" and lens in OPERATED_LENSES:
-            # Keeps operated and operable eyes apart, as RAAB's forms do.
-            problem(
-                f"{side}_cause",
-                f"is cataract but {side}_lens is {lens}; an operated eye's cause is "
-                "surgical_complication or aphakia_uncorrected",
-            )
-        record[f"{side}_lens"], record[f"{side}_cause"] = lens, cause
-    return record, problems
-
-
-def read_survey(path: Path) -> tuple[pa.Table, bool]:
-    """The survey file checked whole, as one engine row per person (no person_id: analytics
-    never see identifiers); raises ImportRejected listing every bad row, column and value."""
-    report = ImportReport(Path(path))
-    records: dict[str, list[Any]] = defaultdict(list)
-    seen: dict[str, int] = {}
-    for line, cells in read_csv_rows(path, SURVEY_LAYOUT):
-        report.rows += 1
-        value = dict(zip(SURVEY_LAYOUT.columns, cells, strict=True))
-        record, problems = _person(line, value)
-        person_id = value["person_id"]
-        if not person_id:
-            message = "is empty; give each examined person an id unique in the file"
-            problems.insert(0, RowProblem(line, "person_id", person_id, message))
-        elif person_id in seen:
-            message = f"{_shown(person_id)} is already on line {seen[person_id]}"
-            problems.insert(0, RowProblem(line, "person_id", person_id, message))
-        else:
-            seen[person_id] = line
-        if problems:
-            report.rejected += 1
-            report.add_problems(problems)
-        for key, item in record.items():
-            records[key].append(item)
-    if report.rejected:
-        headline = f"{report.rejected} of {report.rows} rows have problems."
-        raise ImportRejected(report, headline, _ROW_ADVICE, outcome="nothing computed")
-    if not report.rows:
-        raise InvalidInput(f"{Path(path).name} has a header but no people", field="file")
-    schema = pa.schema(
-        [
-            *((name, pa.string()) for name in ("cluster", "region", "sex")),
-            ("age", pa.int64()),
-            *(
-                (f"{side}_{kind}_va", pa.int64())
-                for side in SIDES
-                for kind in ("presenting", "pinhole")
-            ),
-            *((f"{side}_{what}", pa.string()) for side in SIDES for what in ("lens", "cause")),
-            ("barrier", pa.string()),
-        ]
-    )
-    has_region = any(records["region"])
-    return pa.table({name: records[name] for name in schema.names}, schema=schema), has_region
-
-
-@dataclass(frozen=True, slots=True)
-class AgeBand:
-    """A census age band: 5 years ("50-54") or open-ended at the top ("80+")."""
-
-    low: int
-    high: int | None
-
-    def __str__(self) -> str:
-        return f"{self.low}+" if self.high is None else f"{self.low}-{self.high}"
-
-
-def _age_band(text: str) -> AgeBand | None:
-    normal = text.replace("–", "-").replace(" ", "")
-    if normal.endswith("+") and normal[:-1].isdigit() and int(normal[:-1]) % 5 == 0:
-        return AgeBand(int(normal[:-1]), None)
-    low, _, high = normal.partition("-")
-    if low.isdigit() and high.isdigit() and int(low) % 5 == 0 and int(high) == int(low) + 4:
-        return AgeBand(int(low), int(high))
-    return None
-
-
-@dataclass
-class Population:
-    """Census counts by (region or "", age band, sex): the weights of direct standardisation."""
-
-    counts: dict[tuple[str, AgeBand, str], int] = field(default_factory=dict)
-    has_region: bool = False
-
-    def weights(self, region: str | None) -> dict[tuple[int, str], int]:
-        """Counts by (5-year band start, sex), of one region or of all regions summed."""
-        weights: dict[tuple[int, str], int] = defaultdict(int)
-        for (row_region, band, sex), count in self.counts.items():
-            if region is None or row_region == region:
-                weights[band.low, sex] += count
-        return weights
-
-    def band_of(self, age_start: int) -> int | None:
-        """Start of the census band holding the 5-year age band starting at ``age_start``."""
-        for _, band, _ in self.counts:
-            if band.low <= age_start and (band.high is None or age_start + 4 <= band.high):
-                return band.low
-        return None
-
-
-def read_population(path: Path) -> Population:
-    """A census file (region optional, age_band, sex, count), checked whole like the survey."""
-    report = ImportReport(Path(path))
-    population = Population()
-    lines: dict[tuple[str, AgeBand, str], int] = {}
-    for line, (age_band, sex_text, count, region) in read_csv_rows(path, POPULATION_LAYOUT):
-        report.rows += 1
-        problems: list[RowProblem] = []
-        band, (sex, why) = _age_band(age_band), _one_of(sex_text, SEXES)
-        if band is None:
-            message = f"{_shown(age_band)} is not a 5-year age band; write e.g. 50-54, or 80+"
-            problems.append(RowProblem(line, "age_band", age_band, message))
-        if sex is None:
-            problems.append(RowProblem(line, "sex", sex_text, why))
-        if not count.isdigit():
-            message = f"{_shown(count)} is not a count; use a whole number, 0 or more"
-            problems.append(RowProblem(line, "count", count, message))
-        if band is not None and sex is not None and not problems:
-            key = (region, band, sex)
-            if key in lines:
-                message = f"{band} {sex} is already on line {lines[key]}"
-                problems.append(RowProblem(line, "age_band", age_band, message))
-            lines[key] = line
-            population.counts[key] = int(count)
-            population.has_region = population.has_region or bool(region)
-        if problems:
-            report.rejected += 1
-            report.add_problems(problems)
-    if report.rejected:
-        headline = f"{report.rejected} of {report.rows} rows have problems."
-        raise ImportRejected(report, headline, _ROW_ADVICE, outcome="nothing computed")
-    return population
 
 
 # --- one definition, any engine ---------------------------------------------------------------

@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from brightline.audit.merkle import HASH_SIZE, MerkleAccumulator, leaf_hash
-from brightline.audit.store import StoredTree
+from brightline.audit.tree import StoredTree
 from brightline.identifiers import IdentifierKeys
 from brightline.store.models import AuditEntry, AuditHead, AuditNode
 

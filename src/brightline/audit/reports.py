@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from brightline.audit import merkle
 from brightline.audit.log import record_pseudonym
-from brightline.audit.store import (
+from brightline.audit.tree import (
     InclusionProof,
     inclusion_proofs,
     latest_checkpoint,

@@ -5,7 +5,9 @@ edited entry shows), checks that positions run 0..n-1 (a deleted, moved or cut-o
 shows) and recomputes every stored interior node as it goes: O(n) time, O(log n) memory. Then
 the head, the checkpoints (log signature, root at their size, consistency with the one before)
 and the witness co-signatures are checked. Large logs are cut into aligned blocks of leaves,
-verified in parallel processes, whose roots are then joined into the upper tree.
+verified in parallel processes, whose roots are then joined into the upper tree. The
+checkpoint checks are ``brightline.audit.verify_checkpoints``'; the reading is
+``brightline.audit.log_reader``'s.
 """
 
 from __future__ import annotations
@@ -14,20 +16,23 @@ import hashlib
 import itertools
 import multiprocessing
 import os
-import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 
 from brightline.audit import merkle
-from brightline.audit.checkpoint import Checkpoint, NoteVerifier, open_note
-from brightline.audit.store import MissingTreeNode, consistency_proofs
+from brightline.audit.checkpoint import NoteVerifier
+from brightline.audit.log_reader import LogReader, Problem
+from brightline.audit.verify_checkpoints import (
+    check_checkpoints,
+    check_cosignatures,
+    read_checkpoints,
+)
 
 # Leaves per unit of parallel work: big enough that joining blocks costs nothing.
 DEFAULT_BLOCK_LEAVES = 1 << 16
@@ -70,15 +75,6 @@ _COLUMNS_SQL = {
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the stored log; ``position`` is the first entry it concerns."""
-
-    kind: str
-    message: str
-    position: int | None = None
-
-
-@dataclass(frozen=True)
 class VerificationReport:
     """What ``verify_log`` checked and every problem it found (none means the log is intact)."""
 
@@ -101,79 +97,6 @@ class VerificationReport:
         """The lowest entry position any problem concerns, if any does."""
         positions = [p.position for p in self.problems if p.position is not None]
         return min(positions) if positions else None
-
-
-class _Reader:
-    """A read-only snapshot through a DB-API connection of its own.
-
-    Sessions on SQLite begin with BEGIN IMMEDIATE, the write lock; a long verification must
-    not stop the clinics from working, so it reads outside SQLAlchemy's transactions.
-    """
-
-    def __init__(self, url: str) -> None:
-        self._engine = create_engine(url, poolclass=NullPool)
-        self.dialect = self._engine.dialect.name
-        self._connection = self._engine.raw_connection()
-        self._driver: Any = cast(Any, self._connection.driver_connection)
-        self._names = itertools.count()
-        self.errors: tuple[type[Exception], ...]
-        if self.dialect == "sqlite":
-            self.errors = (sqlite3.Error,)
-            self._driver.isolation_level = None
-            self._driver.execute("BEGIN")
-        else:
-            import psycopg
-
-            self.errors = (psycopg.Error,)
-            # SET TRANSACTION must open the transaction: end whatever connecting started.
-            self._driver.rollback()
-            with self._driver.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-
-    def _sql(self, sql: str) -> str:
-        return sql if self.dialect == "sqlite" else sql.replace("?", "%s")
-
-    def one(self, sql: str, params: Sequence[int] = (), *, guarded: bool = False) -> Any:
-        """The first column of the first row, or None.
-
-        ``guarded``: if the query fails, the snapshot stays usable (PostgreSQL would otherwise
-        abort the whole transaction).
-        """
-        if self.dialect == "sqlite":
-            row = self._driver.execute(sql, params).fetchone()
-            return None if row is None else row[0]
-        with self._driver.cursor() as cursor:
-            if guarded:
-                cursor.execute("SAVEPOINT guarded")
-            try:
-                cursor.execute(self._sql(sql), params)
-            except self.errors:
-                if guarded:
-                    cursor.execute("ROLLBACK TO SAVEPOINT guarded")
-                raise
-            row = cursor.fetchone()
-        return None if row is None else row[0]
-
-    def rows(self, sql: str, params: Sequence[int] = ()) -> Iterator[tuple[Any, ...]]:
-        """Stream the rows of a query without holding them all in memory."""
-        if self.dialect == "sqlite":
-            # The cursor itself: no generator in between, since this runs once per row.
-            cursor: Iterator[tuple[Any, ...]] = self._driver.execute(sql, params)
-            return cursor
-        return self._server_rows(sql, params)
-
-    def _server_rows(self, sql: str, params: Sequence[int]) -> Iterator[tuple[Any, ...]]:
-        # A named cursor lives on the server and sends rows in batches.
-        with self._driver.cursor(name=f"audit_verify_{next(self._names)}") as cursor:
-            cursor.itersize = 10_000
-            cursor.execute(self._sql(sql), params)
-            yield from cursor
-
-    def close(self) -> None:
-        """End the snapshot and release the connection."""
-        self._connection.rollback()
-        self._connection.close()
-        self._engine.dispose()
 
 
 @dataclass
@@ -214,7 +137,7 @@ def _node_problem(level: int, index: int, stored: tuple[Any, ...] | None) -> Pro
 
 
 def _stream_range(
-    reader: _Reader,
+    reader: LogReader,
     start: int,
     stop: int,
     block_level: int,
@@ -290,7 +213,7 @@ def _stream_range(
     return result
 
 
-def _check_columns(reader: _Reader, start: int, stop: int) -> Problem | None:
+def _check_columns(reader: LogReader, start: int, stop: int) -> Problem | None:
     """Name the first entry in [start, stop) whose query columns differ from its JSON text."""
     try:
         bad = reader.one(_COLUMNS_SQL[reader.dialect], (start, stop), guarded=True)
@@ -308,7 +231,7 @@ def _check_columns(reader: _Reader, start: int, stop: int) -> Problem | None:
 
 
 def _check_range(
-    reader: _Reader,
+    reader: LogReader,
     start: int,
     stop: int,
     block_level: int,
@@ -337,7 +260,7 @@ def _check_range_in_worker(
     check_columns: bool,
 ) -> _RangeResult:
     """_check_range in another process, through a connection of its own."""
-    reader = _Reader(url)
+    reader = LogReader(url)
     try:
         return _check_range(reader, start, stop, block_level, wanted_sizes, check_columns)
     finally:
@@ -345,7 +268,7 @@ def _check_range_in_worker(
 
 
 def _check_ranges(
-    reader: _Reader,
+    reader: LogReader,
     url: str,
     size: int,
     block_level: int,
@@ -427,141 +350,6 @@ def _join_blocks(
     return None, roots
 
 
-@dataclass(frozen=True)
-class _SignedCheckpoint:
-    id: int
-    size: int
-    root_hash: bytes
-
-
-def _read_checkpoints(
-    reader: _Reader, verifier: NoteVerifier, origin: str | None
-) -> tuple[list[_SignedCheckpoint], dict[int, str], list[Problem], int]:
-    """Parse every checkpoint whose note carries a valid log signature; name the others."""
-    signed: list[_SignedCheckpoint] = []
-    notes: dict[int, str] = {}
-    problems: list[Problem] = []
-    count = 0
-    for row_id, row_size, row_root, note_text in reader.rows(
-        "SELECT id, size, root_hash, note_text FROM audit_checkpoints ORDER BY id"
-    ):
-        count += 1
-        notes[row_id] = note_text
-        try:
-            body, _ = open_note(note_text, [verifier])
-            checkpoint = Checkpoint.parse(body)
-        except ValueError as error:
-            problems.append(
-                Problem(
-                    "checkpoint_signature",
-                    f"checkpoint {row_id} (size {row_size}) is not validly signed by the log key"
-                    f" {verifier.name}: {error}",
-                )
-            )
-            continue
-        if origin is not None and checkpoint.origin != origin:
-            problems.append(
-                Problem(
-                    "checkpoint_origin",
-                    f"checkpoint {row_id} names log {checkpoint.origin!r}, not {origin!r}",
-                )
-            )
-            continue
-        if (checkpoint.size, checkpoint.root_hash) != (row_size, bytes(row_root)):
-            problems.append(
-                Problem(
-                    "checkpoint_row",
-                    f"checkpoint {row_id}: its stored size or root differs from its signed note",
-                )
-            )
-        signed.append(_SignedCheckpoint(row_id, checkpoint.size, checkpoint.root_hash))
-    return signed, notes, problems, count
-
-
-def _check_checkpoints(
-    session: Session, signed: list[_SignedCheckpoint], size: int, roots: dict[int, bytes] | None
-) -> list[Problem]:
-    """Check signed checkpoints against the recomputed roots and against each other."""
-    problems: list[Problem] = []
-    good: list[_SignedCheckpoint] = []
-    for checkpoint in signed:
-        if checkpoint.size > size:
-            problems.append(
-                Problem(
-                    "checkpoint_beyond_log",
-                    f"checkpoint {checkpoint.id} signed a log of {checkpoint.size} entries but the"
-                    f" log holds {size}: entries {size}–{checkpoint.size - 1} were removed",
-                    size,
-                )
-            )
-        elif roots is not None and roots[checkpoint.size] != checkpoint.root_hash:
-            earlier = [c.size for c in good if c.size < checkpoint.size]
-            first = max(earlier, default=0)
-            problems.append(
-                Problem(
-                    "checkpoint_root",
-                    f"checkpoint {checkpoint.id} signed a different root for the first"
-                    f" {checkpoint.size} entries: an entry in positions {first}–"
-                    f"{checkpoint.size - 1} was changed after it was signed",
-                    first,
-                )
-            )
-        else:
-            good.append(checkpoint)
-    for before, after in itertools.pairwise(signed):
-        if after.size < before.size:
-            problems.append(
-                Problem(
-                    "checkpoint_order",
-                    f"checkpoint {after.id} (size {after.size}) was signed after checkpoint"
-                    f" {before.id} (size {before.size}): the log was cut back in between",
-                    after.size,
-                )
-            )
-    if problems or roots is None:
-        return problems
-    # Check each checkpoint against the one before as an outside auditor would: with a
-    # consistency proof built from the stored tree (RFC 9162 §2.1.4).
-    pairs = [(a, b) for a, b in itertools.pairwise(good) if 0 < a.size < b.size]
-    try:
-        proofs = consistency_proofs(session, [(a.size, b.size) for a, b in pairs])
-    except MissingTreeNode as error:
-        return [Problem("checkpoint_consistency", str(error))]
-    for (a, b), proof in zip(pairs, proofs, strict=True):
-        if not merkle.verify_consistency(a.size, b.size, a.root_hash, b.root_hash, proof):
-            problems.append(
-                Problem(
-                    "checkpoint_consistency",
-                    f"checkpoints {a.id} and {b.id} are not consistent: the log was rewritten"
-                    " between them",
-                    a.size,
-                )
-            )
-    return problems
-
-
-def _check_cosignatures(reader: _Reader, notes: dict[int, str]) -> tuple[list[Problem], int]:
-    """Re-check every stored witness signature against its checkpoint's note."""
-    problems: list[Problem] = []
-    count = 0
-    for row_id, checkpoint_id, witness_key, line in reader.rows(
-        "SELECT id, checkpoint_id, witness_key, signature_line FROM audit_cosignatures ORDER BY id"
-    ):
-        count += 1
-        try:
-            witness = NoteVerifier.from_key_string(witness_key)
-            open_note(notes[checkpoint_id] + line + "\n", [witness])
-        except (KeyError, ValueError) as error:
-            problems.append(
-                Problem(
-                    "cosignature",
-                    f"witness signature {row_id} on checkpoint {checkpoint_id} does not verify:"
-                    f" {error}",
-                )
-            )
-    return problems, count
-
-
 def default_workers(size: int, block_leaves: int = DEFAULT_BLOCK_LEAVES) -> int:
     """Processes worth starting for a log of ``size`` entries: one until it is large."""
     if size < 4 * block_leaves or "fork" not in multiprocessing.get_all_start_methods():
@@ -597,12 +385,12 @@ def verify_log(
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     url = engine.url.render_as_string(hide_password=False)
-    reader = _Reader(url)
+    reader = LogReader(url)
     try:
         size = reader.one("SELECT size FROM audit_head WHERE id = 1") or 0
         last_position = reader.one("SELECT max(position) FROM audit_entries")
         node_count = reader.one("SELECT count(*) FROM audit_nodes")
-        signed, notes, problems, checkpoint_count = _read_checkpoints(reader, verifier, origin)
+        signed, notes, problems, checkpoint_count = read_checkpoints(reader, verifier, origin)
         wanted = sorted({c.size for c in signed if c.size <= size} | {size})
         workers = default_workers(size, block_leaves) if workers is None else workers
         results = _check_ranges(
@@ -617,7 +405,7 @@ def verify_log(
             if join_problem is not None:
                 stream_problems.append(join_problem)
                 roots = None
-        cosignature_problems, cosignature_count = _check_cosignatures(reader, notes)
+        cosignature_problems, cosignature_count = check_cosignatures(reader, notes)
     finally:
         reader.close()
     # The head first: when it is wrong, the other problems follow from it.
@@ -641,7 +429,7 @@ def verify_log(
                 size,
             )
         )
-    problems += _check_checkpoints(session, signed, size, roots)
+    problems += check_checkpoints(session, signed, size, roots)
     problems += cosignature_problems
     return VerificationReport(
         size=size,

@@ -11,9 +11,14 @@ import typer
 
 from brightline.acuity import AcuityError, parse_va
 from brightline.analytics.engines import DEFAULT_ENGINE, SPARK_MASTER_VARIABLE, spark_session
+from brightline.analytics.indicators import (
+    IndicatorQuery,
+    IndicatorTable,
+    RegionScope,
+    run_indicators,
+)
 from brightline.analytics.population import import_population, template_header
 from brightline.analytics.report import write_report
-from brightline.analytics.service import IndicatorQuery, IndicatorTable, RegionScope, run_indicators
 from brightline.analytics.snapshot import default_snapshot_dir, take_snapshot
 from brightline.analytics.suppression import export
 from brightline.cli.common import TemplateOption, fail_on_user_error, open_site

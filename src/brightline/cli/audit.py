@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from brightline.audit.reports import access_report, transparency_report
-from brightline.audit.store import (
+from brightline.audit.tree import (
     add_witness_cosignature,
     checkpoint_now,
     inclusion_proof,

@@ -17,8 +17,8 @@ from brightline.analytics.survey import (
     DEFAULT_DESIGN_EFFECT,
     SurveyIndicators,
     survey_indicators,
-    template_header,
 )
+from brightline.analytics.survey_files import template_header
 from brightline.cli.common import TemplateOption, fail_on_user_error
 
 survey_app = typer.Typer(help="Population surveys (RAAB style).", no_args_is_help=True)

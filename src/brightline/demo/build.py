@@ -38,7 +38,7 @@ from brightline import __version__
 from brightline.access.bulk import BulkRecorder
 from brightline.access.policy import Actor
 from brightline.access.signin import account_actor
-from brightline.audit.store import checkpoint_if_due
+from brightline.audit.tree import checkpoint_if_due
 from brightline.demo.files import (
     ACCOUNTS_FILE,
     MARKER_FILE,

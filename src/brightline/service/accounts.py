@@ -16,10 +16,11 @@ from brightline.errors import InvalidInput, one_of
 from brightline.identifiers import random_pseudonym
 from brightline.service.places import facility_by_code, region_by_code
 from brightline.store.models import ROLES, Facility, Region, User
+from brightline.vocabulary import Role
 
 MIN_PASSWORD_LENGTH = 10
 USERNAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
-FACILITY_ROLES = ("screener", "surgeon")
+FACILITY_ROLES = (Role.SCREENER.value, Role.SURGEON.value)
 
 
 @cache

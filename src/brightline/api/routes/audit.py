@@ -14,7 +14,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from brightline.api.deps import CallerDep, SiteDep
-from brightline.audit.store import (
+from brightline.audit.tree import (
     consistency_proof,
     inclusion_proof,
     latest_checkpoint,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from brightline.analytics.engines import DEFAULT_ENGINE
-from brightline.analytics.service import IndicatorQuery, RegionScope, run_indicators
+from brightline.analytics.indicators import IndicatorQuery, RegionScope, run_indicators
 from brightline.analytics.snapshot import default_snapshot_dir
 from brightline.analytics.suppression import export
 from brightline.api.deps import CallerDep

@@ -1,6 +1,6 @@
 """Programme manager pages: indicators of their region, never an identified record.
 
-Numbers come from the service indicators (``brightline.analytics.service``) over the latest
+Numbers come from the service indicators (``brightline.analytics.indicators``) over the latest
 de-identified snapshot; the CSV download applies small-cell suppression like every export.
 """
 
@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from brightline.access.layer import Access
 from brightline.analytics.charts import bars, line
 from brightline.analytics.engines import connect
-from brightline.analytics.service import (
+from brightline.analytics.indicators import (
     ALL,
     IndicatorQuery,
     IndicatorTable,

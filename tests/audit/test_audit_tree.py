@@ -22,7 +22,7 @@ from brightline.audit.checkpoint import (
     sign_note,
 )
 from brightline.audit.log import AuditLog
-from brightline.audit.store import (
+from brightline.audit.tree import (
     add_witness_cosignature,
     checkpoint_due,
     checkpoint_if_due,

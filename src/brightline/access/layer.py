@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from brightline.access.patient import issue_access_pin
 from brightline.access.policy import Actor, RecordContext, decide
+from brightline.access.reasons import check_emergency_reason
 from brightline.access.signin import resolve_token
 from brightline.audit.log import AuditEvent, AuditLog, record_pseudonym
 from brightline.audit.store import checkpoint_if_due
@@ -71,7 +72,6 @@ from brightline.store.models import (
     Surgery,
 )
 
-MIN_REASON_LENGTH = 10
 # Lists show a page at a time: only what is on screen is decrypted and logged as accessed.
 PAGE_SIZE = 50
 T = TypeVar("T")
@@ -551,12 +551,7 @@ class Access:
 
     def open_break_glass(self, person_id: str, reason: str) -> BreakGlassGrant:
         """Open one record for a limited time with a written reason, flagged for review."""
-        reason = reason.strip()
-        if len(reason) < MIN_REASON_LENGTH:
-            raise InvalidInput(
-                f"write why emergency access is needed (at least {MIN_REASON_LENGTH} characters)",
-                field="reason",
-            )
+        reason = check_emergency_reason(reason)
         if self.actor.role not in ("screener", "reviewer", "surgeon") or (
             self.session.get(Person, person_id) is None
         ):

@@ -98,6 +98,9 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the web UI and the REST API."""
+    # Refuse key files that do not open this store before listening, not on every read after.
+    with fail_on_user_error(), open_site(ctx.obj):
+        pass
     run_server(ctx.obj, host=host, port=port, workers=workers)
 
 
@@ -185,12 +188,12 @@ def keys_rotate(
         bool, typer.Option(help="Keep retired key versions in the key file.")
     ] = False,
 ) -> None:
-    """Add a new identifier key, re-encrypt every identifier with it, retire the old keys."""
+    """Add a new identifier key, rewrap every person's key with it, retire the old keys."""
     with fail_on_user_error(), open_site(ctx.obj) as site:
         report = rotate_identifier_key(site, retire_old=not keep_old)
     typer.echo(
         f"Key version {report.new_version} now encrypts identifiers; "
-        f"{report.re_encrypted_people} people re-encrypted; "
+        f"{report.rewrapped_people} person keys rewrapped; "
         f"retired versions: {', '.join(map(str, report.retired_versions)) or 'none'}."
     )
 

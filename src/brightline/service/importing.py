@@ -36,8 +36,7 @@ from brightline.csvfiles import (
     open_csv,
 )
 from brightline.errors import InvalidInput, NotFound
-from brightline.identifiers import decrypt_field
-from brightline.service.people import IDENTIFIER_LIMITS, PersonInput, person_row
+from brightline.service.people import IDENTIFIER_LIMITS, PersonInput, person_row, reveal_fields
 from brightline.service.places import serving_surgical_centre
 from brightline.service.screenings import ScreeningInput, ScreeningRows, screening_rows
 from brightline.site import Site
@@ -518,7 +517,7 @@ class _Importer:
                 Person.id,
                 Person.client_record_id.label("person_client_record_id"),
                 *(Person.sex, Person.birth_year, Person.region_id, Person.national_id_hmac),
-                *(Person.name_ct, Person.phone_ct, Person.address_ct),
+                *(Person.data_key, Person.name_ct, Person.phone_ct, Person.address_ct),
             )
             .join(Person, Person.id == Screening.person_id)
             .where(Screening.client_record_id.in_(list(by_id)))
@@ -570,14 +569,16 @@ class _Importer:
                 differences.append(f"{column} (stored {getattr(record, column)})")
         if record.region_id != person["region_id"]:
             differences.append("township_code")
-        for column in ("name", "phone", "address"):
-            sealed = getattr(record, f"{column}_ct")
-            stored = (
-                decrypt_field(self.site.keys, "people", record.id, column, sealed)
-                if sealed
-                else None
-            )
-            if stored != row.identifiers[("name", "phone", "national_id", "address").index(column)]:
+        compared = ("name", "phone", "address")
+        stored = reveal_fields(
+            self.site.keys,
+            record.id,
+            record.data_key,
+            {column: getattr(record, f"{column}_ct") for column in compared},
+        )
+        for column in compared:
+            index = ("name", "phone", "national_id", "address").index(column)
+            if stored[column] != row.identifiers[index]:
                 differences.append(column)
         return differences
 

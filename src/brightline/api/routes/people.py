@@ -12,6 +12,7 @@ from brightline.api.schemas import PersonCreate, PersonPublic, ScreeningPublic
 from brightline.errors import InvalidInput
 from brightline.service.places import region_by_code
 from brightline.service.referrals import referral_of_screening
+from brightline.store.db import checkpoint_wal
 from brightline.store.models import Facility
 
 router = APIRouter(prefix="/people", tags=["people"])
@@ -79,4 +80,6 @@ def erase(person_id: str, caller: CallerDep) -> PersonPublic:
     pseudonymous, and the audit log still verifies.
     """
     with caller.access() as access:
-        return PersonPublic.of(access.erase_person(person_id), None)
+        erased = PersonPublic.of(access.erase_person(person_id), None)
+    checkpoint_wal(caller.site.engine)  # the WAL's copies of the wrapped key go too
+    return erased

@@ -9,6 +9,7 @@ import typer
 
 from brightline.cli.analytics import indicators, population_app, report, snapshot
 from brightline.cli.audit import audit_app
+from brightline.cli.backup import backup, restore
 from brightline.cli.common import fail_on_user_error, open_site, run_server, settings_from
 from brightline.cli.demo import demo
 from brightline.cli.importing import import_app
@@ -39,6 +40,8 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(import_app, name="import")
 app.add_typer(survey_app, name="survey")
 app.command()(demo)
+app.command()(backup)
+app.command()(restore)
 app.command()(snapshot)
 app.command()(indicators)
 app.command()(report)

@@ -180,8 +180,7 @@ def _legacy_seal(keys: IdentifierKeys, person_id: str, name: str, value: str) ->
     return bytes([keys.current_version]) + nonce + sealed
 
 
-def test_migration_0007_gives_existing_people_their_own_keys(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path / "home")
+def test_migration_0007_gives_existing_people_their_own_keys(settings: Settings) -> None:
     keys = IdentifierKeys.generate()
     write_secret_file(settings.resolved_key_file, keys.aes_key_file())
     write_secret_file(settings.resolved_pseudonym_key_file, keys.pseudonym_key_file())

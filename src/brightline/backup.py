@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import IO, Any, Final
 
 from sqlalchemy import create_engine, inspect, make_url, select, text
 
@@ -323,7 +323,7 @@ def _read_manifest(tar: tarfile.TarFile, archive: Path) -> dict[str, Any]:
     return manifest
 
 
-def _write_checked(source: io.BufferedReader | Any, target: Path) -> str:
+def _write_checked(source: IO[bytes], target: Path) -> str:
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     digest = hashlib.sha256()
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -634,3 +634,67 @@ def test_store_rejects_anything_but_a_64_character_lowercase_hex_digest(
             attempt()
         assert caught.value.field == "digest"
     assert not (tmp_path / "photos").exists()
+
+
+# --- decoding memory ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_a_photo_above_12_megapixels_is_stored_scaled_down_upright(fmt: str) -> None:
+    """A 36-megapixel file is within the pixel limit but stored at most 12 megapixels."""
+    from brightline.photos import STORED_MAX_PIXELS
+
+    image = Image.new("RGB", (7350, 4900), (200, 40, 40))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6  # taken rotated: shown 90° clockwise
+    photo = process_upload(_encoded(image, fmt, exif=exif.tobytes()), LIMITS)
+    assert photo.width * photo.height <= STORED_MAX_PIXELS
+    assert (photo.width, photo.height) == (4900 // 2, 7350 // 2)
+    with Image.open(io.BytesIO(photo.image)) as stored:
+        red, green, _ = stored.getpixel((10, 10))  # type: ignore[misc]
+    assert red > 180 and green < 70
+
+
+_PEAK_PROBE = """
+import io, sys, threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from brightline.photos import PhotoLimits, process_upload
+
+def kib(field):
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+
+data = Path(sys.argv[1]).read_bytes()
+limits = PhotoLimits(max_bytes=10 * 1024 * 1024, max_pixels=40_000_000)
+before = kib("VmRSS")
+with ThreadPoolExecutor(8) as pool:
+    list(pool.map(lambda _: process_upload(data, limits), range(8)))
+print((kib("VmHWM") - before) // 1024)
+"""
+
+
+def test_concurrent_uploads_of_a_36_megapixel_png_stay_within_bounded_memory(
+    tmp_path: Path,
+) -> None:
+    """Eight uploads at once of a 120 KB, 36-megapixel PNG: the peak does not grow with them.
+
+    Before decoding was bounded this raised the process's peak by about 270 MB per upload
+    (2.1 GB for eight); now at most DECODE_SLOTS decodes of about 180 MB each are alive.
+    """
+    import subprocess
+    import sys
+
+    path = tmp_path / "big.png"
+    path.write_bytes(_encoded(Image.new("RGB", (7350, 4900), (180, 90, 60)), "PNG"))
+    # A fresh process: the peak of this one already holds the test's own images.
+    rise_mb = int(
+        subprocess.run(
+            [sys.executable, "-c", _PEAK_PROBE, str(path)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    assert rise_mb < 800, f"peak memory rose {rise_mb} MB for 8 concurrent uploads"

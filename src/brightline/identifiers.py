@@ -1,9 +1,14 @@
-"""Direct identifiers encrypted per field (AES-256-GCM bound to their record) and keyed pseudonyms.
+"""Direct identifiers encrypted per person (envelope encryption) and keyed pseudonyms.
 
-A ciphertext is ``key version (1 byte) ‖ nonce (12 bytes) ‖ AES-GCM output``; the associated
-data is ``table:record id:field``, so a ciphertext copied to another record or field fails to
-decrypt. National IDs are de-duplicated through HMAC-SHA256 under a separate key, so the
-database can tell "same person" without holding the ID.
+Every person has their own random 256-bit data key. It is stored *wrapped*: ``key version
+(1 byte) ‖ nonce (12 bytes) ‖ AES-GCM(installation key, person key)`` with the person's id as
+associated data, so a wrapped key copied to another person fails to unwrap. Their fields are
+``0x00 ‖ nonce ‖ AES-GCM(person key, value)`` with ``table:record id:field`` as associated
+data, so a ciphertext copied to another record or field fails to decrypt. Destroying the
+wrapped key destroys every copy of the fields at once (crypto-shredding, NIST SP 800-88), and
+rotating the installation key rewraps 61-byte keys instead of re-encrypting fields. National
+IDs are de-duplicated through HMAC-SHA256 under a separate key, so the database can tell
+"same person" without holding the ID.
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 IDENTIFIER_FIELDS = ("name", "phone", "national_id", "address")
 NONCE_BYTES = 12
+PERSON_KEY_BYTES = 32
+# First byte of a field sealed under its person's key; installation key versions start at 1,
+# so a field sealed the old way (directly under an installation key) is told apart and refused.
+PERSON_SEALED = 0
 
 
 class KeyFileError(RuntimeError):
@@ -110,35 +119,77 @@ def _associated_data(table: str, record_id: str, field_name: str) -> bytes:
     return f"brightline:{table}:{record_id}:{field_name}".encode()
 
 
-def encrypt_field(
-    keys: IdentifierKeys, table: str, record_id: str, field_name: str, value: str
-) -> bytes:
-    """Encrypt one identifier value for one field of one record."""
+def _wrapping_data(person_id: str) -> bytes:
+    return f"brightline:person-key:{person_id}".encode()
+
+
+@dataclass(frozen=True)
+class PersonKey:
+    """One person's data key, unwrapped: seals and opens that person's identifier fields."""
+
+    person_id: str
+    cipher: AESGCM = field(repr=False)
+
+    def seal(self, field_name: str, value: str) -> bytes:
+        """Encrypt one identifier value for one field of this person."""
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        sealed = self.cipher.encrypt(
+            nonce, value.encode("utf-8"), _associated_data("people", self.person_id, field_name)
+        )
+        return bytes([PERSON_SEALED]) + nonce + sealed
+
+    def open(self, field_name: str, ciphertext: bytes) -> str:
+        """Decrypt one identifier; a ciphertext of another person or field is refused."""
+        if ciphertext[0] != PERSON_SEALED:
+            raise DecryptionError(f"people.{field_name}: not sealed under the person's key")
+        nonce, sealed = ciphertext[1 : 1 + NONCE_BYTES], ciphertext[1 + NONCE_BYTES :]
+        try:
+            plain = self.cipher.decrypt(
+                nonce, sealed, _associated_data("people", self.person_id, field_name)
+            )
+        except InvalidTag as exc:
+            raise DecryptionError(f"people.{field_name}: ciphertext does not match record") from exc
+        return plain.decode("utf-8")
+
+
+def new_person_key(keys: IdentifierKeys, person_id: str) -> tuple[PersonKey, bytes]:
+    """A fresh random data key for one person, and its wrapped form to store."""
+    data_key = secrets.token_bytes(PERSON_KEY_BYTES)
+    return PersonKey(person_id, AESGCM(data_key)), wrap_person_key(keys, person_id, data_key)
+
+
+def wrap_person_key(keys: IdentifierKeys, person_id: str, data_key: bytes) -> bytes:
+    """``data_key`` sealed under the current installation key, bound to ``person_id``."""
     nonce = secrets.token_bytes(NONCE_BYTES)
-    sealed = keys.ciphers[keys.current_version].encrypt(
-        nonce, value.encode("utf-8"), _associated_data(table, record_id, field_name)
-    )
+    sealed = keys.ciphers[keys.current_version].encrypt(nonce, data_key, _wrapping_data(person_id))
     return bytes([keys.current_version]) + nonce + sealed
 
 
-def decrypt_field(
-    keys: IdentifierKeys, table: str, record_id: str, field_name: str, ciphertext: bytes
-) -> str:
-    """Decrypt one identifier; a ciphertext from another record or field is refused."""
-    version, nonce, sealed = ciphertext[0], ciphertext[1 : 1 + NONCE_BYTES], ciphertext[13:]
+def unwrap_data_key(keys: IdentifierKeys, person_id: str, wrapped: bytes) -> bytes:
+    """The raw data key inside ``wrapped``; refused for another person or a missing key."""
+    version, nonce, sealed = wrapped[0], wrapped[1 : 1 + NONCE_BYTES], wrapped[1 + NONCE_BYTES :]
     cipher = keys.ciphers.get(version)
     if cipher is None:
-        raise DecryptionError(f"{table}.{field_name}: key version {version} is not available")
+        raise DecryptionError(f"person key: installation key version {version} is not available")
     try:
-        plain = cipher.decrypt(nonce, sealed, _associated_data(table, record_id, field_name))
+        return cipher.decrypt(nonce, sealed, _wrapping_data(person_id))
     except InvalidTag as exc:
-        raise DecryptionError(f"{table}.{field_name}: ciphertext does not match record") from exc
-    return plain.decode("utf-8")
+        raise DecryptionError("person key: does not unwrap with this installation key") from exc
 
 
-def ciphertext_version(ciphertext: bytes) -> int:
-    """The key version that sealed ``ciphertext``."""
-    return ciphertext[0]
+def open_person_key(keys: IdentifierKeys, person_id: str, wrapped: bytes) -> PersonKey:
+    """Unwrap a stored person key, ready to open that person's fields."""
+    return PersonKey(person_id, AESGCM(unwrap_data_key(keys, person_id, wrapped)))
+
+
+def rewrap_person_key(keys: IdentifierKeys, person_id: str, wrapped: bytes) -> bytes:
+    """The same person key wrapped under the current installation key version."""
+    return wrap_person_key(keys, person_id, unwrap_data_key(keys, person_id, wrapped))
+
+
+def wrapped_key_version(wrapped: bytes) -> int:
+    """The installation key version that wrapped a person key."""
+    return wrapped[0]
 
 
 def normalise_national_id(value: str) -> str:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import struct
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Literal, NoReturn
 
@@ -45,6 +47,16 @@ THUMBNAIL_SIDE: Final = 320
 """Longest side of a thumbnail, in pixels (smaller photos are not enlarged)."""
 JPEG_QUALITY: Final = 85
 THUMBNAIL_QUALITY: Final = 80
+STORED_MAX_PIXELS: Final = 12_000_000
+"""Largest stored photo (a 4000 × 3000 phone camera frame); larger uploads are scaled down on
+decoding, a JPEG by its decoder's DCT scaling before a single full-size pixel is allocated."""
+DECODE_SLOTS: Final = max(1, min(4, os.cpu_count() or 1))
+"""Photos decoded at the same time in one process: decoding is CPU-bound, so more would only
+add their memory (tens to hundreds of MB each) without finishing any sooner."""
+# Decoding runs on these few threads only, never on the server's many request threads: glibc
+# gives each thread its own heap and keeps what a decode freed there, so pixels decoded on 40
+# request threads would leave 40 decodes' worth of memory behind.
+_DECODERS: Final = ThreadPoolExecutor(DECODE_SLOTS, thread_name_prefix="photo-decode")
 
 # Metadata is thrown away, so it only has to be small enough to parse safely: this bounds the
 # decompressed size of all PNG text and ICC chunks together (Pillow's own cap is 1 MiB per chunk
@@ -180,8 +192,13 @@ def process_upload(
     width, height = (_check_jpeg if kind == "JPEG" else _check_png)(data, limits)
     _check_dimensions(width, height, limits)
     _check_no_embedded_document(data, limits)
-    pixels = _decode_upright_rgb(data, kind, (width, height), limits)
-    return _encode(pixels)
+    return _DECODERS.submit(_decode_and_encode, data, kind, (width, height), limits).result()
+
+
+def _decode_and_encode(
+    data: bytes, kind: PhotoFormat, size: tuple[int, int], limits: PhotoLimits
+) -> ProcessedPhoto:
+    return _encode(_decode_upright_rgb(data, kind, size, limits))
 
 
 def _sniff(data: bytes, limits: PhotoLimits) -> PhotoFormat:
@@ -443,12 +460,27 @@ _DECODE_ERRORS: Final = (
 def _decode_upright_rgb(
     data: bytes, kind: PhotoFormat, size: tuple[int, int], limits: PhotoLimits
 ) -> Image.Image:
-    """Decode, apply the EXIF orientation and return plain RGB pixels with no metadata."""
-    rgb = _to_rgb(_decode_upright(data, kind, size, limits))
+    """Decode, apply the EXIF orientation and return plain RGB pixels with no metadata.
+
+    At most :data:`STORED_MAX_PIXELS` come out, and each step frees the image before it, so a
+    decode holds the decoded file plus one image of at most that size.
+    """
+    decoded = _decode_upright(data, kind, size, limits)
     # A new image holds the pixels only: no EXIF, GPS, ICC profile, comment or XMP can follow.
-    clean = Image.new("RGB", rgb.size)
-    clean.paste(rgb)
+    clean = Image.new("RGB", decoded.size, (255, 255, 255))
+    source = _to_rgb(decoded)
+    del decoded
+    # Pasting through its own alpha flattens transparency onto white in this one buffer.
+    clean.paste(source, mask=source if source.mode == "RGBA" else None)
     return clean
+
+
+def _reduction(size: tuple[int, int]) -> int:
+    """The smallest whole factor that brings ``size`` within :data:`STORED_MAX_PIXELS`."""
+    factor = 1
+    while (size[0] // factor) * (size[1] // factor) > STORED_MAX_PIXELS:
+        factor += 1
+    return factor
 
 
 def _decode_upright(
@@ -464,42 +496,69 @@ def _decode_upright(
                 raise PhotoRejected(
                     "the file holds several images or an animation", limits, reason="animated"
                 )
+            factor = _reduction(image.size)
+            if kind == "JPEG" and factor > 1:
+                # DCT scaling (1/2, 1/4, 1/8): the full-size pixels are never allocated.
+                image.draft(image.mode, (-(-image.width // factor), -(-image.height // factor)))
             image.load()
-            ImageOps.exif_transpose(image, in_place=True)
-            return image
+            reduced = _reduced(image)
+            ImageOps.exif_transpose(reduced, in_place=True)
+            return reduced
     except PhotoRejected:
         raise
     except _DECODE_ERRORS as error:
         _reject_damaged(kind, limits, _short(error))
 
 
+def _reduced(image: Image.Image) -> Image.Image:
+    """``image`` within :data:`STORED_MAX_PIXELS` (box-averaged), EXIF kept for orientation."""
+    factor = _reduction(image.size)
+    if factor == 1:
+        return image
+    if image.mode not in ("L", "RGB", "RGBA"):
+        image = _to_rgb(image)
+    exif = image.info.get("exif")
+    smaller = image.reduce(factor)
+    if exif is not None:
+        smaller.info["exif"] = exif
+    return smaller
+
+
 def _to_rgb(image: Image.Image) -> Image.Image:
-    """8-bit RGB: 16-bit grey scaled (not clipped), transparency flattened onto white."""
-    if image.mode == "RGB":
+    """8-bit RGB, or RGBA where there is transparency (flattened by the caller onto white).
+
+    16-bit grey is scaled, not clipped.
+    """
+    if image.mode in ("RGB", "RGBA"):
         return image
     if image.mode.startswith("I"):
         # Pillow clips 16-bit values to 255 when converting; scale them into 0–255 instead.
         image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
     if image.mode == "P":
-        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
-    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
+        return image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("LA", "PA", "RGBa", "La"):
+        return image.convert("RGBA")
     return image.convert("RGB")
 
 
 def _encode(pixels: Image.Image) -> ProcessedPhoto:
     image = _jpeg_bytes(pixels, JPEG_QUALITY)
-    thumbnail = pixels.copy()
-    thumbnail.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
     return ProcessedPhoto(
         digest=hashlib.sha256(image).hexdigest(),
         image=image,
-        thumbnail=_jpeg_bytes(thumbnail, THUMBNAIL_QUALITY),
+        thumbnail=_jpeg_bytes(_thumbnail(pixels), THUMBNAIL_QUALITY),
         width=pixels.width,
         height=pixels.height,
     )
+
+
+def _thumbnail(pixels: Image.Image) -> Image.Image:
+    """At most THUMBNAIL_SIDE on the longest side, resized straight from ``pixels`` (no copy)."""
+    scale = THUMBNAIL_SIDE / max(pixels.size)
+    if scale >= 1:
+        return pixels
+    size = (max(1, round(pixels.width * scale)), max(1, round(pixels.height * scale)))
+    return pixels.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
 def _jpeg_bytes(pixels: Image.Image, quality: int) -> bytes:

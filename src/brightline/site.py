@@ -9,16 +9,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy.exc import NoSuchTableError
 from sqlalchemy.orm import Session, sessionmaker
 
 from brightline.audit.checkpoint import NoteSigner
-from brightline.identifiers import IdentifierKeys, KeyFileError, write_secret_file
+from brightline.identifiers import (
+    DecryptionError,
+    IdentifierKeys,
+    KeyFileError,
+    open_person_key,
+    write_secret_file,
+)
 from brightline.programme import Programme, load_programme
 from brightline.service.accounts import add_user
 from brightline.settings import Settings
 from brightline.store.db import engine_for, migrate, session_factory, transaction
-from brightline.store.models import User
+from brightline.store.models import Person, User
 from brightline.timestamps import utcnow
 
 
@@ -39,6 +46,11 @@ class Site:
         """Open an initialised installation (``brightline init`` creates one)."""
         engine = engine_for(settings)
         keys = IdentifierKeys.load(settings.resolved_key_file, settings.resolved_pseudonym_key_file)
+        try:
+            check_keys_match_data(engine, keys, settings)
+        except KeyFileError:
+            engine.dispose()
+            raise
         return cls(
             settings, engine, session_factory(engine), keys, load_programme(settings.programme_file)
         )
@@ -72,6 +84,34 @@ class Site:
         self.engine.dispose()
 
 
+def check_keys_match_data(engine: Engine, keys: IdentifierKeys, settings: Settings) -> None:
+    """Refuse keys that cannot open this store's data, instead of failing every read later.
+
+    One stored person key is unwrapped (any one: a rotation keeps every version it still
+    needs in the key file until the last key is rewrapped).
+    """
+    try:
+        columns = {c["name"] for c in inspect(engine).get_columns("people")}
+    except NoSuchTableError:
+        return  # an empty store: nothing to open yet
+    if "data_key" not in columns:
+        return  # not migrated yet: 'brightline init' re-seals with these same keys
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(Person.id, Person.data_key).where(Person.data_key.is_not(None)).limit(1)
+        ).first()
+    if row is None:
+        return
+    try:
+        open_person_key(keys, row.id, row.data_key)
+    except DecryptionError as exc:
+        raise KeyFileError(
+            f"the key file {settings.resolved_key_file} does not open the data in "
+            f"{settings.home} ({engine.url.render_as_string(hide_password=True)}): {exc}. Point "
+            "BRIGHTLINE_KEY_FILE at this installation's key file, or restore it from backup"
+        ) from exc
+
+
 def audit_signing_key_path(settings: Settings) -> Path:
     """File holding the audit checkpoint signing key."""
     return settings.audit_signing_key_file or settings.keys_dir / "audit-signing.key"
@@ -102,10 +142,11 @@ def initialise(
                 f"only one of {aes_path} and {pseudonym_path} exists; restore the missing key "
                 "from backup rather than creating a new one"
             )
-        keys = IdentifierKeys.generate()
-        write_secret_file(aes_path, keys.aes_key_file())
-        write_secret_file(pseudonym_path, keys.pseudonym_key_file())
+        generated = IdentifierKeys.generate()
+        write_secret_file(aes_path, generated.aes_key_file())
+        write_secret_file(pseudonym_path, generated.pseudonym_key_file())
         report.created_keys += [aes_path, pseudonym_path]
+    keys = IdentifierKeys.load(aes_path, pseudonym_path)
     audit_key_path = audit_signing_key_path(settings)
     if not audit_key_path.exists():
         signer = NoteSigner.generate(settings.audit_origin)
@@ -113,7 +154,7 @@ def initialise(
         report.created_keys.append(audit_key_path)
     engine = engine_for(settings)
     try:
-        migrate(engine)
+        migrate(engine, keys=keys)
         if engine.url.get_backend_name() == "sqlite" and engine.url.database:
             Path(engine.url.database).chmod(0o600)
         with transaction(session_factory(engine)) as session:

@@ -8,6 +8,7 @@ from brightline.audit.checkpoint import Checkpoint, NoteVerifier, open_note
 from brightline.audit.merkle import verify_consistency, verify_inclusion
 from brightline.audit.tree import checkpoint_now
 from brightline.audit.verify import verify_log
+from brightline.store.models import Person
 from tests.api.conftest import Bed
 
 
@@ -89,6 +90,8 @@ def test_erasure_removes_identifiers_and_leaves_the_log_verifiable(bed: Bed) -> 
     record = bed.get("screener_a", f"/people/{person['id']}", "treatment").json()
     assert record["name"] is None and record["phone"] is None and record["national_id"] is None
     with bed.site.transaction() as session:
+        stored = session.get(Person, person["id"])
+        assert stored is not None and stored.data_key is None  # the person key is shredded
         report = verify_log(session, bed.site.audit_signer().verifier_key())
     assert report.ok, report.problems
     lines = bed.client.post(

@@ -224,3 +224,23 @@ def test_break_glass_expires(bed: Bed) -> None:
         grant = session.scalars(select(BreakGlassGrant)).one()
         grant.expires_at = grant.opened_at
     assert bed.get("screener_b", f"/people/{person['id']}", "emergency").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("reason", "status"),
+    [
+        ("\u200b" * 10, 422),  # ten zero-width spaces: long enough by length, no words at all
+        ("?!?!?!?!?!?!", 422),
+        ("12345678901234", 422),
+        ("病人昏迷", 201),  # "the patient is unconscious"
+        ("Brought in unconscious", 201),
+    ],
+)
+def test_break_glass_needs_a_reason_in_words(bed: Bed, reason: str, status: int) -> None:
+    person = bed.register(name="Gao Yan")
+    opened = bed.post("screener_b", "/break-glass", {"person_id": person["id"], "reason": reason})
+    assert opened.status_code == status, opened.text
+    record = bed.get("screener_b", f"/people/{person['id']}", "emergency")
+    assert record.status_code == (200 if status == 201 else 404)
+    if status == 422:
+        assert "reason" in opened.text

@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from brightline.cli import app
-from brightline.identifiers import IdentifierKeys, ciphertext_version
+from brightline.identifiers import IdentifierKeys, wrapped_key_version
 from brightline.records import PersonInput
 from brightline.service.people import identifiers_of, register_person
 from brightline.settings import Settings
@@ -104,7 +104,7 @@ def test_key_rotation_re_encrypts_everything(tmp_path: Path) -> None:
         )
     site.close()
     output = run(home, "keys", "rotate")
-    assert "Key version 2" in output and "1 people re-encrypted" in output
+    assert "Key version 2" in output and "1 person keys rewrapped" in output
     settings = Settings(home=home)
     keys = IdentifierKeys.load(settings.resolved_key_file, settings.resolved_pseudonym_key_file)
     assert set(keys.aes_keys) == {2}
@@ -113,7 +113,7 @@ def test_key_rotation_re_encrypts_everything(tmp_path: Path) -> None:
     with site.transaction() as session:
         stored = session.get(Person, person.id)
         assert stored is not None and stored.name_ct is not None
-        assert ciphertext_version(stored.name_ct) == 2
+        assert stored.data_key is not None and wrapped_key_version(stored.data_key) == 2
         assert identifiers_of(site.keys, stored).name == "Ma Long"
     site.close()
     assert json.loads(settings.resolved_key_file.read_text())["aes_keys"].keys() == {"2"}

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from brightline.csvfiles import ColumnReader
-from brightline.identifiers import IdentifierKeys, decrypt_field
+from brightline.identifiers import IdentifierKeys
 from brightline.programme import load_programme
 from brightline.service.import_rows import (
     SCREENINGS_LAYOUT,
@@ -21,6 +21,7 @@ from brightline.service.import_rows import (
     Clinic,
     ScreeningRowChecker,
 )
+from brightline.service.people import reveal_fields
 
 NOW = datetime(2026, 3, 10, 12, 0)
 KEYS = IdentifierKeys.generate()
@@ -73,8 +74,9 @@ def test_good_row_builds_person_and_screening_with_sealed_identifiers() -> None:
     assert row.person["created_at"] == NOW
     assert row.built.screening["facility_id"] == 7
     assert row.built.referral is None
-    sealed = row.person["name_ct"]
-    assert decrypt_field(KEYS, "people", row.person["id"], "name", sealed) == "Amina Otieno"
+    person = row.person
+    opened = reveal_fields(KEYS, person["id"], person["data_key"], {"name": person["name_ct"]})
+    assert opened["name"] == "Amina Otieno"
     assert "Amina" not in repr(row.person)
 
 

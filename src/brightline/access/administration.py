@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from brightline.access.base import AccessCore, not_found
+from brightline.access.emergency_reason import check_emergency_reason
 from brightline.access.policy import decide
 from brightline.audit.log import record_pseudonym
 from brightline.audit.reports import TransparencyRow, transparency_report
 from brightline.audit.tree import StoredCheckpoint, latest_checkpoint, tree_size
 from brightline.audit.verify import VerificationReport, verify_log
-from brightline.errors import InvalidInput
 from brightline.records import (
     AccountRecord,
     EmergencyGrant,
@@ -25,6 +25,7 @@ from brightline.service.accounts import add_user, scope_of
 from brightline.service.emergency import open_grant, review_grant
 from brightline.service.people import erase_identifiers
 from brightline.service.places import add_facility, add_region
+from brightline.store.db import checkpoint_wal
 from brightline.store.models import (
     Person,
     User,
@@ -51,6 +52,8 @@ class Administration(AccessCore):
             raise not_found("person", person_id)
         erase_identifiers(person, self.site.now())
         self.session.flush()
+        # Once committed, the WAL's copies of the wrapped key go too.
+        self.after_commit.append(lambda: checkpoint_wal(self.site.engine))
         self._audit("person.erase", person_id, None, "allowed")
         return record_of(PersonRecord, person)
 
@@ -58,7 +61,7 @@ class Administration(AccessCore):
 
     def open_break_glass(self, person_id: str, reason: str) -> EmergencyGrant:
         """Open one record for a limited time with a written reason, flagged for review."""
-        reason = check_break_glass_reason(reason)
+        reason = check_emergency_reason(reason)
         allowed = decide(self.actor, "break_glass.open").allowed
         if not allowed or lookups.by_id(self.session, Person, person_id) is None:
             why = "no such record" if allowed else f"{self.actor.role} may not break_glass.open"
@@ -159,17 +162,3 @@ class Administration(AccessCore):
         """Every staff account (admins; no passwords, no pseudonyms)."""
         self.require_general("admin.manage")
         return [record_of(AccountRecord, u) for u in lookups.accounts(self.session)]
-
-
-MIN_REASON_LENGTH = 10
-
-
-def check_break_glass_reason(reason: str) -> str:
-    """A written reason for emergency access, long enough to mean something."""
-    reason = reason.strip()
-    if len(reason) < MIN_REASON_LENGTH:
-        raise InvalidInput(
-            f"write why emergency access is needed (at least {MIN_REASON_LENGTH} characters)",
-            field="reason",
-        )
-    return reason

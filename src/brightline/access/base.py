@@ -6,6 +6,8 @@ policy refused answers exactly like a missing record and is logged all the same.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from brightline.access.policy import ACTIONS, Action, Actor, RecordContext, decide
@@ -47,6 +49,8 @@ class AccessCore:
         self.denials: list[AuditEvent] = []
         # Leaf positions this access appended, to decide cheaply whether a checkpoint is due.
         self.positions: list[int] = []
+        # Work that must wait until the transaction has committed (e.g. emptying the WAL).
+        self.after_commit: list[Callable[[], None]] = []
 
     # -- the primitives -------------------------------------------------------------------
 

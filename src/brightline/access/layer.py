@@ -92,6 +92,8 @@ def acting_as(site: Site, token: str) -> Iterator[Access]:
             actor = resolve_token(session, site.settings, token, now=site.now())
             access = Access(site, session, actor)
             yield access
+        for work in access.after_commit:
+            work()
         if access.positions and _checkpoint_may_be_due(site, access.positions):
             # After commit, so a slow signature never holds the request's write lock.
             checkpoint_if_due(site)

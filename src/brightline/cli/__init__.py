@@ -9,6 +9,7 @@ import typer
 
 from brightline.cli.analytics import indicators, population_app, report, snapshot
 from brightline.cli.audit import audit_app
+from brightline.cli.backup import backup, restore
 from brightline.cli.common import fail_on_user_error, open_site, run_server, settings_from
 from brightline.cli.demo import demo
 from brightline.cli.importing import import_app
@@ -39,6 +40,8 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(import_app, name="import")
 app.add_typer(survey_app, name="survey")
 app.command()(demo)
+app.command()(backup)
+app.command()(restore)
 app.command()(snapshot)
 app.command()(indicators)
 app.command()(report)
@@ -98,6 +101,9 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the web UI and the REST API."""
+    # Refuse key files that do not open this store before listening, not on every read after.
+    with fail_on_user_error(), open_site(ctx.obj):
+        pass
     run_server(ctx.obj, host=host, port=port, workers=workers)
 
 
@@ -185,12 +191,12 @@ def keys_rotate(
         bool, typer.Option(help="Keep retired key versions in the key file.")
     ] = False,
 ) -> None:
-    """Add a new identifier key, re-encrypt every identifier with it, retire the old keys."""
+    """Add a new identifier key, rewrap every person's key with it, retire the old keys."""
     with fail_on_user_error(), open_site(ctx.obj) as site:
         report = rotate_identifier_key(site, retire_old=not keep_old)
     typer.echo(
         f"Key version {report.new_version} now encrypts identifiers; "
-        f"{report.re_encrypted_people} people re-encrypted; "
+        f"{report.rewrapped_people} person keys rewrapped; "
         f"retired versions: {', '.join(map(str, report.retired_versions)) or 'none'}."
     )
 

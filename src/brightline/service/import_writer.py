@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from brightline.csvfiles import ImportReport
 from brightline.errors import NotFound
-from brightline.identifiers import IdentifierKeys, decrypt_field
+from brightline.identifiers import IdentifierKeys
 from brightline.service.import_rows import SCREENING_COLUMNS, CheckedRow, Clinic
+from brightline.service.people import reveal_fields
 from brightline.service.places import serving_surgical_centre
 from brightline.store.bulk import insert_many
 from brightline.store.models import Base, Facility, Person, Referral, Region, Screening
@@ -161,7 +162,7 @@ class BatchWriter:
                 Person.id,
                 Person.client_record_id.label("person_client_record_id"),
                 *(Person.sex, Person.birth_year, Person.region_id, Person.national_id_hmac),
-                *(Person.name_ct, Person.phone_ct, Person.address_ct),
+                *(Person.data_key, Person.name_ct, Person.phone_ct, Person.address_ct),
             )
             .join(Person, Person.id == Screening.person_id)
             .where(Screening.client_record_id.in_(list(by_id)))
@@ -211,12 +212,15 @@ class BatchWriter:
                 differences.append(f"{column} (stored {getattr(record, column)})")
         if record.region_id != person["region_id"]:
             differences.append("township_code")
-        for column in ("name", "phone", "address"):
-            sealed = getattr(record, f"{column}_ct")
-            stored = (
-                decrypt_field(self.keys, "people", record.id, column, sealed) if sealed else None
-            )
-            if stored != row.identifiers[column]:
+        compared = ("name", "phone", "address")
+        stored = reveal_fields(
+            self.keys,
+            record.id,
+            record.data_key,
+            {column: getattr(record, f"{column}_ct") for column in compared},
+        )
+        for column in compared:
+            if stored[column] != row.identifiers[column]:
                 differences.append(column)
         return differences
 

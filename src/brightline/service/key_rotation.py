@@ -1,4 +1,4 @@
-"""Identifier key rotation: add a new AES key, re-encrypt every identifier, retire old keys."""
+"""Identifier key rotation: add a new installation key, rewrap every person key, retire old keys."""
 
 from __future__ import annotations
 
@@ -9,13 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from brightline.identifiers import (
-    IDENTIFIER_FIELDS,
-    IdentifierKeys,
-    ciphertext_version,
-    decrypt_field,
-    encrypt_field,
-)
+from brightline.identifiers import IdentifierKeys, rewrap_person_key, wrapped_key_version
 from brightline.site import Site
 from brightline.store.models import Person
 
@@ -27,7 +21,7 @@ class RotationReport:
     """What a rotation did."""
 
     new_version: int
-    re_encrypted_people: int
+    rewrapped_people: int
     retired_versions: tuple[int, ...]
 
 
@@ -44,11 +38,12 @@ def replace_secret_file(path: Path, content: bytes) -> None:
 
 
 def rotate_identifier_key(site: Site, *, retire_old: bool = True) -> RotationReport:
-    """Add a key version, re-encrypt all identifiers under it, then drop the unused versions.
+    """Add a key version, rewrap every person key under it, then drop the unused versions.
 
-    The new key is saved before any row changes and old keys are only dropped after every
-    row is re-encrypted, so an interruption at any point leaves every identifier readable;
-    running the command again finishes the job.
+    Only the 61-byte wrapped person keys change; the identifier fields stay sealed under their
+    person keys. The new key is saved before any row changes and old keys are only dropped
+    after every person key is rewrapped, so an interruption at any point leaves every
+    identifier readable; running the command again finishes the job.
     """
     keys = site.keys.with_new_version()
     key_file = site.settings.resolved_key_file
@@ -66,7 +61,7 @@ def rotate_identifier_key(site: Site, *, retire_old: bool = True) -> RotationRep
             if not people:
                 break
             for person in people:
-                changed += _re_encrypt(keys, person)
+                changed += _rewrap(keys, person)
             last_id = people[-1].id
     retired: tuple[int, ...] = ()
     if retire_old:
@@ -79,15 +74,9 @@ def rotate_identifier_key(site: Site, *, retire_old: bool = True) -> RotationRep
     return RotationReport(keys.current_version, changed, retired)
 
 
-def _re_encrypt(keys: IdentifierKeys, person: Person) -> int:
-    touched = 0
-    for field_name in IDENTIFIER_FIELDS:
-        sealed: bytes | None = getattr(person, f"{field_name}_ct")
-        if sealed is None or ciphertext_version(sealed) == keys.current_version:
-            continue
-        plain = decrypt_field(keys, "people", person.id, field_name, sealed)
-        setattr(
-            person, f"{field_name}_ct", encrypt_field(keys, "people", person.id, field_name, plain)
-        )
-        touched = 1
-    return touched
+def _rewrap(keys: IdentifierKeys, person: Person) -> int:
+    wrapped = person.data_key
+    if wrapped is None or wrapped_key_version(wrapped) == keys.current_version:
+        return 0  # erased, or already rewrapped by an interrupted earlier run
+    person.data_key = rewrap_person_key(keys, person.id, wrapped)
+    return 1

@@ -1,7 +1,8 @@
-"""People: registration with encrypted identifiers and national-ID de-duplication."""
+"""People: registration with identifiers sealed under a per-person key, and ID de-duplication."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -11,9 +12,9 @@ from sqlalchemy.orm import Session
 from brightline.errors import InvalidInput, one_of
 from brightline.identifiers import (
     IdentifierKeys,
-    decrypt_field,
-    encrypt_field,
     national_id_pseudonym,
+    new_person_key,
+    open_person_key,
     random_pseudonym,
 )
 from brightline.records import Identifiers, PersonInput
@@ -35,12 +36,17 @@ def check_birth_year(birth_year: int, today: date) -> int:
 
 
 def person_row(keys: IdentifierKeys, person: PersonInput, today: date) -> dict[str, Any]:
-    """Validated ``people`` row with identifiers sealed to the new record's id."""
+    """Validated ``people`` row: a new person key, wrapped, and the identifiers sealed under it.
+
+    Every road that creates people (single records, sync, CSV import, the demo) builds its
+    rows here, so no identifier is ever sealed any other way.
+    """
     one_of("sex", person.sex, SEXES)
     if person.facility_id is None or person.region_id is None:
         raise InvalidInput("a person is registered at a facility and in a region", field="facility")
     check_birth_year(person.birth_year, today)
     person_id = person.id or new_id()
+    person_key, wrapped = new_person_key(keys, person_id)
     row: dict[str, Any] = {
         "id": person_id,
         "pseudonym": random_pseudonym(),
@@ -48,6 +54,7 @@ def person_row(keys: IdentifierKeys, person: PersonInput, today: date) -> dict[s
         "region_id": person.region_id,
         "sex": person.sex,
         "birth_year": person.birth_year,
+        "data_key": wrapped,
         "national_id_hmac": None,
         "client_record_id": person.client_record_id,
     }
@@ -56,9 +63,7 @@ def person_row(keys: IdentifierKeys, person: PersonInput, today: date) -> dict[s
         value = value.strip() if isinstance(value, str) else None
         if value and len(value) > limit:
             raise InvalidInput(f"longer than {limit} characters", field=field_name)
-        row[f"{field_name}_ct"] = (
-            encrypt_field(keys, "people", person_id, field_name, value) if value else None
-        )
+        row[f"{field_name}_ct"] = person_key.seal(field_name, value) if value else None
         if field_name == "national_id" and value:
             row["national_id_hmac"] = national_id_pseudonym(keys, value)
     return row
@@ -81,23 +86,34 @@ def register_person(
     return created, True
 
 
+def reveal_fields(
+    keys: IdentifierKeys,
+    person_id: str,
+    data_key: bytes | None,
+    sealed: Mapping[str, bytes | None],
+) -> dict[str, str | None]:
+    """Open the given sealed fields of one person; without their key (erased) there are none."""
+    if data_key is None:
+        return dict.fromkeys(sealed)
+    person_key = open_person_key(keys, person_id, data_key)
+    return {name: person_key.open(name, ct) if ct else None for name, ct in sealed.items()}
+
+
 def identifiers_of(keys: IdentifierKeys, person: Person) -> Identifiers:
     """Decrypt a person's identifiers; erased people have none."""
-
-    def reveal(field_name: str) -> str | None:
-        sealed: bytes | None = getattr(person, f"{field_name}_ct")
-        return decrypt_field(keys, "people", person.id, field_name, sealed) if sealed else None
-
-    return Identifiers(reveal("name"), reveal("phone"), reveal("national_id"), reveal("address"))
+    sealed = {name: getattr(person, f"{name}_ct") for name in IDENTIFIER_LIMITS}
+    return Identifiers(**reveal_fields(keys, person.id, person.data_key, sealed))
 
 
 def erase_identifiers(person: Person, now: datetime) -> None:
-    """Crypto-shred a person's direct identifiers: ciphertexts and ID pseudonym are dropped.
+    """Crypto-shred a person's direct identifiers: their person key goes, with everything it sealed.
 
-    Clinical records stay (they are pseudonymous and count in the programme's indicators);
-    the audit log is untouched, so it still verifies and the person's access report still
-    works by record id.
+    Without the wrapped key no copy of the fields (WAL, an old file) can be opened with the
+    installation key; the ciphertexts and the ID pseudonym are dropped too. Clinical records
+    stay (they are pseudonymous and count in the programme's indicators); the audit log is
+    untouched, so it still verifies and the person's access report still works by record id.
     """
+    person.data_key = None
     for field_name in IDENTIFIER_LIMITS:
         setattr(person, f"{field_name}_ct", None)
     person.national_id_hmac = None

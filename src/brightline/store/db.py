@@ -12,6 +12,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from brightline.identifiers import IdentifierKeys
 from brightline.settings import Settings
 
 
@@ -78,16 +79,37 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-def alembic_config(engine: Engine) -> Config:
-    """Alembic configuration pointing at the packaged migrations and this engine."""
+def alembic_config(engine: Engine, keys: IdentifierKeys | None = None) -> Config:
+    """Alembic configuration pointing at the packaged migrations, this engine and its keys."""
     config = Config()
     config.set_main_option(
         "script_location", str(resources.files("brightline.store") / "migrations")
     )
     config.attributes["engine"] = engine
+    # Migrations that re-seal identifiers (0007) need the installation keys.
+    config.attributes["identifier_keys"] = keys
     return config
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
+def migrate(engine: Engine, revision: str = "head", *, keys: IdentifierKeys | None = None) -> None:
     """Bring the schema to ``revision`` (idempotent: an up-to-date store is left alone)."""
-    command.upgrade(alembic_config(engine), revision)
+    command.upgrade(alembic_config(engine, keys), revision)
+
+
+def checkpoint_wal(engine: Engine) -> None:
+    """Move SQLite's WAL into the database file and empty it (no-op on PostgreSQL).
+
+    After an erasure, the WAL still holds the old pages with the person's wrapped key; once
+    they are checkpointed, ``secure_delete`` has zeroed them in the file and the WAL is cut to
+    nothing. Readers still on an older snapshot make it a partial checkpoint, which the next
+    automatic checkpoint completes.
+    """
+    if engine.url.get_backend_name() != "sqlite":
+        return
+    # The raw connection: a checkpoint cannot run inside the BEGIN IMMEDIATE every SQLAlchemy
+    # transaction here starts with.
+    connection = engine.raw_connection()
+    try:
+        connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        connection.close()

@@ -125,7 +125,7 @@ class User(Base):
 
 
 class Person(Base):
-    """A screened person: direct identifiers are AES-GCM ciphertexts bound to this record."""
+    """A screened person: direct identifiers are sealed under this person's own data key."""
 
     __tablename__ = "people"
     __table_args__ = (CheckConstraint(_one_of("sex", SEXES), name="sex"),)
@@ -136,6 +136,8 @@ class Person(Base):
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     sex: Mapped[str] = mapped_column(String(8))
     birth_year: Mapped[int] = mapped_column(Integer)
+    # This person's own AES key, wrapped by the installation key; erasure sets it NULL.
+    data_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     name_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     phone_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     national_id_ct: Mapped[bytes | None] = mapped_column(LargeBinary)

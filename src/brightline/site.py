@@ -119,7 +119,14 @@ def initialise(
             if session.scalar(select(func.count()).select_from(User)) == 0:
                 # Shown once on the terminal; only its argon2id hash is stored.
                 password = admin_password or secrets.token_urlsafe(12)
-                add_user(session, admin_username, password, "admin", "all")
+                add_user(
+                    session,
+                    admin_username,
+                    password,
+                    "admin",
+                    "all",
+                    profile=settings.argon2_profile,
+                )
                 report.admin_username, report.admin_password = admin_username, password
     finally:
         engine.dispose()

@@ -95,7 +95,7 @@ from brightline.service.surgery import (
     record_follow_up,
     record_surgery,
 )
-from brightline.settings import Settings
+from brightline.settings import Argon2Profile, Settings
 from brightline.site import Site, initialise
 from brightline.store.bulk import insert_many
 from brightline.store.models import (
@@ -216,12 +216,14 @@ def _build_places(session: Session, rng: Random) -> _Layout:
     return layout
 
 
-def _build_accounts(session: Session, seed: int, layout: _Layout) -> list[DemoAccount]:
+def _build_accounts(
+    session: Session, seed: int, layout: _Layout, profile: Argon2Profile
+) -> list[DemoAccount]:
     """One account of every role; two screeners in different counties, a surgeon per centre."""
     accounts = []
     for username, role, scope in ACCOUNT_PLAN:
         password = demo_password(seed, username)
-        user = add_user(session, username, password, role, scope)
+        user = add_user(session, username, password, role, scope, profile=profile)
         layout.staff[
             scope.removeprefix("facility:") if role in ("screener", "surgeon") else role
         ] = user.id
@@ -532,7 +534,7 @@ def build_demo(
             _check_fresh(session, site.settings)
             fresh = True
             layout = _build_places(session, rng)
-            accounts = _build_accounts(session, seed, layout)
+            accounts = _build_accounts(session, seed, layout, site.settings.argon2_profile)
             referred = _screen_people(session, site, rng, layout, people, as_of)
             _follow_pathway(session, rng, layout, referred, as_of)
             counts, outcomes = _counts(session)

@@ -62,7 +62,14 @@ def create_user(body: UserCreate, caller: CallerDep) -> UserPublic:
     """Create a staff account."""
     with caller.access() as access:
         access.require_general("admin.manage")
-        user = add_user(access.session, body.username, body.password, body.role, body.scope)
+        user = add_user(
+            access.session,
+            body.username,
+            body.password,
+            body.role,
+            body.scope,
+            profile=access.site.settings.argon2_profile,
+        )
         return UserPublic.model_validate(user)
 
 

@@ -1,38 +1,63 @@
 # Every target creates or refreshes .venv itself, so a fresh clone needs nothing else.
+# Each target installs only what it needs (stamps per kind: runtime, test, bench), so
+# switching between them never reinstalls, and a changed pyproject.toml installs again.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+PROJECT := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
+RUNTIME := $(VENV)/.installed-runtime-$(PROJECT)
+TESTING := $(VENV)/.installed-test-$(PROJECT)
+BENCHING := $(VENV)/.installed-bench-$(PROJECT)
 DEMO_PEOPLE ?= 2000
 DEMO_SEED ?= 7
 DEMO_PORT ?= 8000
 
-.PHONY: demo test lint bench docs venv clean
+.PHONY: demo test test-fast lint bench docs venv clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# The package and its runtime dependencies only: what `make demo` needs.
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	rm -f $(VENV)/.installed-runtime-*
+	touch $@
+
+# The test extras (pytest, mypy, ruff, Playwright, PySpark …) on top of the runtime.
+$(TESTING): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	rm -f $(VENV)/.installed-*
-	touch $(STAMP)
+	rm -f $(VENV)/.installed-runtime-* $(VENV)/.installed-test-*
+	touch $@ $(RUNTIME)
 
-venv: $(STAMP)
+# What the benchmark scripts need on top of the runtime.
+$(BENCHING): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	rm -f $(VENV)/.installed-runtime-* $(VENV)/.installed-bench-*
+	touch $@ $(RUNTIME)
 
-demo: $(STAMP)
+venv: $(TESTING)
+
+demo: $(RUNTIME)
 	BRIGHTLINE_HOME=$${BRIGHTLINE_HOME:-./brightline-data} $(BIN)/brightline demo --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --port $(DEMO_PORT)
 
-lint: $(STAMP)
+lint: $(TESTING)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
+# The one full gate (.ci/run calls exactly this).
 test: lint
 	$(BIN)/pytest -n 2 --dist loadfile
 
-docs: $(STAMP)
+# The same gates without the tests marked slow, for the edit-test loop.
+test-fast: lint
+	$(BIN)/pytest -n 2 --dist loadfile -m "not slow"
+
+docs: $(RUNTIME)
 	$(BIN)/python -c "from pathlib import Path; from brightline.cli import app; from brightline.cli.reference import write_reference_pages; write_reference_pages(app, Path('.'))"
 
-bench: $(STAMP)
+bench: $(BENCHING)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

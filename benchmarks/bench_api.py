@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-import httpx
+import httpx2 as httpx
 import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel, Field

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# argon2id parameter sets for password hashes; 'test' exists only to make test suites fast.
+Argon2Profile = Literal["rfc9106-low-memory", "test"]
+CHEAP_ARGON2_WARNING = (
+    "WARNING: BRIGHTLINE_ARGON2_PROFILE=test: passwords are hashed with argon2's "
+    "cheapest parameters and can be brute-forced. For test suites only; unset it before "
+    "storing any real account."
+)
 
 
 class Settings(BaseSettings):
@@ -84,6 +93,15 @@ class Settings(BaseSettings):
         description=(
             "File holding the audit log's Ed25519 checkpoint signing key; "
             "default <home>/keys/audit-signing.key."
+        ),
+    )
+
+    argon2_profile: Argon2Profile = Field(
+        default="rfc9106-low-memory",
+        description=(
+            "argon2id parameters for new password hashes: rfc9106-low-memory (RFC 9106 "
+            "§4, t=3, m=64 MiB, p=4). 'test' is argon2's cheapest profile, for test suites "
+            "only: never use it where real passwords are stored."
         ),
     )
 

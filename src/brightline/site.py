@@ -24,7 +24,7 @@ from brightline.identifiers import (
 from brightline.programme import Programme, load_programme
 from brightline.service.accounts import add_user
 from brightline.settings import Settings
-from brightline.store.db import engine_for, migrate, session_factory, transaction
+from brightline.store.db import READ_ONLY, engine_for, migrate, session_factory, transaction
 from brightline.store.models import Person, User
 from brightline.timestamps import utcnow
 
@@ -90,13 +90,14 @@ def check_keys_match_data(engine: Engine, keys: IdentifierKeys, settings: Settin
     One stored person key is unwrapped (any one: a rotation keeps every version it still
     needs in the key file until the last key is rewrapped).
     """
-    try:
-        columns = {c["name"] for c in inspect(engine).get_columns("people")}
-    except NoSuchTableError:
-        return  # an empty store: nothing to open yet
-    if "data_key" not in columns:
-        return  # not migrated yet: 'brightline init' re-seals with these same keys
-    with engine.connect() as connection:
+    # Read-only: opening the installation must never wait for, or block, a clinic's write.
+    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+        try:
+            columns = {c["name"] for c in inspect(connection).get_columns("people")}
+        except NoSuchTableError:
+            return  # an empty store: nothing to open yet
+        if "data_key" not in columns:
+            return  # not migrated yet: 'brightline init' re-seals with these same keys
         row = connection.execute(
             select(Person.id, Person.data_key).where(Person.data_key.is_not(None)).limit(1)
         ).first()
@@ -161,7 +162,14 @@ def initialise(
             if session.scalar(select(func.count()).select_from(User)) == 0:
                 # Shown once on the terminal; only its argon2id hash is stored.
                 password = admin_password or secrets.token_urlsafe(12)
-                add_user(session, admin_username, password, "admin", "all")
+                add_user(
+                    session,
+                    admin_username,
+                    password,
+                    "admin",
+                    "all",
+                    profile=settings.argon2_profile,
+                )
                 report.admin_username, report.admin_password = admin_username, password
     finally:
         engine.dispose()

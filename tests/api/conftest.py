@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from brightline.api.app import create_app
 from brightline.site import Site
-from tests.conftest import ADMIN_PASSWORD, PASSWORD, World, add_staff
+from tests.conftest import ADMIN_PASSWORD, PASSWORD, World
 
 
 @dataclass
@@ -68,7 +68,7 @@ class Bed:
 
 
 @pytest.fixture
-def bed(site: Site, world: World) -> Iterator[Bed]:
-    add_staff(site)
-    with TestClient(create_app(site), raise_server_exceptions=False) as client:
-        yield Bed(site, world, client)
+def bed(seeded_site: Site, seeded_world: World) -> Iterator[Bed]:
+    """The app over a fresh copy of an installation holding the world and the staff."""
+    with TestClient(create_app(seeded_site), raise_server_exceptions=False) as client:
+        yield Bed(seeded_site, seeded_world, client)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import base64
+import logging
+
+import pytest
 
 from brightline.audit.checkpoint import Checkpoint, NoteVerifier, open_note
 from brightline.audit.merkle import verify_consistency, verify_inclusion
-from brightline.audit.tree import checkpoint_now
+from brightline.audit.tree import checkpoint_now, latest_checkpoint, tree_size
 from brightline.audit.verify import verify_log
+from brightline.site import audit_signing_key_path
 from brightline.store.models import Person
 from tests.api.conftest import Bed
 
@@ -100,3 +104,46 @@ def test_erasure_removes_identifiers_and_leaves_the_log_verifiable(bed: Bed) -> 
     ).json()
     assert lines[-1]["action"] == "looked at your record"
     assert any(line["action"] == "erased your name and contact details" for line in lines)
+
+
+def test_a_failed_checkpoint_never_fails_a_saved_screening(
+    bed: Bed, caplog: pytest.LogCaptureFixture
+) -> None:
+    person = bed.register()
+    for _ in range(10):  # a log long enough that the next block of N ends far ahead
+        bed.get("screener_a", f"/people/{person['id']}", "treatment")
+    with bed.site.transaction() as session:
+        size = tree_size(session)
+    # The screening's first entry completes a block of N, so a checkpoint falls due with it;
+    # the requests after it complete no block, so only the failed check may bring it back.
+    bed.site.settings = bed.site.settings.model_copy(update={"audit_checkpoint_every": size + 1})
+    key = audit_signing_key_path(bed.site.settings)
+    moved = key.with_name("audit-signing.key.away")
+    key.rename(moved)  # the signing key is missing, as after a botched restore
+
+    with caplog.at_level(logging.ERROR, logger="brightline.access.layer"):
+        response = bed.post(
+            "screener_a",
+            "/screenings",
+            {
+                "person_id": person["id"],
+                "right_presenting_va": "CF 1m",
+                "left_presenting_va": "6/60",
+                "right_lens": "opacity",
+                "left_lens": "opacity",
+            },
+        )
+    assert response.status_code == 201, response.text
+    stored = bed.get("screener_a", f"/screenings/{response.json()['id']}", "treatment")
+    assert stored.status_code == 200 and stored.json()["person_id"] == person["id"]
+    # Logged with what failed and why, for whoever restores the key.
+    assert "audit checkpoint failed after a committed request" in caplog.text
+    assert f"KeyFileError: audit signing key {key} cannot be read" in caplog.text
+    with bed.site.transaction() as session:
+        assert latest_checkpoint(session) is None
+
+    moved.rename(key)
+    bed.get("screener_a", f"/people/{person['id']}", "treatment")
+    with bed.site.transaction() as session:
+        latest = latest_checkpoint(session)
+        assert latest is not None and latest.size == tree_size(session)

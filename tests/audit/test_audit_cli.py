@@ -16,7 +16,8 @@ from brightline.audit.checkpoint import (
     add_cosignature,
     open_note,
 )
-from brightline.audit.log import record_pseudonym
+from brightline.audit.log import AuditLog, record_pseudonym
+from brightline.audit.tree import tree_size
 from brightline.settings import Settings
 from brightline.site import Site
 from tests.audit.helpers import append, append_many, cli, event
@@ -123,3 +124,15 @@ def test_witness(site: Site, settings: Settings, tmp_path: Path) -> None:
 def test_verify_refuses_a_malformed_key(site: Site, settings: Settings) -> None:
     result = cli(settings, "audit", "verify", "--verifier-key", "not-a-key")
     assert result.exit_code == 2 and "verifier key" in result.output
+
+
+def test_verify_runs_while_a_clinic_holds_the_write_lock(site: Site, settings: Settings) -> None:
+    append_many(site, 20)
+    # A clinic's unit of work, still open: on SQLite it holds the one write lock throughout.
+    with site.transaction() as session:
+        AuditLog().append(session, event(20))
+        output = ok(settings, "verify")
+        # The verification finished first and saw only what was committed before it.
+        assert "Audit log verified: 20 entries" in output
+    with site.transaction() as session:
+        assert tree_size(session) == 21

@@ -274,6 +274,7 @@ def test_all_consistency_proofs_up_to_64() -> None:
             assert verify_consistency(m, n, ROOTS_64[m], ROOTS_64[n], proof), (m, n)
 
 
+@pytest.mark.slow
 def test_inclusion_verifier_agrees_with_naive_for_every_claimed_position() -> None:
     # A proof binds the tree size only through the shape of its path: a proof for (m, n) is
     # accepted at another size exactly when that size gives the leaf the same path shape.
@@ -512,6 +513,7 @@ ANYTHING = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300)
 @given(ANYTHING, ANYTHING, ANYTHING, ANYTHING, ANYTHING)
 def test_verifiers_never_raise(a: Any, b: Any, c: Any, d: Any, e: Any) -> None:

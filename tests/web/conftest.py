@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from brightline.api.app import create_app
 from brightline.settings import Settings
-from brightline.site import Site, initialise
-from tests.conftest import ADMIN_PASSWORD, PASSWORD, World, add_staff, build_world
+from brightline.site import Site
+from tests.conftest import PASSWORD, World, copy_of, template_of
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -56,13 +56,11 @@ def submit(client: TestClient, page_url: str, action: str, data: dict[str, Any],
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebBed]:
-    """One installation per test module (SQLite): building one costs seconds, tests share it."""
-    settings = Settings(home=tmp_path_factory.mktemp("web") / "home")
-    initialise(settings, admin_password=ADMIN_PASSWORD)
-    site = Site.open(settings)
+    """One installation per test module (SQLite, a copy of the seeded template), tests share it."""
+    template = template_of(None, tmp_path_factory, seeded=True)
+    assert template.world is not None
+    site = copy_of(template, Settings(home=tmp_path_factory.mktemp("web") / "home"))
     try:
-        world = build_world(site)
-        add_staff(site)
-        yield WebBed(site, world, create_app(site))
+        yield WebBed(site, template.world, create_app(site))
     finally:
         site.close()

@@ -102,6 +102,7 @@ def shoot(browser: Any, server: str, username: str | None, url: str, name: str) 
         page.close()
 
 
+@pytest.mark.slow
 def test_the_whole_pathway_in_chromium(web: WebBed, server: str, browser: Any) -> None:
     # The screener registers and screens a person, who is referred.
     screener = sign_in(browser, server, "screener_a", viewport={"width": 360, "height": 740})

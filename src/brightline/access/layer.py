@@ -10,6 +10,7 @@ exactly like a missing one, after logging the attempt. What leaves is a frozen v
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -92,17 +93,29 @@ def acting_as(site: Site, token: str) -> Iterator[Access]:
             actor = resolve_token(session, site.settings, token, now=site.now())
             access = Access(site, session, actor)
             yield access
-        for work in access.after_commit:
-            work()
-        if access.positions and _checkpoint_may_be_due(site, access.positions):
-            # After commit, so a slow signature never holds the request's write lock.
-            checkpoint_if_due(site)
     except BaseException:
         if access is not None and access.denials:
             with site.transaction() as session:
                 for event in access.denials:
                     AuditLog().append(session, event)
         raise
+    for work in access.after_commit:
+        work()
+    if access.positions and _checkpoint_may_be_due(site, access.positions):
+        # After commit, so a slow signature never holds the request's write lock.
+        try:
+            checkpoint_if_due(site)
+        except Exception:
+            # The request's work is committed: answering 500 would say nothing was saved.
+            # The entries stay unsigned until the next request's due check signs them.
+            site.last_checkpoint_check = None
+            logging.getLogger(__name__).exception(
+                "audit checkpoint failed after a committed request (entries up to position %d,"
+                " %s %s); retried on the next request",
+                max(access.positions),
+                access.actor.role,
+                access.actor.pseudonym[:8],
+            )
 
 
 # How often a process looks whether the time threshold for a checkpoint has passed.
@@ -110,7 +123,8 @@ CHECKPOINT_TIME_CHECK = timedelta(seconds=60)
 
 
 def _checkpoint_may_be_due(site: Site, positions: list[int]) -> bool:
-    """True when these appends crossed a multiple of N entries, or a minute has gone by.
+    """True when these appends crossed a multiple of N entries, or a minute has gone by
+    since the last look (or the last look's checkpoint failed: ``acting_as`` then forgets it).
 
     Saves a second transaction on almost every request; the real decision (and the
     time threshold T) is still :func:`brightline.audit.tree.checkpoint_if_due`'s.

@@ -88,7 +88,7 @@ def sign_in(
     """
     keys = _throttle_keys(username, client)
     check_throttle(session, keys, now)
-    user = authenticate(session, username, password)
+    user = authenticate(session, username, password, profile=settings.argon2_profile)
     if user is None:
         record_failure(session, keys, now)
         return None

@@ -37,7 +37,7 @@ from brightline.errors import (
     TransitionRefused,
     Unauthenticated,
 )
-from brightline.settings import Settings
+from brightline.settings import CHEAP_ARGON2_WARNING, Settings
 from brightline.site import Site
 from brightline.web import mount_web
 
@@ -122,6 +122,8 @@ def create_app(site: Site) -> FastAPI:
         redoc_url=None,
     )
     app.state.site = site
+    if site.settings.argon2_profile == "test":
+        log.warning(CHEAP_ARGON2_WARNING)
     install_error_handlers(app)
     for module in (
         auth,

@@ -22,8 +22,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from brightline.audit import merkle
 from brightline.audit.checkpoint import NoteVerifier
@@ -358,7 +359,7 @@ def default_workers(size: int, block_leaves: int = DEFAULT_BLOCK_LEAVES) -> int:
 
 
 def verify_log(
-    session: Session,
+    store: Engine | Session,
     verifier_key: str | NoteVerifier,
     *,
     origin: str | None = None,
@@ -371,7 +372,8 @@ def verify_log(
     ``verifier_key`` is the log's public key (``brightline audit verifier-key``); ``origin``,
     if given, must be every checkpoint's first line. ``check_columns`` also checks the query
     columns that reports read against each entry's hashed text. Only committed entries are
-    seen: the entries are read through separate read-only connections.
+    seen: the entries are read through separate read-only connections, so pass the engine
+    (``store``) rather than a session, and no write lock is held while it runs.
     """
     started = time.perf_counter()
     verifier = (
@@ -382,7 +384,7 @@ def verify_log(
     if block_leaves < 2 or block_leaves & (block_leaves - 1):
         raise ValueError(f"block_leaves must be a power of two ≥ 2, got {block_leaves}")
     block_level = block_leaves.bit_length() - 1
-    bind = session.get_bind()
+    bind = store.get_bind() if isinstance(store, Session) else store
     engine = bind if isinstance(bind, Engine) else bind.engine
     url = engine.url.render_as_string(hide_password=False)
     reader = LogReader(url)
@@ -429,7 +431,16 @@ def verify_log(
                 size,
             )
         )
-    problems += check_checkpoints(session, signed, size, roots)
+    if isinstance(store, Session):
+        problems += check_checkpoints(store, signed, size, roots)
+    else:
+        # A plain engine of its own: no BEGIN IMMEDIATE hook, so these reads take no lock.
+        proof_engine = create_engine(url, poolclass=NullPool)
+        try:
+            with Session(proof_engine) as session:
+                problems += check_checkpoints(session, signed, size, roots)
+        finally:
+            proof_engine.dispose()
     problems += cosignature_problems
     return VerificationReport(
         size=size,

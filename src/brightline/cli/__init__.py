@@ -10,7 +10,13 @@ import typer
 from brightline.cli.analytics import indicators, population_app, report, snapshot
 from brightline.cli.audit import audit_app
 from brightline.cli.backup import backup, restore
-from brightline.cli.common import fail_on_user_error, open_site, run_server, settings_from
+from brightline.cli.common import (
+    fail_on_user_error,
+    open_site,
+    run_server,
+    settings_from,
+    warn_if_cheap_argon2,
+)
 from brightline.cli.demo import demo
 from brightline.cli.importing import import_app
 from brightline.cli.survey import survey_app
@@ -81,6 +87,7 @@ def init(
 ) -> None:
     """Create the data directory, keys (0600), database schema and the first admin account."""
     settings: Settings = ctx.obj
+    warn_if_cheap_argon2(settings)
     with fail_on_user_error():
         report = initialise(settings, admin_username=admin_username, admin_password=admin_password)
     typer.echo(f"Data directory: {report.home}")
@@ -122,10 +129,13 @@ def user_add(
     ] = None,
 ) -> None:
     """Create a staff account with a role and a scope."""
+    warn_if_cheap_argon2(ctx.obj)
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with fail_on_user_error(), open_site(ctx.obj) as site, site.transaction() as session:
-        user = add_user(session, username, password, role, scope)
+        user = add_user(
+            session, username, password, role, scope, profile=site.settings.argon2_profile
+        )
     typer.echo(f"Created {user.role} {user.username} with scope {scope}.")
 
 

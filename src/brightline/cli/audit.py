@@ -89,14 +89,14 @@ def verify(
     with fail_on_user_error(), open_site(ctx.obj) as site:
         key = verifier_key or site.audit_signer().verifier_key()
         try:
-            with site.transaction() as session:
-                report = verify_log(
-                    session,
-                    key,
-                    origin=site.settings.audit_origin,
-                    check_columns=columns,
-                    workers=workers,
-                )
+            # No transaction: the verification reads its own snapshot, holding no write lock.
+            report = verify_log(
+                site.engine,
+                key,
+                origin=site.settings.audit_origin,
+                check_columns=columns,
+                workers=workers,
+            )
         except ValueError as error:
             raise typer.BadParameter(str(error), param_hint="--verifier-key") from None
     _print_verification(report)

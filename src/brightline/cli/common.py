@@ -13,7 +13,7 @@ import typer
 from brightline.errors import BrightlineError
 from brightline.identifiers import KeyFileError
 from brightline.programme import ProgrammeError
-from brightline.settings import Settings, load_settings
+from brightline.settings import CHEAP_ARGON2_WARNING, Settings, load_settings
 from brightline.site import Site
 
 # Every CSV import command offers its header as a template to start from.
@@ -25,6 +25,12 @@ TemplateOption = Annotated[
 def settings_from(*, home: Path | None, database_url: str | None) -> Settings:
     """Settings from the environment with command-line flags on top."""
     return load_settings(home=home, database_url=database_url)
+
+
+def warn_if_cheap_argon2(settings: Settings) -> None:
+    """Say loudly, on stderr, that new password hashes use the test profile."""
+    if settings.argon2_profile == "test":
+        typer.secho(CHEAP_ARGON2_WARNING, err=True, fg=typer.colors.RED, bold=True)
 
 
 @contextmanager
@@ -51,6 +57,7 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int = 1) ->
     """Serve the application with uvicorn until interrupted."""
     import uvicorn
 
+    warn_if_cheap_argon2(settings)
     # Worker processes read their settings from the environment, like any deployment.
     os.environ["BRIGHTLINE_HOME"] = str(settings.home)
     if settings.database_url:

@@ -101,7 +101,7 @@ from brightline.service.places import add_facility, add_region, serving_surgical
 from brightline.service.referrals import record_attendance, record_review
 from brightline.service.screenings import screening_rows
 from brightline.service.surgery import record_follow_up, record_surgery
-from brightline.settings import Settings
+from brightline.settings import Argon2Profile, Settings
 from brightline.site import Site, initialise
 from brightline.store.bulk import insert_many
 from brightline.store.models import (
@@ -224,7 +224,9 @@ def _build_places(session: Session, rng: Random) -> _Layout:
     return layout
 
 
-def _build_accounts(session: Session, seed: int, layout: _Layout) -> list[DemoAccount]:
+def _build_accounts(
+    session: Session, seed: int, layout: _Layout, profile: Argon2Profile
+) -> list[DemoAccount]:
     """One account of every role to hand out, and a screener at every other clinic.
 
     The other clinics' screeners are not listed (nobody signs in as them), but their work
@@ -239,7 +241,7 @@ def _build_accounts(session: Session, seed: int, layout: _Layout) -> list[DemoAc
     ]
     for username, role, scope in (*ACCOUNT_PLAN, *unlisted):
         password = demo_password(seed, username)
-        user = add_user(session, username, password, role, scope)
+        user = add_user(session, username, password, role, scope, profile=profile)
         key = scope.removeprefix("facility:") if role in ("screener", "surgeon") else role
         layout.staff[key] = user.id
         layout.actors[key] = account_actor(session, username)
@@ -576,7 +578,7 @@ def build_demo(
             _check_fresh(session, site.settings)
             fresh = True
             layout = _build_places(session, rng)
-            accounts = _build_accounts(session, seed, layout)
+            accounts = _build_accounts(session, seed, layout, site.settings.argon2_profile)
             recorder = BulkRecorder(site, session, layout.actors["admin"])
             referred = _screen_people(recorder, rng, layout, people, as_of)
             _follow_pathway(recorder, rng, layout, referred, as_of)

@@ -6,15 +6,16 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from argon2.profiles import RFC_9106_LOW_MEMORY
+from argon2.profiles import CHEAPEST, RFC_9106_LOW_MEMORY
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brightline.errors import InvalidInput, one_of
 from brightline.identifiers import random_pseudonym
 from brightline.service.places import facility_by_code, region_by_code
+from brightline.settings import Argon2Profile
 from brightline.store.models import ROLES, Facility, Region, User
 from brightline.vocabulary import Role
 
@@ -23,15 +24,25 @@ USERNAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 FACILITY_ROLES = (Role.SCREENER.value, Role.SURGEON.value)
 
 
-@cache
-def password_hasher() -> PasswordHasher:
-    """argon2id with RFC 9106's low-memory profile (t=3, m=64 MiB, p=4): ~50 ms per hash."""
-    return PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY)
+# Each hash carries its own parameters, so a hash made under one profile verifies under any.
+ARGON2_PROFILES: dict[Argon2Profile, Parameters] = {
+    "rfc9106-low-memory": RFC_9106_LOW_MEMORY,
+    "test": CHEAPEST,
+}
+DEFAULT_ARGON2_PROFILE: Argon2Profile = "rfc9106-low-memory"
 
 
 @cache
-def _dummy_hash() -> str:
-    return password_hasher().hash("brightline-dummy-password")
+def password_hasher(profile: Argon2Profile = DEFAULT_ARGON2_PROFILE) -> PasswordHasher:
+    """argon2id with RFC 9106's low-memory profile (t=3, m=64 MiB, p=4): ~50 ms per hash;
+    ``test`` gives argon2's cheapest parameters, for test suites (the setting
+    ``argon2_profile``)."""
+    return PasswordHasher.from_parameters(ARGON2_PROFILES[profile])
+
+
+@cache
+def _dummy_hash(profile: Argon2Profile) -> str:
+    return password_hasher(profile).hash("brightline-dummy-password")
 
 
 @dataclass(frozen=True)
@@ -62,8 +73,19 @@ def parse_scope(session: Session, text: str) -> tuple[int | None, int | None]:
     )
 
 
-def add_user(session: Session, username: str, password: str, role: str, scope: str) -> User:
-    """Create an account; screeners and surgeons must be scoped to a facility."""
+def add_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    scope: str,
+    *,
+    profile: Argon2Profile = DEFAULT_ARGON2_PROFILE,
+) -> User:
+    """Create an account; screeners and surgeons must be scoped to a facility.
+
+    ``profile`` is the installation's ``argon2_profile`` setting.
+    """
     one_of("role", role, ROLES)
     if not USERNAME.fullmatch(username):
         raise InvalidInput(
@@ -80,7 +102,7 @@ def add_user(session: Session, username: str, password: str, role: str, scope: s
         raise InvalidInput(f"a {role} must be scoped to a facility (facility:CODE)", field="scope")
     user = User(
         username=username,
-        password_hash=password_hasher().hash(password),
+        password_hash=password_hasher(profile).hash(password),
         role=role,
         region_id=region_id,
         facility_id=facility_id,
@@ -92,13 +114,19 @@ def add_user(session: Session, username: str, password: str, role: str, scope: s
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    profile: Argon2Profile = DEFAULT_ARGON2_PROFILE,
+) -> User | None:
     """The active account matching the credentials, else None, in constant-ish time."""
     user = session.scalar(select(User).where(User.username == username))
     # Hash something even for unknown users so response time does not reveal valid usernames.
-    stored = user.password_hash if user is not None and user.active else _dummy_hash()
+    stored = user.password_hash if user is not None and user.active else _dummy_hash(profile)
     try:
-        password_hasher().verify(stored, password)
+        password_hasher(profile).verify(stored, password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:

@@ -29,6 +29,10 @@ def sqlite_pragmas(busy_timeout_ms: int) -> tuple[str, ...]:
     )
 
 
+# Execution option of a connection that only reads (SQLite: no write lock at BEGIN).
+READ_ONLY = "brightline_read_only"
+
+
 def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
     """An engine for ``url``; SQLite gets WAL, enforced foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
@@ -53,8 +57,12 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
         @event.listens_for(engine, "begin")
         def _begin_immediate(connection: Any) -> None:
             # Take the write lock at the start: a transaction that reads then writes (audit
-            # appends, idempotency checks) can never fail half-way on a lock upgrade.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # appends, idempotency checks) can never fail half-way on a lock upgrade. A
+            # connection marked READ_ONLY only reads, so it begins deferred and locks nothing.
+            if connection.get_execution_options().get(READ_ONLY):
+                connection.exec_driver_sql("BEGIN")
+            else:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -25,11 +25,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from brightline.service.importing import (
-    SQLITE_IMPORT_CACHE_KIB,
-    TEMPLATE_COLUMNS,
-    import_screenings,
-)
+from brightline.access.bulk import import_screenings
+from brightline.service.importing import SQLITE_IMPORT_CACHE_KIB, TEMPLATE_COLUMNS
 from brightline.service.places import add_facility, add_region
 from brightline.settings import Settings
 from brightline.site import Site, initialise

@@ -10,13 +10,19 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from brightline.access.bulk import import_screenings
+from brightline.audit.log import record_pseudonym
+from brightline.audit.reports import ACTION_WORDS, access_report
+from brightline.audit.verify import verify_log
 from brightline.csvfiles import ImportRejected, ImportReport
+from brightline.errors import Forbidden, Unauthenticated
 from brightline.service import importing
-from brightline.service.importing import TEMPLATE_COLUMNS, import_screenings, template_header
+from brightline.service.accounts import add_user
+from brightline.service.importing import TEMPLATE_COLUMNS, template_header
 from brightline.service.people import identifiers_of
 from brightline.service.places import add_facility, add_region
 from brightline.site import Site
-from brightline.store.models import Base, Person, Referral, Screening
+from brightline.store.models import AuditEntry, Base, Person, Referral, Screening, User
 from tests.conftest import World
 
 GOOD_ROWS: list[dict[str, str]] = [
@@ -335,3 +341,57 @@ def test_unreadable_files_get_a_clear_message(
     path.write_bytes(content)
     with pytest.raises(ImportRejected, match=expected):
         strict(site, path)
+
+
+def _audit_rows(site: Site) -> list[tuple[str, str, str | None, str]]:
+    with site.transaction() as session:
+        rows = session.execute(
+            select(AuditEntry.action, AuditEntry.role, AuditEntry.record, AuditEntry.actor)
+            .where(AuditEntry.action == "person.import")
+            .order_by(AuditEntry.position)
+        )
+        return [(a, r, rec, actor) for a, r, rec, actor in rows]
+
+
+def test_every_person_imported_is_logged_once_and_sees_it(
+    site: Site, world: World, tmp_path: Path
+) -> None:
+    """N people created or linked by a file are N audit entries, by the account that ran it."""
+    strict(site, write_csv(tmp_path / "camp.csv", GOOD_ROWS))
+    logged = _audit_rows(site)
+    with site.transaction() as session:
+        people = session.scalars(select(Person.id)).all()
+        admin = session.scalar(select(User).where(User.username == "admin"))
+        assert admin is not None
+        assert {rec for _, _, rec, _ in logged} == {record_pseudonym(site.keys, p) for p in people}
+        assert len(logged) == len(people) == 5  # six rows, two of them one person
+        assert {(role, actor) for _, role, _, actor in logged} == {("admin", admin.pseudonym)}
+        report = access_report(session, site.keys, people[0])
+        assert [line.action for line in report] == [ACTION_WORDS["person.import"]]
+        assert verify_log(site.engine, site.audit_signer().verifier_key()).ok
+    strict(site, write_csv(tmp_path / "again.csv", GOOD_ROWS))
+    assert len(_audit_rows(site)) == 5  # nothing new stored, nobody touched
+
+
+def test_a_row_linked_to_a_registered_person_is_logged_for_that_person(
+    site: Site, world: World, tmp_path: Path
+) -> None:
+    strict(site, write_csv(tmp_path / "first.csv", GOOD_ROWS[4:5]))
+    linked = {**GOOD_ROWS[5], "client_record_id": "CAMP2-001"}
+    strict(site, write_csv(tmp_path / "second.csv", [linked]))
+    logged = _audit_rows(site)
+    assert len(logged) == 2 and logged[0][2] == logged[1][2]  # the same person, twice
+
+
+def test_an_import_runs_only_as_an_administrator(site: Site, world: World, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "camp.csv", GOOD_ROWS[:1])
+    with site.transaction() as session:
+        profile = site.settings.argon2_profile
+        add_user(
+            session, "clinic-a", "a long passphrase", "screener", "facility:CL-A", profile=profile
+        )
+    with pytest.raises(Forbidden, match="may not write records in bulk"):
+        import_screenings(site, path, as_user="clinic-a")
+    with pytest.raises(Unauthenticated, match="no active account"):
+        import_screenings(site, path, as_user="nobody")
+    assert table_counts(site)["people"] == 0

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,10 @@ from brightline.access.policy import Actor, decide
 from brightline.access.signin import account_actor
 from brightline.audit.log import AuditEvent, AuditLog, record_pseudonym
 from brightline.audit.tree import checkpoint_if_due
-from brightline.errors import Forbidden
+from brightline.csvfiles import ImportReport
+from brightline.errors import Forbidden, InvalidInput
+from brightline.service import importing
+from brightline.service.accounts import first_admin
 from brightline.site import Site
 
 BULK_ACTION = "records.import"
@@ -82,3 +86,39 @@ def writing_in_bulk(site: Site, username: str) -> Iterator[BulkRecorder]:
         recorder.flush()
     # After commit, as for any access: a slow signature never holds the write lock.
     checkpoint_if_due(site)
+
+
+def operator_of(site: Site, as_user: str | None) -> str:
+    """The account a command runs as: the one named, else the first administrator."""
+    if as_user:
+        return as_user
+    with site.transaction() as session:
+        username = first_admin(session)
+    if username is None:
+        raise InvalidInput("no active administrator account: name one with --as", field="as")
+    return username
+
+
+def import_screenings(
+    site: Site,
+    path: Path,
+    *,
+    as_user: str | None = None,
+    skip_invalid: bool = False,
+    rejects_path: Path | None = None,
+    progress: bool = False,
+) -> ImportReport:
+    """Import a screenings CSV file as an account (``--as``; default: the first admin).
+
+    One audit entry (``person.import``) per person the file creates or links, naming that
+    account, in the import's own transaction: each person's access report shows it.
+    """
+    username = operator_of(site, as_user)
+    return importing.import_screenings(
+        site,
+        path,
+        bulk=lambda: writing_in_bulk(site, username),
+        skip_invalid=skip_invalid,
+        rejects_path=rejects_path,
+        progress=progress,
+    )

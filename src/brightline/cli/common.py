@@ -20,6 +20,14 @@ from brightline.site import Site
 TemplateOption = Annotated[
     bool, typer.Option("--template", help="Print the CSV header to start from, and exit.")
 ]
+AsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="The account the command acts as, named in the audit log (an administrator; "
+        "default: the first administrator, the one 'brightline init' created).",
+    ),
+]
 
 
 def settings_from(*, home: Path | None, database_url: str | None) -> Settings:

@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from brightline.cli.common import TemplateOption, fail_on_user_error, open_site
-from brightline.service.importing import import_screenings, template_header
+from brightline.access.bulk import import_screenings
+from brightline.cli.common import AsOption, TemplateOption, fail_on_user_error, open_site
+from brightline.service.importing import template_header
 
 import_app = typer.Typer(help="Import records from files.", no_args_is_help=True)
 
@@ -33,6 +34,7 @@ def screenings(
         Path | None,
         typer.Option(help="Rejects file for --skip-invalid (default: FILE.rejects.csv)."),
     ] = None,
+    as_user: AsOption = None,
 ) -> None:
     """Import screenings from a CSV file: every row or none (see docs/import.md)."""
     if template:
@@ -44,6 +46,7 @@ def screenings(
         report = import_screenings(
             site,
             file,
+            as_user=as_user,
             skip_invalid=skip_invalid,
             rejects_path=rejects,
             progress=sys.stderr.isatty(),

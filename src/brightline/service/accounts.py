@@ -142,3 +142,13 @@ def scope_of(session: Session, user: User) -> Scope:
         facility = session.get(Facility, user.facility_id)
         facility_code = facility.code if facility else None
     return Scope(region.code if region else None, facility_code)
+
+
+def first_admin(session: Session) -> str | None:
+    """The username of the installation's first active administrator (``brightline init``'s)."""
+    return session.scalar(
+        select(User.username)
+        .where(User.role == Role.ADMIN, User.active.is_(True))
+        .order_by(User.id)
+        .limit(1)
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import os
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -119,10 +119,13 @@ class BatchWriter:
         report: ImportReport,
         rejects: RejectsFile | None,
         batch_rows: int,
+        log_people: Callable[[list[str]], None],
     ) -> None:
         self.session, self.keys, self.report = session, keys, report
         self.rejects, self.batch_rows = rejects, batch_rows
         self.batch: list[CheckedRow] = []
+        # Each person created or linked is logged once, however many rows name them.
+        self.log_people, self.logged = log_people, set[str]()
 
     def add(self, row: CheckedRow) -> None:
         """Queue one checked row; write the batch when it is full."""
@@ -267,5 +270,8 @@ class BatchWriter:
         tables = Base.metadata.tables
         for model, table_rows in ((Person, people), (Screening, screenings), (Referral, referrals)):
             insert_many(connection, tables[model.__tablename__], table_rows)
+        touched = [s["person_id"] for s in screenings if s["person_id"] not in self.logged]
+        self.logged.update(touched)
+        self.log_people(list(dict.fromkeys(touched)))
         self.report.imported += len(screenings)
         self.report.referred += len(referrals)

@@ -12,10 +12,10 @@ and examples: docs/import.md.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -45,6 +45,19 @@ from brightline.service.import_writer import (
 from brightline.site import Site
 from brightline.store.models import User
 
+
+class BulkWrite(Protocol):
+    """A bulk write's transaction and its audit (``brightline.access.bulk.BulkRecorder``)."""
+
+    session: Session
+
+    def touched(self, person_id: str, action: str) -> None:
+        """Note one access to a person's record for the audit log."""
+
+    def flush(self) -> list[int]:
+        """Append what was noted to the audit log."""
+
+
 # The import's public names; the columns are defined beside the row checker.
 __all__ = [
     "AGE_COLUMN",
@@ -60,6 +73,7 @@ __all__ = [
 ]
 
 BATCH_ROWS: Final = 4000
+IMPORT_ACTION: Final = "person.import"
 # SQLite page cache while importing: random-key index inserts (UUIDs, pseudonyms) otherwise
 # miss the default 2 MiB cache once tables grow; 256 MiB made a 500,000-row import 2.4x
 # faster in its database part (docs/benchmarks.md). Restored when the import ends.
@@ -127,9 +141,10 @@ def _import_rows(
     report: ImportReport,
     rejects: RejectsFile | None,
     screener_id: int | None,
+    bulk: BulkWrite,
 ) -> None:
     """Check and store every row; raise ImportRejected (roll back) if any is bad and there is
-    no rejects file for it."""
+    no rejects file for it. Every person created or linked gets one audit entry."""
     checker = ScreeningRowChecker(
         keys=site.keys,
         programme=site.programme,
@@ -139,7 +154,13 @@ def _import_rows(
         columns=ColumnReader(SCREENINGS_LAYOUT, opened.positions, len(opened.header)),
         screener_id=screener_id,
     )
-    writer = BatchWriter(session, site.keys, report, rejects, BATCH_ROWS)
+
+    def log_people(person_ids: list[str]) -> None:
+        for person_id in person_ids:
+            bulk.touched(person_id, IMPORT_ACTION)
+        bulk.flush()  # a batch at a time: a million rows never hold a million events
+
+    writer = BatchWriter(session, site.keys, report, rejects, BATCH_ROWS, log_people)
     for line, cells in data_rows(opened, SCREENINGS_LAYOUT, lines):
         report.rows += 1
         writer.add(checker.check(line, cells))
@@ -153,12 +174,17 @@ def import_screenings(
     site: Site,
     path: Path,
     *,
+    bulk: Callable[[], AbstractContextManager[BulkWrite]],
     skip_invalid: bool,
     rejects_path: Path | None,
     screener_id: int | None = None,
     progress: bool = False,
 ) -> ImportReport:
     """Import a screenings CSV file: every row or none (``skip_invalid``: the good ones).
+
+    ``bulk`` opens the write's transaction through the access layer
+    (:func:`brightline.access.bulk.import_screenings` is the entry point), which logs every
+    person the file creates or links.
 
     Raises :class:`ImportRejected`, listing every problem, when the file cannot be imported.
     With ``skip_invalid`` bad rows go, with their reason, to ``rejects_path`` (default
@@ -178,11 +204,12 @@ def import_screenings(
             header, delimiter = opened.header, opened.delimiter
             rejects = RejectsFile(target, header, delimiter) if target is not None else None
             lines = _counting(opened.handle, bar) if bar is not None else opened.handle
-            with site.transaction() as session:
+            with bulk() as write:
+                session = write.session
                 if screener_id is not None and session.get(User, screener_id) is None:
                     raise InvalidInput(f"no user with id {screener_id}", field="screener_id")
                 with _sqlite_page_cache(session, SQLITE_IMPORT_CACHE_KIB):
-                    _import_rows(site, session, opened, lines, report, rejects, screener_id)
+                    _import_rows(site, session, opened, lines, report, rejects, screener_id, write)
     except BaseException:
         if rejects is not None:
             rejects.discard()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from brightline.cli import app
 from brightline.service.importing import TEMPLATE_COLUMNS
 from brightline.settings import Settings
 from brightline.site import Site
+from brightline.store.models import AuditEntry
 from tests.conftest import World
 
 ROW = {
@@ -91,3 +93,17 @@ def test_missing_file_argument_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["--home", str(tmp_path), "import", "screenings"])
     assert result.exit_code == 2
     assert "--template" in result.output
+
+
+def test_the_import_names_the_account_it_ran_as(site: Site, world: World, tmp_path: Path) -> None:
+    path = write(tmp_path / "one.csv", ROW)
+    refused = run(site.settings, "screenings", str(path), "--as", "nobody")
+    assert refused.exit_code != 0
+    assert "no active account 'nobody'" in refused.output
+    done = run(site.settings, "screenings", str(path), "--as", "admin")
+    assert done.exit_code == 0, done.output
+    with site.transaction() as session:
+        roles = session.scalars(
+            select(AuditEntry.role).where(AuditEntry.action == "person.import")
+        ).all()
+    assert roles == ["admin"]

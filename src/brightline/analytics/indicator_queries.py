@@ -153,8 +153,7 @@ def screened_by_category(t: SnapshotTables, query: IndicatorQuery) -> ir.Table:
 
     A person screened more than once counts once, with their latest screening of the period
     (the worse category if two share the moment). WHO World report on vision (2019);
-    ICD-10 H54 / ICD-11 9D90 categories; DESIGN.md "Service indicators": screened, VI among
-    screened.
+    ICD-10 H54 / ICD-11 9D90 categories (docs/indicators.md: screened, VI among screened).
     """
     s = _scoped(t.screenings, query)
     s = s.filter(_in_period(s.screened_on, query))
@@ -172,8 +171,8 @@ def screened_by_category(t: SnapshotTables, query: IndicatorQuery) -> ir.Table:
 def referrals_by_kind(t: SnapshotTables, query: IndicatorQuery) -> ir.Table:
     """Referrals made in the period by kind, with how many attended and were reviewed.
 
-    Referral uptake = attended / referred (WHO, "Monitoring cataract surgical services";
-    DESIGN.md: referral drop-out); attendance and review counted up to the snapshot.
+    Referral uptake = attended / referred (WHO, "Monitoring cataract surgical services":
+    referral drop-out); attendance and review counted up to the snapshot.
     """
     r = _scoped(t.referrals, query)
     r = r.filter(_in_period(r.referred_on, query))
@@ -225,7 +224,7 @@ def operated_eyes(t: SnapshotTables, query: IndicatorQuery) -> ir.Table:
 
     Surgeries (eyes) and follow-up completion (operated eyes with a follow-up / operated
     eyes); outcome distribution by centre and surgeon (WHO, "Monitoring cataract surgical
-    services"; DESIGN.md "Service indicators").
+    services").
     """
     s = _scoped(t.surgeries, query)
     s = s.filter(_in_period(s.operated_on, query))
@@ -243,7 +242,7 @@ def waiting_for_surgery(t: SnapshotTables, query: IndicatorQuery, by: str | None
     An eye waits when the latest review of its referral recommended surgery on it before
     ``end``, the referral was not closed before ``end``, and no surgery on that eye of that
     referral happened before ``end``. Age: days since the recommendation (the oldest one of
-    the person). DESIGN.md "Service indicators": backlog.
+    the person). See docs/indicators.md, backlog.
     """
     r = _scoped(t.referrals, query)
     r = r.filter(

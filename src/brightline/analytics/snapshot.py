@@ -1,6 +1,6 @@
 """The de-identified analytics snapshot: pathway records as Parquet, pseudonyms only.
 
-Analytics never see identifiers (DESIGN.md, "Analytics never see identifiers"): the snapshot
+Analytics never see identifiers (docs/architecture.md): the snapshot
 holds the person's analytics pseudonym (``people.pseudonym``), birth year, sex, the region
 codes of their residence (province, county, township), facility codes, staff pseudonyms and
 clinical fields. It never holds a name, phone, national ID or address (not even their

@@ -1,7 +1,7 @@
 """Small-cell suppression for every indicator table that leaves the system (CSV, JSON).
 
-DESIGN.md "Privacy by architecture": every table that leaves the system applies small-cell
-suppression. The rule (docs/indicators.md has a worked example):
+Every table that leaves the system applies small-cell suppression (docs/security.md). The
+rule (docs/indicators.md has a worked example):
 
 1. primary: a count from 1 to 10 is shown as "<11" (0 and 11 or more are shown);
 2. complementary: in every group of counts bound by a sum (categories and their total,

@@ -256,7 +256,7 @@ def test_the_database_refuses_to_change_audit_rows(site: Site, table: str, verb:
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(batches=st.lists(st.integers(min_value=0, max_value=19), min_size=1, max_size=6))
+@given(batches=st.lists(st.integers(min_value=0, max_value=150), min_size=1, max_size=5))
 def test_a_bulk_append_stores_what_single_appends_would(site: Site, batches: list[int]) -> None:
     """Batches of any size (a CSV import, the demo) give the same tree as one append each."""
     with site.transaction() as session:

@@ -45,6 +45,8 @@ lint: $(TESTING)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	# The architecture's contract: the import rules and the size of modules and functions.
+	$(BIN)/pytest -q -p no:xdist tests/test_architecture.py tests/test_code_shape.py
 
 # The one full gate (.ci/run calls exactly this).
 test: lint

@@ -76,6 +76,29 @@ class ScreeningInput:
     id: str | None = None
     client_record_id: str | None = None
 
+    @classmethod
+    def from_written(
+        cls,
+        person_id: str,
+        screened_at: datetime,
+        written: Mapping[str, str],
+        symptoms: Collection[str],
+        **who: Any,
+    ) -> ScreeningInput:
+        """From the per-eye entries as typed in a form or a file (empty: not measured)."""
+        return cls(
+            person_id=person_id,
+            screened_at=screened_at,
+            right_presenting_va=written.get("right_presenting_va") or None,
+            left_presenting_va=written.get("left_presenting_va") or None,
+            right_pinhole_va=written.get("right_pinhole_va") or None,
+            left_pinhole_va=written.get("left_pinhole_va") or None,
+            right_lens=written.get("right_lens") or None,
+            left_lens=written.get("left_lens") or None,
+            symptoms=symptoms,
+            **who,
+        )
+
 
 @dataclass(frozen=True, kw_only=True)
 class ReviewInput:

@@ -210,17 +210,12 @@ class ScreeningRowChecker:
             client_record_id=crid,
         )
         person = self._person(row, person_input, birth_column)
-        screening_input = ScreeningInput(
-            person_id=person["id"] if person else "",
+        screening_input = ScreeningInput.from_written(
+            person["id"] if person else "",
+            screened_at,
+            values,
+            [s.strip().lower() for s in values["symptoms"].split(";") if s.strip()],
             facility_id=facility_id,
-            screened_at=screened_at,
-            right_presenting_va=values["right_presenting_va"] or None,
-            left_presenting_va=values["left_presenting_va"] or None,
-            right_pinhole_va=values["right_pinhole_va"] or None,
-            left_pinhole_va=values["left_pinhole_va"] or None,
-            right_lens=values["right_lens"] or None,
-            left_lens=values["left_lens"] or None,
-            symptoms=[s.strip().lower() for s in values["symptoms"].split(";") if s.strip()],
             screener_id=self.screener_id,
             client_record_id=crid,
         )

@@ -141,16 +141,8 @@ def record(request: Request, person_id: str, form: FormDep) -> Response:
             with staff_access(request) as access:
                 signed_in_as(request, access)
                 recorded = access.record_screening(
-                    ScreeningInput(
-                        person_id=person_id,
-                        screened_at=access.site.now(),
-                        right_presenting_va=values["right_presenting_va"] or None,
-                        left_presenting_va=values["left_presenting_va"] or None,
-                        right_pinhole_va=values["right_pinhole_va"] or None,
-                        left_pinhole_va=values["left_pinhole_va"] or None,
-                        right_lens=values["right_lens"] or None,
-                        left_lens=values["left_lens"] or None,
-                        symptoms=tuple(values["symptoms"]),
+                    ScreeningInput.from_written(
+                        person_id, access.site.now(), values, tuple(values["symptoms"])
                     ),
                     with_slip=True,
                 )

@@ -30,7 +30,7 @@ from tests.crash.helpers import (
 
 pytestmark = pytest.mark.slow
 
-ROWS = 12_000  # a few seconds of import on this machine (docs/benchmarks.md: ~7,000 rows/s)
+ROWS = 8_000  # a few seconds of import with start-up (docs/benchmarks.md: ~7,000 rows/s)
 TRIALS = 4
 SEED = 20261201
 CLINICS = (("CL-A", "TA"), ("CL-B", "TB"))  # the test world's clinics and their townships

@@ -187,7 +187,7 @@ def test_killed_server_keeps_every_acknowledged_write(
     for trial in range(TRIALS):
         settings = fresh_installation(tmp_path_factory, f"serve-kill-{trial}")
         log = tmp_path / f"serve-{trial}.log"
-        moment = rng.uniform(0.5, 2.5)
+        moment = rng.uniform(0.4, 2.0)
         with serving(settings, log) as server:
             seen = load_and_kill(server, moment)
         acknowledged = sum(len(client.screenings) for client in seen)

@@ -69,4 +69,5 @@ def test_the_privacy_page_lists_account_events_with_usernames(web: WebBed) -> No
     client.get("/lang/zh_Hans")
     chinese = client.get("/privacy").text
     assert "账户事件" in chinese and "已登录" in chinese and "登录失败" in chinese
+    assert "无此账户" in chinese and "Account events" not in chinese
     client.get("/lang/en")

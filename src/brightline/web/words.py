@@ -70,6 +70,13 @@ ACCOUNT_ACTION = {
     "account.sign_in_failed": N_("Failed sign-in"),
     "account.sign_out": N_("Signed out"),
 }
+# Why a sign-in failed, as the audit entry says it.
+SIGN_IN_REASON = {
+    "wrong password": N_("wrong password"),
+    "account disabled": N_("account disabled"),
+    "no such account": N_("no such account"),
+    "too many failed sign-ins": N_("too many failed sign-ins"),
+}
 TECHNIQUE = {"MSICS": "MSICS", "phaco": N_("Phacoemulsification"), "ECCE": "ECCE"}
 
 # The patient's access report is worded by brightline.audit.reports in English; these are

@@ -369,6 +369,25 @@ class AccountRecord:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class AccountEvent:
+    """One account event as the privacy officer sees it: who did what to which account.
+
+    The actor is shown by role and pseudonym prefix; the subject account by username
+    (None for a failed sign-in whose username named no account).
+    """
+
+    position: int
+    at: datetime
+    action: str
+    outcome: str
+    actor_role: str
+    actor: str
+    account: str | None
+    username: str | None
+    reason: str | None
+
+
 # -- composite views ------------------------------------------------------------------------
 
 

@@ -162,6 +162,8 @@ def initialise(
             if session.scalar(select(func.count()).select_from(User)) == 0:
                 # Shown once on the terminal; only its argon2id hash is stored.
                 password = admin_password or secrets.token_urlsafe(12)
+                # The first admin is the log's one unlogged account: the log of a new
+                # installation starts empty, and 'brightline init' says whom it created.
                 add_user(
                     session,
                     admin_username,

@@ -127,6 +127,8 @@ def test_left_eye_surgery_refused_when_only_right_recommended(bed: Bed) -> None:
 
 
 def test_every_personal_data_request_writes_exactly_one_audit_entry(bed: Bed) -> None:
+    for who in ("screener_a", "screener_b"):
+        bed.as_(who)  # signed in first: each sign-in is an audit entry of its own
     before = audit_size(bed)
     person = bed.register()
     assert audit_size(bed) == before + 1

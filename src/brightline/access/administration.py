@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from brightline.access.base import AccessCore, not_found
+from brightline.access.account_admin import AccountAdministration
+from brightline.access.base import not_found
 from brightline.access.emergency_reason import check_emergency_reason
 from brightline.access.policy import decide
 from brightline.audit.log import record_pseudonym
@@ -21,7 +22,7 @@ from brightline.records import (
     record_of,
 )
 from brightline.service import lookups
-from brightline.service.accounts import add_user, scope_of
+from brightline.service.accounts import scope_of
 from brightline.service.emergency import open_grant, review_grant
 from brightline.service.people import erase_identifiers
 from brightline.service.places import add_facility, add_region
@@ -42,7 +43,7 @@ class AuditOverview:
     transparency: list[TransparencyRow]
 
 
-class Administration(AccessCore):
+class Administration(AccountAdministration):
     """The access methods that are not about the care pathway itself."""
 
     def erase_person(self, person_id: str) -> PersonRecord:
@@ -147,18 +148,6 @@ class Administration(AccessCore):
         """Every facility (admins)."""
         self.require_general("admin.manage")
         return [record_of(FacilityRecord, f) for f in lookups.facilities(self.session)]
-
-    def add_account(self, username: str, password: str, role: str, scope: str) -> AccountRecord:
-        """Create a staff account (admins)."""
-        self.require_general("admin.manage")
-        profile = self.site.settings.argon2_profile
-        user = add_user(self.session, username, password, role, scope, profile=profile)
-        return record_of(AccountRecord, user)
-
-    def accounts(self) -> list[AccountRecord]:
-        """Every staff account (admins; no passwords, no pseudonyms)."""
-        self.require_general("admin.manage")
-        return [record_of(AccountRecord, u) for u in lookups.accounts(self.session)]
 
 
 def verify_audit_log(site: Site) -> VerificationReport:

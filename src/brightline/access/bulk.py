@@ -23,9 +23,8 @@ from brightline.access.signin import account_actor
 from brightline.audit.log import AuditEvent, AuditLog, record_pseudonym
 from brightline.audit.tree import checkpoint_if_due
 from brightline.csvfiles import ImportReport
-from brightline.errors import Forbidden, InvalidInput
+from brightline.errors import Forbidden
 from brightline.service import importing
-from brightline.service.accounts import first_admin
 from brightline.site import Site
 
 BULK_ACTION = "records.import"
@@ -72,8 +71,9 @@ class BulkRecorder:
 
 
 @contextmanager
-def writing_in_bulk(site: Site, username: str) -> Iterator[BulkRecorder]:
-    """One transaction acting as ``username`` for a bulk write, if the policy allows it."""
+def writing_in_bulk(site: Site, username: str | None) -> Iterator[BulkRecorder]:
+    """One transaction acting as ``username`` (default: the first admin) for a bulk write,
+    if the policy allows it."""
     with site.transaction() as session:
         operator = account_actor(session, username)
         if not decide(operator, BULK_ACTION).allowed:
@@ -86,17 +86,6 @@ def writing_in_bulk(site: Site, username: str) -> Iterator[BulkRecorder]:
         recorder.flush()
     # After commit, as for any access: a slow signature never holds the write lock.
     checkpoint_if_due(site)
-
-
-def operator_of(site: Site, as_user: str | None) -> str:
-    """The account a command runs as: the one named, else the first administrator."""
-    if as_user:
-        return as_user
-    with site.transaction() as session:
-        username = first_admin(session)
-    if username is None:
-        raise InvalidInput("no active administrator account: name one with --as", field="as")
-    return username
 
 
 def import_screenings(
@@ -113,11 +102,10 @@ def import_screenings(
     One audit entry (``person.import``) per person the file creates or links, naming that
     account, in the import's own transaction: each person's access report shows it.
     """
-    username = operator_of(site, as_user)
     return importing.import_screenings(
         site,
         path,
-        bulk=lambda: writing_in_bulk(site, username),
+        bulk=lambda: writing_in_bulk(site, as_user),
         skip_invalid=skip_invalid,
         rejects_path=rejects_path,
         progress=progress,

@@ -55,7 +55,19 @@ ACTIONS: Mapping[str, Action] = _declare(
     Action("person.erase", "erase a person's identifiers on request"),
     Action("admin.manage", "manage regions, facilities and accounts"),
     Action("records.import", "write records in bulk (CSV import)"),
+    Action("account.create", "create a staff account"),
+    Action("account.update", "change a staff account's role or scope"),
+    Action("account.disable", "disable a staff account and revoke its tokens"),
+    Action("account.enable", "enable a disabled staff account again"),
+    Action("account.password", "set a staff account's password"),
+    # Logged for every account, never asked of the policy: signing in is how one becomes
+    # an actor at all, and anyone signed in may sign out.
+    Action("account.sign_in", "sign in"),
+    Action("account.sign_in_failed", "try to sign in and fail"),
+    Action("account.sign_out", "sign out"),
 )
+# The actions of account events: what the privacy officer's list of account events shows.
+ACCOUNT_ACTIONS = tuple(name for name in ACTIONS if name.startswith("account."))
 
 # Which role may do which action on a record, and for which purposes.
 PERSON_RULES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
@@ -93,7 +105,15 @@ GENERAL_RULES: Mapping[str, tuple[str, ...]] = {
     Role.SURGEON: ("centre_list.read", "break_glass.open"),
     Role.MANAGER: ("aggregate.read",),
     Role.PRIVACY_OFFICER: ("audit.read", "break_glass.review", "person.erase"),
-    Role.ADMIN: ("admin.manage", "records.import"),
+    Role.ADMIN: (
+        "admin.manage",
+        "records.import",
+        "account.create",
+        "account.update",
+        "account.disable",
+        "account.enable",
+        "account.password",
+    ),
 }
 
 

@@ -1,4 +1,8 @@
-"""Sign-in: bearer tokens with idle and absolute expiry, revocation, and login throttling."""
+"""Sign-in: bearer tokens with idle and absolute expiry, revocation, and login throttling.
+
+Every sign-in, failed sign-in and sign-out is an audit entry (``account.sign_in`` …), in
+the transaction that issues, counts or revokes.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from brightline.access.account_events import UNKNOWN_ACTOR, UNKNOWN_ROLE, account_event
 from brightline.access.policy import Actor
+from brightline.audit.log import AuditEvent, AuditLog
 from brightline.errors import TooManyAttempts, Unauthenticated
-from brightline.service.accounts import authenticate
+from brightline.service.accounts import account_by_username, check_credentials, first_admin
 from brightline.settings import Settings
+from brightline.site import Site
 from brightline.store.models import ApiToken, LoginThrottle, Region, User
 
 # Five free tries, then waits doubling from 2 s up to 15 minutes: slow for a guesser,
@@ -72,6 +79,19 @@ def record_failure(session: Session, keys: list[str], now: datetime) -> None:
     session.flush()
 
 
+def _failed(user: User | None, reason: str, now: datetime) -> AuditEvent:
+    """A failed sign-in: by nobody known; about the account the username names, if any."""
+    return account_event(
+        "account.sign_in_failed",
+        actor=UNKNOWN_ACTOR,
+        role=UNKNOWN_ROLE,
+        account=user.pseudonym if user is not None else None,
+        at=now,
+        outcome="denied",
+        reason=reason,
+    )
+
+
 def sign_in(
     session: Session,
     settings: Settings,
@@ -83,15 +103,17 @@ def sign_in(
 ) -> IssuedToken | None:
     """Check credentials (throttled per account and per client) and issue a token.
 
-    Returns None for wrong credentials after recording the failure, so the caller commits
-    the failure count before refusing (raising here would roll it back).
+    Returns None for wrong credentials after recording the failure and its audit entry, so
+    the caller commits both before refusing (raising here would roll them back).
     """
     keys = _throttle_keys(username, client)
     check_throttle(session, keys, now)
-    user = authenticate(session, username, password, profile=settings.argon2_profile)
-    if user is None:
+    checked = check_credentials(session, username, password, profile=settings.argon2_profile)
+    if not checked.ok or checked.user is None:
         record_failure(session, keys, now)
+        AuditLog().append(session, _failed(checked.user, checked.reason or "refused", now))
         return None
+    user = checked.user
     account_row = session.get(LoginThrottle, keys[0])
     if account_row is not None:
         session.delete(account_row)
@@ -107,8 +129,33 @@ def sign_in(
         )
     )
     session.flush()
+    AuditLog().append(
+        session,
+        account_event(
+            "account.sign_in", actor=user.pseudonym, role=user.role, account=user.pseudonym, at=now
+        ),
+    )
     idle = timedelta(minutes=settings.token_idle_minutes)
     return IssuedToken(token, int(min(idle, absolute).total_seconds()), user)
+
+
+def sign_in_logged(site: Site, username: str, password: str, *, client: str) -> IssuedToken | None:
+    """Sign in in a transaction of its own; a throttled attempt is logged before it is refused.
+
+    Returns None for wrong credentials (their failure and audit entry committed); raises
+    ``TooManyAttempts`` while the account or client is locked.
+    """
+    try:
+        with site.transaction() as session:
+            return sign_in(
+                session, site.settings, username, password, client=client, now=site.now()
+            )
+    except TooManyAttempts:
+        # The refused transaction wrote nothing; the attempt is still an audit entry.
+        with site.transaction() as session:
+            subject = account_by_username(session, username)
+            AuditLog().append(session, _failed(subject, "too many failed sign-ins", site.now()))
+        raise
 
 
 # A token, its account and the account's region, in one statement built once.
@@ -163,20 +210,56 @@ def resolve_token(session: Session, settings: Settings, token: str, *, now: date
 
 
 def sign_out(session: Session, token: str, *, now: datetime) -> None:
-    """Revoke a token so it can never be used again."""
+    """Revoke a token so it can never be used again; a live token's sign-out is logged."""
+    digest = token_digest(token)
+    owner = session.execute(
+        select(User.pseudonym, User.role)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
+    ).first()
+    if owner is None:
+        return
     session.execute(
         update(ApiToken)
-        .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
+        .where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now)
+    )
+    AuditLog().append(
+        session,
+        account_event(
+            "account.sign_out",
+            actor=owner.pseudonym,
+            role=owner.role,
+            account=owner.pseudonym,
+            at=now,
+        ),
     )
 
 
-def account_actor(session: Session, username: str) -> Actor:
-    """An active account as the policy sees it, by username (for commands run as someone)."""
+def revoke_tokens(session: Session, user_id: int, *, now: datetime) -> int:
+    """Revoke every live token of one account at once (disabling it, resetting its password)."""
+    result = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def account_actor(session: Session, username: str | None) -> Actor:
+    """An active account as the policy sees it, by username in any case (for commands run
+    as someone, ``--as``); with no name, the installation's first admin (``brightline init``'s).
+    """
+    if username is None:
+        admin = first_admin(session)
+        if admin is None:
+            raise Unauthenticated("no active admin account; name one with --as USER")
+        username = admin.username
     found = session.execute(
         select(User.id, User.role, User.pseudonym, User.facility_id, User.active, Region.path)
         .outerjoin(Region, Region.id == User.region_id)
-        .where(User.username == username)
+        .where(func.lower(User.username) == username.lower())
     ).first()
     if found is None or not found.active:
         raise Unauthenticated(f"no active account {username!r}")

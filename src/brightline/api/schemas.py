@@ -115,7 +115,9 @@ class FacilityPublic(BaseModel):
 
 class UserCreate(Strict):
     username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=10, max_length=200)
+    password: str = Field(
+        min_length=1, max_length=200, description="12+ characters, not a common password"
+    )
     role: Role
     scope: str = Field(description="all, region:CODE or facility:CODE")
 

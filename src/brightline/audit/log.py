@@ -3,8 +3,9 @@
 An entry is canonical JSON (keys sorted, no spaces, UTF-8 — RFC 8785 for the strings and
 integers it holds) naming pseudonyms only: who (staff pseudonym and role), what (action),
 whose record (record pseudonym), why (purpose), when, the outcome (with the policy's reason
-when it refused) and, for emergency access, the SHA-256 of the written reason. Leaves and
-nodes are hashed per RFC 9162.
+when it refused), for emergency access the SHA-256 of the written reason and, for an
+account event (created, changed, disabled, signed in …), the subject account's staff
+pseudonym. Leaves and nodes are hashed per RFC 9162.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class AuditEvent:
     break_glass_reason: str | None = None
     # Why the policy refused (e.g. "record outside the caller's scope"): no personal data.
     denial_reason: str | None = None
+    # The staff account an account event is about, by its pseudonym (never its username).
+    account: str | None = None
 
     def entry(self) -> bytes:
         """The canonical JSON bytes that become the Merkle leaf."""
@@ -62,6 +65,9 @@ class AuditEvent:
             ).hexdigest()
         if self.denial_reason is not None:
             fields["reason"] = self.denial_reason
+        # Written only when set, so every entry logged before account events hashes the same.
+        if self.account is not None:
+            fields["account"] = self.account
         return canonical_json(fields)
 
 
@@ -149,6 +155,7 @@ class AuditLog:
                     "purpose": event.purpose,
                     "outcome": event.outcome,
                     "break_glass": event.outcome == "break_glass",
+                    "account": event.account,
                 }
             )
             nodes.extend({"level": lv, "idx": ix, "hash": h} for lv, ix, h in completed[1:])

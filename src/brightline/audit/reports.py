@@ -3,7 +3,9 @@
 The access report answers "who looked at my record, when and why" with dates, purposes and
 roles in plain words — never staff names or staff pseudonyms — and proves every line against
 the signed log. The transparency report counts accesses per month by role, purpose and
-outcome, emergency and refused ones included, and names no one.
+outcome, emergency and refused ones included, and names no one. Account events (sign-ins,
+accounts created or disabled) touch no one's record: they are in neither report, and are
+listed for the privacy officer by :func:`account_events`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,7 +27,7 @@ from brightline.audit.tree import (
     tree_size,
 )
 from brightline.identifiers import IdentifierKeys
-from brightline.store.models import AuditEntry
+from brightline.store.models import ACCOUNT_EVENTS_WHERE, AuditEntry
 
 # What each logged action means to the person whose record it touched.
 ACTION_WORDS = {
@@ -195,10 +198,52 @@ def transparency_report(session: Session) -> list[TransparencyRow]:
         AuditEntry.purpose,
         AuditEntry.outcome,
         func.count().label("count"),
-    ).group_by(month, AuditEntry.role, AuditEntry.purpose, AuditEntry.outcome)
+    ).where(AuditEntry.action.not_like("account.%"))
+    grouped = grouped.group_by(month, AuditEntry.role, AuditEntry.purpose, AuditEntry.outcome)
     rows = [
         TransparencyRow(period, role, purpose, outcome, count)
         for period, role, purpose, outcome, count in session.execute(grouped)
     ]
     # Sorted here: SQLite and PostgreSQL disagree on where NULL purposes go.
     return sorted(rows, key=lambda r: (r.month, r.role, r.purpose or "", r.outcome))
+
+
+@dataclass(frozen=True)
+class AccountEventRow:
+    """One account event as its hashed entry says it (pseudonyms only)."""
+
+    position: int
+    at: str
+    action: str
+    actor: str
+    role: str
+    account: str | None
+    outcome: str
+    reason: str | None
+
+
+def account_events(session: Session, limit: int = 50) -> list[AccountEventRow]:
+    """The latest ``limit`` account events, newest first, read from their hashed entries."""
+    rows = session.execute(
+        select(AuditEntry.position, AuditEntry.entry)
+        # The index's own predicate, as literal text, so both databases use the partial index.
+        .where(sa.text(ACCOUNT_EVENTS_WHERE))
+        .order_by(AuditEntry.position.desc())
+        .limit(limit)
+    )
+    events = []
+    for position, entry in rows:
+        fields = json.loads(entry)
+        events.append(
+            AccountEventRow(
+                position,
+                fields["at"],
+                fields["action"],
+                fields["actor"],
+                fields["role"],
+                fields.get("account"),
+                fields["outcome"],
+                fields.get("reason"),
+            )
+        )
+    return events

@@ -61,8 +61,8 @@ _UPPER_NODES_SQL = (
 _COLUMNS_SQL = {
     "sqlite": "SELECT min(position) FROM audit_entries WHERE position >= ? AND position < ?"
     " AND (json_extract(entry, '$.action', '$.actor', '$.at', '$.outcome', '$.purpose',"
-    " '$.record', '$.role') IS NOT json_array(action, actor,"
-    " replace(substr(at, 1, 19), ' ', 'T') || 'Z', outcome, purpose, record, role)"
+    " '$.record', '$.role', '$.account') IS NOT json_array(action, actor,"
+    " replace(substr(at, 1, 19), ' ', 'T') || 'Z', outcome, purpose, record, role, account)"
     " OR break_glass IS NOT (outcome = 'break_glass'))",
     "postgresql": "SELECT min(position) FROM audit_entries"
     " CROSS JOIN LATERAL (SELECT entry::jsonb AS j) AS parsed"
@@ -71,6 +71,7 @@ _COLUMNS_SQL = {
     " OR j->>'at' IS DISTINCT FROM to_char(at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
     " OR j->>'outcome' IS DISTINCT FROM outcome OR j->>'purpose' IS DISTINCT FROM purpose"
     " OR j->>'record' IS DISTINCT FROM record OR j->>'role' IS DISTINCT FROM role"
+    " OR j->>'account' IS DISTINCT FROM account"
     " OR break_glass IS DISTINCT FROM (outcome = 'break_glass'))",
 }
 

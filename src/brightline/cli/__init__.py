@@ -20,8 +20,8 @@ from brightline.cli.common import (
 from brightline.cli.demo import demo
 from brightline.cli.importing import import_app
 from brightline.cli.survey import survey_app
+from brightline.cli.users import user_app
 from brightline.errors import BrightlineError
-from brightline.service.accounts import add_user
 from brightline.service.key_rotation import rotate_identifier_key
 from brightline.service.places import add_facility, add_region, facility_by_code
 from brightline.service.referrals import follow_up_worklist
@@ -34,7 +34,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 region_app = typer.Typer(help="Provinces, counties and townships.", no_args_is_help=True)
 facility_app = typer.Typer(help="Clinics and surgical centres.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
@@ -112,31 +111,6 @@ def serve(
     with fail_on_user_error(), open_site(ctx.obj):
         pass
     run_server(ctx.obj, host=host, port=port, workers=workers)
-
-
-@user_app.command("add")
-def user_add(
-    ctx: typer.Context,
-    username: Annotated[str, typer.Argument(help="Sign-in name.")],
-    role: Annotated[
-        str,
-        typer.Option(help="screener, reviewer, surgeon, manager, privacy_officer or admin."),
-    ],
-    scope: Annotated[str, typer.Option(help="all, region:CODE or facility:CODE.")],
-    password: Annotated[
-        str | None,
-        typer.Option(help="Password (default: prompt).", envvar="BRIGHTLINE_NEW_PASSWORD"),
-    ] = None,
-) -> None:
-    """Create a staff account with a role and a scope."""
-    warn_if_cheap_argon2(ctx.obj)
-    if password is None:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with fail_on_user_error(), open_site(ctx.obj) as site, site.transaction() as session:
-        user = add_user(
-            session, username, password, role, scope, profile=site.settings.argon2_profile
-        )
-    typer.echo(f"Created {user.role} {user.username} with scope {scope}.")
 
 
 @region_app.command("add")

@@ -35,6 +35,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from brightline import __version__
+from brightline.access.account_events import accounts_created
 from brightline.access.bulk import BulkRecorder
 from brightline.access.policy import Actor
 from brightline.access.signin import account_actor
@@ -227,11 +228,8 @@ def _build_places(session: Session, rng: Random) -> _Layout:
 def _build_accounts(
     session: Session, seed: int, layout: _Layout, profile: Argon2Profile
 ) -> list[DemoAccount]:
-    """One account of every role to hand out, and a screener at every other clinic.
-
-    The other clinics' screeners are not listed (nobody signs in as them), but their work
-    is theirs in the audit log, as in a real programme.
-    """
+    """One account of every role to hand out, and a screener at every other clinic (not
+    listed: nobody signs in as them, but their work is theirs in the audit log)."""
     accounts = []
     listed = {scope for _, _, scope in ACCOUNT_PLAN}
     unlisted = [
@@ -580,6 +578,7 @@ def build_demo(
             layout = _build_places(session, rng)
             accounts = _build_accounts(session, seed, layout, site.settings.argon2_profile)
             recorder = BulkRecorder(site, session, layout.actors["admin"])
+            recorder.events += accounts_created(session, layout.actors.values(), site.now())
             referred = _screen_people(recorder, rng, layout, people, as_of)
             _follow_pathway(recorder, rng, layout, referred, as_of)
             recorder.flush()

@@ -22,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -110,7 +111,11 @@ class User(Base):
     """A staff account; its scope is a region subtree and, for facility staff, a facility."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(_one_of("role", ROLES), name="role"),)
+    __table_args__ = (
+        CheckConstraint(_one_of("role", ROLES), name="role"),
+        # Screener_A and screener_a are one account: unique on the lower-cased name.
+        Index("uq_users_username_lower", text("lower(username)"), unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -353,6 +358,10 @@ class SyncReceipt(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+# Which audit entries are account events (the partial index and its queries say it alike).
+ACCOUNT_EVENTS_WHERE = "action LIKE 'account.%'"
+
+
 class AuditEntry(Base):
     """One entry of the audit log: canonical JSON without identifiers or clinical content.
 
@@ -361,6 +370,15 @@ class AuditEntry(Base):
     """
 
     __tablename__ = "audit_entries"
+    __table_args__ = (
+        # The privacy officer's list of recent account events, without scanning the log.
+        Index(
+            "ix_audit_entries_account_events",
+            "position",
+            sqlite_where=text(ACCOUNT_EVENTS_WHERE),
+            postgresql_where=text(ACCOUNT_EVENTS_WHERE),
+        ),
+    )
 
     position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     entry: Mapped[str] = mapped_column(Text)
@@ -373,6 +391,8 @@ class AuditEntry(Base):
     purpose: Mapped[str | None] = mapped_column(String(16))
     outcome: Mapped[str] = mapped_column(String(16))
     break_glass: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The subject of an account event (a staff pseudonym); NULL for every other entry.
+    account: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class AuditHead(Base):

@@ -58,6 +58,25 @@ ROLE = {
     "privacy_officer": N_("Privacy officer"),
     "admin": N_("Administrator"),
 }
+# Who an account event is by, beyond the staff roles: nobody signed in, or the installation.
+EVENT_ROLE = {**ROLE, "unknown": N_("Not signed in"), "system": N_("The installation")}
+ACCOUNT_ACTION = {
+    "account.create": N_("Account created"),
+    "account.update": N_("Role or scope changed"),
+    "account.disable": N_("Account disabled"),
+    "account.enable": N_("Account enabled"),
+    "account.password": N_("Password set"),
+    "account.sign_in": N_("Signed in"),
+    "account.sign_in_failed": N_("Failed sign-in"),
+    "account.sign_out": N_("Signed out"),
+}
+# Why a sign-in failed, as the audit entry says it.
+SIGN_IN_REASON = {
+    "wrong password": N_("wrong password"),
+    "account disabled": N_("account disabled"),
+    "no such account": N_("no such account"),
+    "too many failed sign-ins": N_("too many failed sign-ins"),
+}
 TECHNIQUE = {"MSICS": "MSICS", "phaco": N_("Phacoemulsification"), "ECCE": "ECCE"}
 
 # The patient's access report is worded by brightline.audit.reports in English; these are

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from pydantic import Field
 
 from brightline.api.deps import CallerDep
 from brightline.api.schemas import (
@@ -10,9 +11,11 @@ from brightline.api.schemas import (
     FacilityPublic,
     RegionCreate,
     RegionPublic,
+    Strict,
     UserCreate,
     UserPublic,
 )
+from brightline.vocabulary import Role
 
 router = APIRouter(tags=["administration"])
 
@@ -60,3 +63,42 @@ def list_users(caller: CallerDep) -> list[UserPublic]:
     """Every staff account (no passwords, no pseudonyms)."""
     with caller.access() as access:
         return [UserPublic.model_validate(u) for u in access.accounts()]
+
+
+class UserUpdate(Strict):
+    role: Role
+    scope: str = Field(description="all, region:CODE or facility:CODE")
+
+
+class PasswordSet(Strict):
+    password: str = Field(
+        min_length=1, max_length=200, description="12+ characters, not a common password"
+    )
+
+
+@router.patch("/users/{username}", response_model=UserPublic)
+def update_user(username: str, body: UserUpdate, caller: CallerDep) -> UserPublic:
+    """Give an account a new role and scope (logged as ``account.update``)."""
+    with caller.access() as access:
+        return UserPublic.model_validate(access.change_account(username, body.role, body.scope))
+
+
+@router.post("/users/{username}/disable", response_model=UserPublic)
+def disable_user(username: str, caller: CallerDep) -> UserPublic:
+    """Disable an account and revoke every live token of it at once."""
+    with caller.access() as access:
+        return UserPublic.model_validate(access.disable_account(username))
+
+
+@router.post("/users/{username}/enable", response_model=UserPublic)
+def enable_user(username: str, caller: CallerDep) -> UserPublic:
+    """Let a disabled account sign in again (its old tokens stay revoked)."""
+    with caller.access() as access:
+        return UserPublic.model_validate(access.enable_account(username))
+
+
+@router.post("/users/{username}/password", response_model=UserPublic)
+def set_user_password(username: str, body: PasswordSet, caller: CallerDep) -> UserPublic:
+    """Set an account's password (the policy applies; its live tokens are revoked)."""
+    with caller.access() as access:
+        return UserPublic.model_validate(access.reset_password(username, body.password))

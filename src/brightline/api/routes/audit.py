@@ -7,11 +7,12 @@ officers.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from brightline.api.deps import CallerDep, SiteDep
 from brightline.audit.tree import (
@@ -40,6 +41,18 @@ class ConsistencyProofPublic(BaseModel):
     old_root: str
     new_root: str
     proof: list[str]
+
+
+class AccountEventPublic(BaseModel):
+    position: int
+    at: datetime
+    action: str
+    outcome: str
+    actor_role: str
+    actor: str = Field(description="The first characters of the acting staff pseudonym.")
+    account: str | None = Field(description="The first characters of the subject's pseudonym.")
+    username: str | None = Field(description="The subject account (None: no such account).")
+    reason: str | None
 
 
 class TransparencyPublic(BaseModel):
@@ -122,4 +135,27 @@ def transparency(caller: CallerDep) -> list[TransparencyPublic]:
                 count=row.count,
             )
             for row in access.transparency()
+        ]
+
+
+@router.get("/account-events", response_model=list[AccountEventPublic])
+def account_events(
+    caller: CallerDep,
+    limit: Annotated[int, Query(ge=1, le=200, description="How many, newest first.")] = 50,
+) -> list[AccountEventPublic]:
+    """Recent account events: created, changed, disabled, signed in or out (privacy officers)."""
+    with caller.access() as access:
+        return [
+            AccountEventPublic(
+                position=e.position,
+                at=e.at,
+                action=e.action,
+                outcome=e.outcome,
+                actor_role=e.actor_role,
+                actor=e.actor,
+                account=e.account,
+                username=e.username,
+                reason=e.reason,
+            )
+            for e in access.account_events(limit)
         ]

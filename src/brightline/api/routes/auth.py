@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
-from brightline.access.signin import sign_in, sign_out
+from brightline.access.signin import sign_in_logged, sign_out
 from brightline.api.deps import CallerDep, SiteDep, client_address
 from brightline.api.schemas import MePublic, TokenPublic
 from brightline.errors import Unauthenticated
@@ -20,15 +20,7 @@ def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], site: SiteDep, request: Request
 ) -> TokenPublic:
     """Exchange username and password for a bearer token."""
-    with site.transaction() as session:
-        issued = sign_in(
-            session,
-            site.settings,
-            form.username,
-            form.password,
-            client=client_address(request),
-            now=site.now(),
-        )
+    issued = sign_in_logged(site, form.username, form.password, client=client_address(request))
     if issued is None:
         raise Unauthenticated("wrong username or password")
     return TokenPublic(access_token=issued.token, expires_in=issued.expires_in)

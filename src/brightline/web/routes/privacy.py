@@ -1,4 +1,5 @@
-"""Privacy officer pages: audit log status and verification, emergency accesses, transparency."""
+"""Privacy officer pages: audit log status and verification, emergency accesses, account
+events, transparency."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from brightline.web.render import redirect, render, signed_in_as
 from brightline.web.session import csrf_protect, staff_access
 
 router = APIRouter(prefix="/privacy", dependencies=[Depends(csrf_protect)])
+# The latest account events the page lists (the API gives up to 200).
+ACCOUNT_EVENTS_ON_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ def _page(request: Request, errors: dict[str, str]) -> HTMLResponse:
             {"grant": w.grant, "staff": w.staff, "role": w.role, "record": w.record}
             for w in access.break_glass_to_review()
         ]
+        account_events = access.account_events(ACCOUNT_EVENTS_ON_PAGE)
         return render(
             request,
             "privacy/home.html",
@@ -46,6 +50,7 @@ def _page(request: Request, errors: dict[str, str]) -> HTMLResponse:
             last=getattr(request.app.state, "web_last_verification", None),
             grants=grants,
             transparency=overview.transparency,
+            account_events=account_events,
         )
 
 

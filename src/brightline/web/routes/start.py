@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from brightline.access.signin import sign_in, sign_out
+from brightline.access.signin import sign_in_logged, sign_out
 from brightline.api.deps import client_address
 from brightline.demo import ACCOUNTS_FILE, DemoRefused, read_accounts
-from brightline.errors import TooManyAttempts
-from brightline.web.forms import FormDep, safe_next, text
+from brightline.errors import BrightlineError, NotFound, TooManyAttempts
+from brightline.web.forms import FormDep, field_errors, safe_next, text
 from brightline.web.i18n import LANG_COOKIE, LANGUAGES
 from brightline.web.render import ROLE_HOME, redirect, render, signed_in_as
 from brightline.web.session import (
@@ -55,16 +55,13 @@ def sign_in_submit(request: Request, form: FormDep) -> Response:
     error, status = None, 401
     password = form.get("password")
     try:
-        with site.transaction() as session:
-            issued = sign_in(
-                session,
-                site.settings,
-                username,
-                password if isinstance(password, str) else "",
-                client=client_address(request),
-                now=site.now(),
-            )
-            role = issued.user.role if issued else None
+        issued = sign_in_logged(
+            site,
+            username,
+            password if isinstance(password, str) else "",
+            client=client_address(request),
+        )
+        role = issued.user.role if issued else None
     except TooManyAttempts as exc:
         issued, role, error, status = None, None, ("wait", exc.retry_after), 429
     if issued is None or role is None:
@@ -118,11 +115,41 @@ def home(request: Request) -> RedirectResponse:
     return redirect(ROLE_HOME.get(role, "/"))
 
 
-@router.get("/admin", response_class=HTMLResponse)
-def admin(request: Request) -> HTMLResponse:
-    """Administrators manage places and accounts with the CLI or the API."""
+def _admin_page(request: Request, errors: dict[str, str]) -> HTMLResponse:
     with staff_access(request) as access:
         access.require_general("admin.manage")
         signed_in_as(request, access)
-        scope = access.scope()
-    return render(request, "admin.html", scope=scope)
+        scope, accounts = access.scope(), access.accounts()
+        me = access.actor.user_id
+    return render(
+        request,
+        "admin.html",
+        status=422 if errors else 200,
+        errors=errors,
+        scope=scope,
+        accounts=accounts,
+        me=me,
+    )
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin(request: Request) -> HTMLResponse:
+    """The staff accounts, each with a button to disable or enable it; places and new
+    accounts are managed with the CLI or the API."""
+    return _admin_page(request, {})
+
+
+@router.post("/admin/accounts/{username}/{change}", response_model=None)
+def admin_account(request: Request, username: str, change: str) -> Response:
+    """Disable (revoking its tokens) or enable one account."""
+    try:
+        with staff_access(request) as access:
+            if change == "disable":
+                access.disable_account(username)
+            elif change == "enable":
+                access.enable_account(username)
+            else:
+                raise NotFound(f"no change {change[:20]!r}; disable or enable", field="change")
+    except BrightlineError as exc:
+        return _admin_page(request, field_errors(exc, "username"))
+    return redirect("/admin#accounts")

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from brightline.store.models import AuditEntry
+from brightline.store.models import AuditEntry, Screening
 from brightline.web.i18n import choose_language, translations
 from tests.web.conftest import WebBed, csrf_of, submit
 
@@ -278,3 +278,32 @@ def test_one_web_screening_appends_exactly_one_audit_entry(web: WebBed) -> None:
     assert result.status_code == 201, result.text
     assert 'id="access-pin"' in result.text  # the slip was shown, with its PIN
     assert entries()[len(before) :] == [("screening.create", "allowed")]
+
+
+def test_a_screening_form_sent_twice_is_recorded_once(web: WebBed) -> None:
+    """A reload or a retry on a bad line re-sends the form: one screening, one referral."""
+    client = web.signed_in("screener_a")
+    registered = submit(
+        client, "/screener/register", "/screener/register", {"sex": "female", "birth_year": "1944"}
+    )
+    url = registered.headers["location"] + "/screen"
+    form = client.get(url).text
+    screening_id = re.search(r'name="screening_id" value="([0-9a-f-]{36})"', form)
+    assert screening_id
+    sent = {
+        "right_presenting_va": "6/60",
+        "left_presenting_va": "CF",
+        "screening_id": screening_id.group(1),
+        "csrf_token": csrf_of(form),
+    }
+    first = client.post(url, data=sent)
+    again = client.post(url, data=sent)
+    assert first.status_code == 201 and again.status_code == 200
+    assert 'id="access-pin"' in first.text and 'id="access-pin"' not in again.text
+    assert 'id="recorded-before"' in again.text
+    code = re.search(r'id="referral-code">([A-Z0-9-]+)<', first.text)
+    assert code and code.group(1) in again.text  # the same referral, shown again
+    person_id = registered.headers["location"].rsplit("/", 1)[1]
+    with web.site.transaction() as session:
+        stored = session.scalars(select(Screening.id).where(Screening.person_id == person_id))
+        assert list(stored) == [screening_id.group(1)]

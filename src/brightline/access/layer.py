@@ -24,6 +24,7 @@ from brightline.audit.log import AuditLog
 from brightline.audit.tree import checkpoint_if_due
 from brightline.errors import Conflict, InvalidInput, one_of
 from brightline.photos import PhotoLimits, PhotoStore, process_upload
+from brightline.reasons import from_stored
 from brightline.records import (
     AttendanceRecord,
     CentrePatient,
@@ -233,6 +234,27 @@ class Access(Administration):
             centre = lookups.by_id(self.session, Facility, referral.to_facility_id)
             slip = ReferralSlip(referral, view, centre.name if centre else "", pin)
         return replace(recorded, person=view, slip=slip)
+
+    def recorded_before(self, screening_id: str) -> RecordedScreening | None:
+        """The screening already stored under this id, as its result page shows it (a form
+        sent twice: a reload, a retry on a bad line), or None. The PIN was shown once."""
+        screening = lookups.by_id(self.session, Screening, screening_id)
+        if screening is None:
+            return None
+        missing = not_found("screening", screening_id)
+        context = self.require("screening.read", screening.person_id, "treatment", missing=missing)
+        person = lookups.by_id(self.session, Person, screening.person_id)
+        assert person is not None
+        view = self._person_view(person, context, "treatment")
+        stored = lookups.referrals_of_screenings(self.session, [screening.id]).get(screening.id)
+        referral = record_of(ReferralRecord, stored) if stored else None
+        slip = None
+        if referral is not None:
+            centre = lookups.by_id(self.session, Facility, referral.to_facility_id)
+            slip = ReferralSlip(referral, view, centre.name if centre else "", None)
+        reasons = tuple(from_stored(screening.triage_reasons))
+        shown = record_of(ScreeningRecord, screening)
+        return RecordedScreening(shown, referral, reasons, None, person=view, slip=slip)
 
     def _screening(self, screening_id: str, action: str, purpose: str | None) -> Screening:
         screening = lookups.by_id(self.session, Screening, screening_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 import segno
@@ -12,7 +13,13 @@ from starlette.datastructures import FormData
 
 from brightline.access.layer import PAGE_SIZE, Access
 from brightline.errors import BrightlineError, InvalidInput
-from brightline.records import PersonInput, ReferralSlip, ScreeningInput, va_problems
+from brightline.records import (
+    PersonInput,
+    RecordedScreening,
+    ReferralSlip,
+    ScreeningInput,
+    va_problems,
+)
 from brightline.vocabulary import Eye, LensStatus, Symptom
 from brightline.vocabulary import values as listed
 from brightline.web.forms import FormDep, field_errors, files, optional, text
@@ -123,7 +130,17 @@ def screening_form(request: Request, person_id: str) -> HTMLResponse:
     """The screening form: VA per eye in any notation, pinhole, lens, symptoms, photos."""
     with staff_access(request) as access:
         signed_in_as(request, access)
-        return _screening_form(request, access, person_id, {"symptoms": []}, {})
+        values = {"symptoms": [], "screening_id": str(uuid.uuid4())}
+        return _screening_form(request, access, person_id, values, {})
+
+
+def _form_screening_id(form: FormData) -> str:
+    """The id the form was given when it was drawn, so a form sent twice is recorded once."""
+    written = text(form, "screening_id")
+    try:
+        return str(uuid.UUID(written))
+    except ValueError:
+        return str(uuid.uuid4())
 
 
 @router.post("/people/{person_id}/screen", response_model=None)
@@ -132,6 +149,7 @@ def record(request: Request, person_id: str, form: FormDep) -> Response:
     values: dict[str, Any] = {name: text(form, name) for name in (*VA_FIELDS, "right_lens")}
     values["left_lens"] = text(form, "left_lens")
     values["symptoms"] = [s for s in form.getlist("symptoms") if isinstance(s, str)]
+    values["screening_id"] = screening_id = _form_screening_id(form)
     errors = va_problems({name: optional(form, name) for name in VA_FIELDS})
     photos = {eye: files(form, f"photo_{eye}") for eye in listed(Eye)}
     if sum(len(p) for p in photos.values()) > PHOTO_LIMIT:
@@ -140,13 +158,19 @@ def record(request: Request, person_id: str, form: FormDep) -> Response:
         try:
             with staff_access(request) as access:
                 signed_in_as(request, access)
+                again = access.recorded_before(screening_id)
+                if again is not None:
+                    return _result(request, again, status=200, again=True)
                 recorded = access.record_screening(
                     ScreeningInput.from_written(
-                        person_id, access.site.now(), values, tuple(values["symptoms"])
+                        person_id,
+                        access.site.now(),
+                        values,
+                        tuple(values["symptoms"]),
+                        id=screening_id,
                     ),
                     with_slip=True,
                 )
-                screening_id = recorded.screening.id
                 for eye, chosen in photos.items():
                     for upload in chosen:
                         try:
@@ -158,20 +182,28 @@ def record(request: Request, person_id: str, form: FormDep) -> Response:
                             )
                         except InvalidInput as exc:
                             raise InvalidInput(exc.message, field=f"photo_{eye}") from exc
-                return render(
-                    request,
-                    "screener/result.html",
-                    status=201,
-                    view=recorded.person,
-                    screening=recorded.screening,
-                    referral=recorded.referral,
-                    slip=_slip(recorded.slip) if recorded.slip else None,
-                )
+                return _result(request, recorded, status=201, again=False)
         except BrightlineError as exc:
             errors = field_errors(exc)
     with staff_access(request) as access:
         signed_in_as(request, access)
         return _screening_form(request, access, person_id, values, errors)
+
+
+def _result(
+    request: Request, recorded: RecordedScreening, *, status: int, again: bool
+) -> HTMLResponse:
+    """The triage result and the slip; ``again``: the form had been recorded before."""
+    return render(
+        request,
+        "screener/result.html",
+        status=status,
+        view=recorded.person,
+        screening=recorded.screening,
+        referral=recorded.referral,
+        slip=_slip(recorded.slip) if recorded.slip else None,
+        again=again,
+    )
 
 
 def _slip(slip: ReferralSlip) -> dict[str, Any]:

@@ -307,3 +307,18 @@ def test_a_screening_form_sent_twice_is_recorded_once(web: WebBed) -> None:
     with web.site.transaction() as session:
         stored = session.scalars(select(Screening.id).where(Screening.person_id == person_id))
         assert list(stored) == [screening_id.group(1)]
+
+
+def test_the_screening_pages_are_the_clinics_own(web: WebBed) -> None:
+    """A centre may read a referred person's record, but not through the clinic's pages."""
+    case = register_and_screen(web, web.signed_in("screener_a"), "Gao Yan")
+    surgeon = web.signed_in("surgeon")
+    for url in (case["person_url"], case["person_url"] + "/screen"):
+        assert surgeon.get(url).status_code == 403
+    assert web.signed_in("screener_a").get(case["person_url"]).status_code == 200
+
+
+def test_the_slip_draws_its_qr_code_to_scale(web: WebBed) -> None:
+    case = register_and_screen(web, web.signed_in("screener_a"), "He Ping")
+    svg = re.search(r"<svg[^>]*>", case["page"].text)
+    assert svg and "viewBox" in svg.group(0) and "width=" not in svg.group(0)

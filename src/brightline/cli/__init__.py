@@ -155,7 +155,9 @@ def worklist(
         entries = follow_up_worklist(
             session,
             clinic.id,
-            not_attended_days=days or site.programme.worklist_not_attended_days,
+            not_attended_days=(
+                days if days is not None else site.programme.worklist_not_attended_days
+            ),
             now=site.now(),
         )
         typer.echo(f"{'referral code':<16}{'days':>5}  {'kind':<14}{'priority':<9}referred on")

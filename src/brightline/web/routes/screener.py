@@ -33,9 +33,15 @@ VA_FIELDS = ("right_presenting_va", "left_presenting_va", "right_pinhole_va", "l
 PHOTO_LIMIT = 4
 
 
+def _at_the_clinic(access: Access) -> None:
+    """These pages are the screening clinic's: other roles get the forbidden page (the policy
+    decides, through the action a clinic's screener holds), even for a record they may read."""
+    access.require_general("person.create")
+
+
 def qr_svg(code: str) -> Markup:
     """The referral code as a QR code, inline SVG (no script, no external image)."""
-    svg = segno.make(code, error="m").svg_inline(scale=4, dark="#000", light="#fff")
+    svg = segno.make(code, error="m").svg_inline(scale=4, dark="#000", light="#fff", omitsize=True)
     return Markup(svg)  # noqa: S704 - segno's own SVG of a code we generated
 
 
@@ -103,6 +109,7 @@ def _person_page(access: Access, person_id: str) -> dict[str, Any]:
 def person(request: Request, person_id: str) -> HTMLResponse:
     """A person of this clinic: details and screenings (purpose: treatment)."""
     with staff_access(request) as access:
+        _at_the_clinic(access)
         signed_in_as(request, access)
         return render(request, "screener/person.html", **_person_page(access, person_id))
 
@@ -129,6 +136,7 @@ def _screening_form(
 def screening_form(request: Request, person_id: str) -> HTMLResponse:
     """The screening form: VA per eye in any notation, pinhole, lens, symptoms, photos."""
     with staff_access(request) as access:
+        _at_the_clinic(access)
         signed_in_as(request, access)
         values = {"symptoms": [], "screening_id": str(uuid.uuid4())}
         return _screening_form(request, access, person_id, values, {})
@@ -158,6 +166,7 @@ def record(request: Request, person_id: str, form: FormDep) -> Response:
         try:
             with staff_access(request) as access:
                 signed_in_as(request, access)
+                _at_the_clinic(access)
                 again = access.recorded_before(screening_id)
                 if again is not None:
                     return _result(request, again, status=200, again=True)
@@ -221,6 +230,7 @@ def _slip(slip: ReferralSlip) -> dict[str, Any]:
 def slip(request: Request, referral_id: str) -> HTMLResponse:
     """Reprint a referral slip (the PIN was shown once; a new one can be issued)."""
     with staff_access(request) as access:
+        _at_the_clinic(access)
         signed_in_as(request, access)
         slip = access.referral_slip(referral_id)
         return render(request, "screener/slip_page.html", slip=_slip(slip))
@@ -230,6 +240,7 @@ def slip(request: Request, referral_id: str) -> HTMLResponse:
 def new_pin(request: Request, referral_id: str) -> HTMLResponse:
     """Issue a new patient PIN for a reprinted slip; the old PIN stops working."""
     with staff_access(request) as access:
+        _at_the_clinic(access)
         signed_in_as(request, access)
         slip = access.referral_slip(referral_id, new_pin=True)
         return render(request, "screener/slip_page.html", slip=_slip(slip))

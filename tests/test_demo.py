@@ -28,6 +28,7 @@ from brightline.demo import (
     discard_demo,
     read_marker,
 )
+from brightline.demo.files import demo_password
 from brightline.errors import InvalidInput
 from brightline.records import PersonInput
 from brightline.service.accounts import authenticate, scope_of
@@ -48,6 +49,7 @@ from brightline.store.models import (
     Review,
     Screening,
     Surgery,
+    User,
 )
 from tests.conftest import World
 
@@ -232,6 +234,12 @@ def test_accounts_cover_every_role_and_sign_in(demo: tuple[Site, DemoReport]) ->
                 township = session.get(Region, facility.region_id)  # type: ignore[union-attr]
                 screener_counties.add(township.parent_id)  # type: ignore[union-attr]
     assert len(screener_counties) == 2
+    with site.transaction() as session:
+        # The other clinics' screeners exist (their work is in the log) but have no password.
+        unlisted = session.scalars(select(User).where(User.username == "screener-cl-ls0102"))
+        other = unlisted.one()
+        assert authenticate(session, other.username, demo_password(1, other.username)) is None
+        assert authenticate(session, other.username, "") is None
     marker = read_marker(site.settings)
     assert marker is not None and (marker.seed, marker.people, marker.as_of) == (1, 5_000, AS_OF)
 

@@ -229,7 +229,8 @@ def _build_accounts(
     session: Session, seed: int, layout: _Layout, profile: Argon2Profile
 ) -> list[DemoAccount]:
     """One account of every role to hand out, and a screener at every other clinic (not
-    listed: nobody signs in as them, but their work is theirs in the audit log)."""
+    listed, with no password yet: nobody signs in as them, but their work is theirs in the
+    audit log)."""
     accounts = []
     listed = {scope for _, _, scope in ACCOUNT_PLAN}
     unlisted = [
@@ -238,12 +239,13 @@ def _build_accounts(
         if f"facility:{clinic.code}" not in listed
     ]
     for username, role, scope in (*ACCOUNT_PLAN, *unlisted):
-        password = demo_password(seed, username)
+        handed_out = (username, role, scope) in ACCOUNT_PLAN
+        password = demo_password(seed, username) if handed_out else None
         user = add_user(session, username, password, role, scope, profile=profile)
         key = scope.removeprefix("facility:") if role in ("screener", "surgeon") else role
         layout.staff[key] = user.id
         layout.actors[key] = account_actor(session, username)
-        if (username, role, scope) in ACCOUNT_PLAN:
+        if password is not None:
             accounts.append(DemoAccount(username, password, role, scope))
     return accounts
 

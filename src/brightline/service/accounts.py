@@ -113,10 +113,15 @@ def _placed(session: Session, role: str, scope: str) -> tuple[int | None, int | 
     return region_id, facility_id
 
 
+# Not an argon2 hash: no password verifies against it, so nobody signs in to an account
+# made without one until an administrator sets its password.
+NO_PASSWORD_YET = "!no-password-yet"  # noqa: S105 - a marker no password matches
+
+
 def add_user(
     session: Session,
     username: str,
-    password: str,
+    password: str | None,
     role: str,
     scope: str,
     *,
@@ -124,14 +129,16 @@ def add_user(
 ) -> User:
     """Create an account; screeners and surgeons must be scoped to a facility.
 
-    ``profile`` is the installation's ``argon2_profile`` setting.
+    ``profile`` is the installation's ``argon2_profile`` setting. Without a password nobody
+    can sign in to the account until one is set (``brightline user password``).
     """
     one_of("role", role, ROLES)
     if not USERNAME.fullmatch(username):
         raise InvalidInput(
             "username must be 1–64 letters, digits, '.', '-' or '_'", field="username"
         )
-    check_password(password)
+    if password is not None:
+        check_password(password)
     taken = account_by_username(session, username)
     if taken is not None:
         same = "" if taken.username == username else f" (as {taken.username!r}; case is ignored)"
@@ -139,7 +146,9 @@ def add_user(
     region_id, facility_id = _placed(session, role, scope)
     user = User(
         username=username,
-        password_hash=password_hasher(profile).hash(password),
+        password_hash=(
+            password_hasher(profile).hash(password) if password is not None else NO_PASSWORD_YET
+        ),
         role=role,
         region_id=region_id,
         facility_id=facility_id,

@@ -17,7 +17,8 @@ from brightline.pathway import (
     status_after_review,
 )
 from brightline.records import ReviewInput
-from brightline.store.models import Attendance, Person, Referral, Review, new_id
+from brightline.service.claims import claim_id
+from brightline.store.models import Attendance, Person, Referral, Review
 
 ICD10_PREFIXES = ("H", "Q", "Z", "S", "T")
 
@@ -49,7 +50,7 @@ def record_review(session: Session, review: ReviewInput) -> Review:
     if review.reviewed_at < referral.referred_at:
         raise InvalidInput("review date is before the referral", field="reviewed_at")
     record = Review(
-        id=review.id or new_id(),
+        id=claim_id(session, Review, review.id),
         referral_id=referral.id,
         person_id=referral.person_id,
         reviewer_id=review.reviewer_id,
@@ -96,7 +97,7 @@ def record_attendance(
     referral = get_referral(session, referral_id)
     check_attendance(referral.status, attended_at, referral.referred_at)
     attendance = Attendance(
-        id=attendance_id or new_id(),
+        id=claim_id(session, Attendance, attendance_id),
         referral_id=referral.id,
         facility_id=referral.to_facility_id,
         attended_at=attended_at,

@@ -12,6 +12,8 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from brightline import __version__
+from brightline.api.body_limit import BodyLimit, BodyLimits
+from brightline.api.docs_page import mount_docs
 from brightline.api.routes import (
     admin,
     audit,
@@ -100,7 +102,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+            error.status_code, "http_error"
+        )
         return error_response(error.status_code, code, str(error.detail))
 
     @app.exception_handler(Exception)
@@ -118,7 +122,7 @@ def create_app(site: Site) -> FastAPI:
         title="Brightline",
         version=__version__,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served by mount_docs from local files, never from a CDN
         redoc_url=None,
     )
     app.state.site = site
@@ -141,6 +145,8 @@ def create_app(site: Site) -> FastAPI:
     ):
         app.include_router(module.router, prefix=API_PREFIX)
 
+    mount_docs(app, API_PREFIX)
+
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, Any]:
         """Liveness and store reachability, for load balancers and monitoring."""
@@ -149,6 +155,8 @@ def create_app(site: Site) -> FastAPI:
         return {"status": "ok", "version": __version__, "programme": site.programme.name}
 
     mount_web(app)  # the web UI at /: pages, static files, their security headers
+    # Outermost of ours: an oversized body is refused before anything reads or parses it.
+    app.add_middleware(BodyLimit, limits=BodyLimits.from_settings(site.settings))
     return app
 
 

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel
 
+from brightline.access.gate import check_token
 from brightline.access.layer import Access, acting_as
 from brightline.access.policy import PURPOSES
 from brightline.errors import InvalidInput, PurposeRequired, Unauthenticated
@@ -64,29 +66,45 @@ class Caller:
         return self.purpose
 
 
+async def live_token(
+    site: Annotated[Site, Depends(get_site)], token: Annotated[str | None, Depends(bearer)]
+) -> str:
+    """The request's bearer token, refused with 401 unless it is live.
+
+    FastAPI solves dependencies before it validates query, header and body parameters (and
+    the dependencies of a dependency before its own parameters), so a missing or dead token
+    answers 401 whatever else the request holds.
+    """
+    await run_in_threadpool(check_token, site, token)
+    assert token is not None  # check_token refused a missing one
+    return token
+
+
 async def get_caller(
     site: Annotated[Site, Depends(get_site)],
-    token: Annotated[str | None, Depends(bearer)],
+    token: Annotated[str, Depends(live_token)],
     purpose_header: Annotated[
         str | None,
         Header(
             alias="X-Purpose-Of-Use",
+            max_length=40,
             description="Why the record is opened: treatment, review, follow_up, quality, "
             "emergency.",
         ),
     ] = None,
     purpose_query: Annotated[
-        str | None, Query(alias="purpose", description="Same as X-Purpose-Of-Use.")
+        str | None, Query(alias="purpose", max_length=40, description="Same as X-Purpose-Of-Use.")
     ] = None,
     reason: Annotated[
         str | None,
         Header(
             alias="X-Break-Glass-Reason",
+            max_length=1000,
             description="Written reason for emergency access (with purpose emergency).",
         ),
     ] = None,
 ) -> Caller:
-    """The caller of this request."""
+    """The caller of this request (signed in: ``live_token`` checked that first)."""
     purpose = purpose_header or purpose_query
     if purpose is not None and purpose not in PURPOSES:
         raise InvalidInput(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from brightline.api.deps import CallerDep
+from brightline.api.openapi_errors import SIGNED_IN
 from brightline.api.schemas import (
     FacilityCreate,
     FacilityPublic,
@@ -14,7 +15,7 @@ from brightline.api.schemas import (
     UserPublic,
 )
 
-router = APIRouter(tags=["administration"])
+router = APIRouter(tags=["administration"], responses=SIGNED_IN)
 
 
 @router.post("/regions", response_model=RegionPublic, status_code=201)

@@ -28,8 +28,6 @@ from brightline.timestamps import check_recorded_day, public_time
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 # Ids the server made are UUIDs; older installations may hold shorter ones, none longer.
 MAX_ID_LENGTH = 64
-# Paging: far more than any list holds, far below what a database integer can take.
-MAX_OFFSET = 1_000_000
 # The widest integer a query parameter may carry (audit positions), below SQL's BIGINT.
 MAX_POSITION = 2**53
 # A VA as written (``6/18``, ``CF 1m``, ``20/200``, ``0.3``): a few characters.

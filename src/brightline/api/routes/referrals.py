@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from brightline.access.layer import PAGE_SIZE
-from brightline.api.bounds import MAX_OFFSET, PathId
+from brightline.access.layer import MAX_OFFSET, PAGE_SIZE
+from brightline.api.bounds import PathId
 from brightline.api.deps import CallerDep
 from brightline.api.openapi_errors import SIGNED_IN
 from brightline.api.schemas import (

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-JSON_LIMIT, SYNC_LIMIT = 1024 * 1024, 4 * 1024 * 1024
+from brightline.api.body_limit import JSON_LIMIT, SYNC_LIMIT
 from tests.api.conftest import Bed
 
 HUGE = "9223372036854775808"  # one more than SQL's largest integer

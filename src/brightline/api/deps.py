@@ -88,12 +88,19 @@ async def get_caller(
         Header(
             alias="X-Purpose-Of-Use",
             max_length=40,
+            json_schema_extra={"enum": list(PURPOSES)},
             description="Why the record is opened: treatment, review, follow_up, quality, "
             "emergency.",
         ),
     ] = None,
     purpose_query: Annotated[
-        str | None, Query(alias="purpose", max_length=40, description="Same as X-Purpose-Of-Use.")
+        str | None,
+        Query(
+            alias="purpose",
+            max_length=40,
+            json_schema_extra={"enum": list(PURPOSES)},
+            description="Same as X-Purpose-Of-Use.",
+        ),
     ] = None,
     reason: Annotated[
         str | None,

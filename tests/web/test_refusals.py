@@ -181,3 +181,19 @@ def test_a_slip_code_of_another_centre_answers_like_an_unknown_code(web: WebBed)
     assert theirs.status_code == missing.status_code == 404
     assert theirs.content == missing.content
     assert dict(theirs.headers) == dict(missing.headers)
+
+
+def test_review_form_fields_are_bounded_and_not_echoed_whole(web: WebBed) -> None:
+    case = _case(web, "He Yufen")
+    reviewer = web.signed_in("reviewer")
+    page = f"/reviewer/cases/{case.referral}"
+    review = {"recommendation": "surgery", "surgery_eyes": "right"}
+    refused = submit(reviewer, page, page, {**review, "right_icd10": "H" * 200_000})
+    assert refused.status_code == 422
+    message = re.search(r'id="right_icd10-error">([^<]*)<', refused.text)
+    assert message and "is not an ICD code" in message.group(1)
+    assert len(message.group(1)) < 100  # the form keeps what was typed; the message does not
+    notes = submit(reviewer, page, page, {**review, "notes": "n" * 2001})
+    assert notes.status_code == 422
+    message = re.search(r'id="notes-error">([^<]*)<', notes.text)
+    assert message and "at most 2000 characters" in message.group(1)

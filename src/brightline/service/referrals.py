@@ -37,8 +37,14 @@ def _icd(field: str, code: str | None) -> str | None:
         return None
     code = code.strip().upper()
     if len(code) > 16 or not code[0].isalnum() or not all(c.isalnum() or c == "." for c in code):
-        raise InvalidInput(f"{code!r} is not an ICD code (e.g. H25.1, 9B10.0)", field=field)
+        # Only the start of what was typed is repeated: a form field can hold a megabyte.
+        shown = code if len(code) <= 16 else code[:16] + "…"
+        raise InvalidInput(f"{shown!r} is not an ICD code (e.g. H25.1, 9B10.0)", field=field)
     return code
+
+
+# The most a review's free-text notes may hold, on every road (API, web form, sync).
+NOTES_LIMIT = 2000
 
 
 def record_review(session: Session, review: ReviewInput) -> Review:
@@ -47,6 +53,8 @@ def record_review(session: Session, review: ReviewInput) -> Review:
     decision = check_review(
         referral.status, review.recommendation, review.surgery_eyes, review.urgency
     )
+    if review.notes is not None and len(review.notes) > NOTES_LIMIT:
+        raise InvalidInput(f"write at most {NOTES_LIMIT} characters of notes", field="notes")
     if review.reviewed_at < referral.referred_at:
         raise InvalidInput("review date is before the referral", field="reviewed_at")
     record = Review(

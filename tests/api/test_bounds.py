@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from brightline.api.body_limit import JSON_LIMIT, SYNC_LIMIT
+from brightline.api.sign_in_first import PUBLIC_PATHS
 from tests.api.conftest import Bed
 
 HUGE = "9223372036854775808"  # one more than SQL's largest integer
@@ -132,6 +133,39 @@ def test_every_signed_in_endpoint_answers_401_first_whatever_else_is_wrong(bed: 
         checked += 1
     assert checked > 30
     assert bed.client.get("/api/v1/people").status_code == 401
+
+
+def test_a_malformed_body_without_a_token_is_refused_before_it_is_parsed(bed: Bed) -> None:
+    for url, content, kind in (
+        ("/api/v1/people", b"{not json", "application/json"),
+        ("/api/v1/screenings/x/images", b"garbage", "multipart/form-data; boundary=zz"),
+        ("/api/v1/sync", b"[" * 10_000, "application/json"),
+    ):
+        for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+            response = bed.client.post(
+                url, content=content, headers={**headers, "content-type": kind}
+            )
+            assert response.status_code == 401, (url, response.text)
+            assert response.json()["error"]["code"] == "unauthenticated"
+    signed_in = bed.client.post(
+        "/api/v1/people",
+        content=b"{not json",
+        headers={**bed.as_("screener_a"), "content-type": "application/json"},
+    )
+    assert signed_in.status_code == 422
+
+
+def test_the_public_paths_are_exactly_the_operations_that_need_no_sign_in(bed: Bed) -> None:
+    public = {
+        path.removeprefix("/api/v1")
+        for method, path, operation in _operations(bed)
+        if path.startswith("/api/v1/") and "401" not in operation["responses"]
+    }
+    throttled = {"/auth/token", "/patient/access-report"}  # public, but 401 for a wrong secret
+    assert public | throttled == PUBLIC_PATHS
+    assert bed.client.get("/api/v1/openapi.json").status_code == 200
+    assert bed.client.get("/api/v1/docs").status_code == 200
+    assert bed.client.get("/api/v1/no-such-endpoint").status_code == 404
 
 
 def test_logout_with_a_bogus_token_is_refused(bed: Bed) -> None:

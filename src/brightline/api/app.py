@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -28,6 +29,7 @@ from brightline.api.routes import (
     surgery,
     sync,
 )
+from brightline.api.sign_in_first import SignInFirst
 from brightline.errors import (
     BrightlineError,
     Conflict,
@@ -129,6 +131,7 @@ def create_app(site: Site) -> FastAPI:
     if site.settings.argon2_profile == "test":
         log.warning(CHEAP_ARGON2_WARNING)
     install_error_handlers(app)
+    endpoints: list[str] = []
     for module in (
         auth,
         admin,
@@ -144,6 +147,7 @@ def create_app(site: Site) -> FastAPI:
         indicators,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+        endpoints += [route.path for route in module.router.routes if isinstance(route, APIRoute)]
 
     mount_docs(app, API_PREFIX)
 
@@ -155,7 +159,9 @@ def create_app(site: Site) -> FastAPI:
         return {"status": "ok", "version": __version__, "programme": site.programme.name}
 
     mount_web(app)  # the web UI at /: pages, static files, their security headers
-    # Outermost of ours: an oversized body is refused before anything reads or parses it.
+    # Before any body is read or parsed: a signed-in route without a live token answers 401,
+    # and (outermost of ours) an oversized body answers 413.
+    app.add_middleware(SignInFirst, site=site, prefix=API_PREFIX, paths=endpoints)
     app.add_middleware(BodyLimit, limits=BodyLimits.from_settings(site.settings))
     return app
 

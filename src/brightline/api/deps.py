@@ -19,6 +19,8 @@ from brightline.errors import InvalidInput, PurposeRequired, Unauthenticated
 from brightline.site import Site
 
 JSON = "application/json"
+# Set in a request's state by ``SignInFirst`` to the token it found live.
+CHECKED = "bearer_checked"
 bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
@@ -67,15 +69,18 @@ class Caller:
 
 
 async def live_token(
-    site: Annotated[Site, Depends(get_site)], token: Annotated[str | None, Depends(bearer)]
+    request: Request,
+    site: Annotated[Site, Depends(get_site)],
+    token: Annotated[str | None, Depends(bearer)],
 ) -> str:
     """The request's bearer token, refused with 401 unless it is live.
 
-    FastAPI solves dependencies before it validates query, header and body parameters (and
-    the dependencies of a dependency before its own parameters), so a missing or dead token
-    answers 401 whatever else the request holds.
+    ``SignInFirst`` checks it before the body is read; this dependency marks the routes it
+    guards and checks again only where that did not run (FastAPI solves dependencies before
+    it validates query, header and body parameters, so the order holds here too).
     """
-    await run_in_threadpool(check_token, site, token)
+    if token is None or getattr(request.state, CHECKED, None) != token:
+        await run_in_threadpool(check_token, site, token)
     assert token is not None  # check_token refused a missing one
     return token
 

@@ -32,7 +32,7 @@ MAX_ID_LENGTH = 64
 MAX_POSITION = 2**53
 # A VA as written (``6/18``, ``CF 1m``, ``20/200``, ``0.3``): a few characters.
 MAX_VA_LENGTH = 20
-# An ICD-10 or ICD-11 code with its extension (``9B10.21&XK8G``).
+# An ICD-10 or ICD-11 code (``H25.1``, ``9B10.21``), with room to spare.
 MAX_ICD_LENGTH = 20
 # A region or facility code.
 MAX_CODE_LENGTH = 32

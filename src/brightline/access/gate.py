@@ -7,7 +7,9 @@ parsed for them.
 
 from __future__ import annotations
 
-from brightline.access.signin import resolve_token
+import time
+
+from brightline.access.signin import resolve_token, token_digest
 from brightline.errors import Unauthenticated
 from brightline.site import Site
 
@@ -20,3 +22,33 @@ def check_token(site: Site, token: str | None) -> None:
     # request's own transaction resolves it again, cheaply, and does the work.
     with site.transaction() as session:
         resolve_token(session, site.settings, token, now=site.now())
+
+
+class TokenGate:
+    """The front door's check, remembering for a few seconds which tokens it found live.
+
+    Only an ordering check: the request's own transaction resolves the token again and
+    refuses it if it was revoked or expired meanwhile, so remembering a token for a few
+    seconds saves a transaction per request and lets nothing in that is not signed in.
+    """
+
+    def __init__(self, site: Site, *, remember_seconds: float = 30.0, size: int = 4096) -> None:
+        self.site = site
+        self.remember_seconds = remember_seconds
+        self.size = size
+        self._live: dict[str, float] = {}  # token digest: when it was last found live
+
+    def check(self, token: str | None) -> None:
+        """Raise ``Unauthenticated`` unless ``token`` is live (or was, a moment ago)."""
+        if not token:
+            check_token(self.site, token)  # raises the missing-token answer
+            return
+        digest = token_digest(token)
+        seen = self._live.get(digest)
+        now = time.monotonic()
+        if seen is not None and now - seen < self.remember_seconds:
+            return
+        check_token(self.site, token)
+        if len(self._live) >= self.size:
+            self._live.clear()  # a bounded memory; the next requests simply check again
+        self._live[digest] = now

@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from brightline.access.gate import check_token
+from brightline.access.gate import TokenGate
 from brightline.api.deps import CHECKED
 from brightline.errors import Unauthenticated
 from brightline.site import Site
@@ -58,7 +58,7 @@ class SignInFirst:
 
     def __init__(self, app: ASGIApp, site: Site, prefix: str, paths: list[str]) -> None:
         self.app = app
-        self.site = site
+        self.gate = TokenGate(site)
         # The API's endpoint paths (templates such as /people/{person_id}) under ``prefix``.
         self.guarded = re.compile(
             "|".join(_path_pattern(prefix + path) for path in paths if path not in PUBLIC_PATHS)
@@ -73,7 +73,7 @@ class SignInFirst:
             return
         token = bearer_of(scope)
         try:
-            await run_in_threadpool(check_token, self.site, token)
+            await run_in_threadpool(self.gate.check, token)
         except Unauthenticated as error:
             body = {"error": {"code": error.code, "message": error.message, "field": error.field}}
             response = JSONResponse(body, 401, headers={"WWW-Authenticate": "Bearer"})

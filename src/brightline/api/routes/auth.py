@@ -40,6 +40,8 @@ def logout(caller: CallerDep) -> None:
     """Revoke the token used for this request."""
     if not caller.token:
         raise Unauthenticated("no token to revoke")
+    with caller.access():
+        pass  # a token revoked or expired a moment ago is refused here (401), not "revoked"
     with caller.site.transaction() as session:
         sign_out(session, caller.token, now=caller.site.now())
 

@@ -38,17 +38,20 @@ class TokenGate:
         self.size = size
         self._live: dict[str, float] = {}  # token digest: when it was last found live
 
+    def remembered(self, token: str | None) -> bool:
+        """Whether ``token`` was found live a moment ago (no database: safe on the event loop)."""
+        if not token:
+            return False
+        seen = self._live.get(token_digest(token))
+        return seen is not None and time.monotonic() - seen < self.remember_seconds
+
     def check(self, token: str | None) -> None:
         """Raise ``Unauthenticated`` unless ``token`` is live (or was, a moment ago)."""
-        if not token:
-            check_token(self.site, token)  # raises the missing-token answer
-            return
-        digest = token_digest(token)
-        seen = self._live.get(digest)
-        now = time.monotonic()
-        if seen is not None and now - seen < self.remember_seconds:
+        if self.remembered(token):
             return
         check_token(self.site, token)
+        assert token is not None  # check_token refused a missing one
+        digest, now = token_digest(token), time.monotonic()
         if len(self._live) >= self.size:
             self._live.clear()  # a bounded memory; the next requests simply check again
         self._live[digest] = now

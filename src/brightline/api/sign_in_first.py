@@ -73,7 +73,9 @@ class SignInFirst:
             return
         token = bearer_of(scope)
         try:
-            await run_in_threadpool(self.gate.check, token)
+            # The database only when needed: a thread-pool hop costs more than the rest here.
+            if not self.gate.remembered(token):
+                await run_in_threadpool(self.gate.check, token)
         except Unauthenticated as error:
             body = {"error": {"code": error.code, "message": error.message, "field": error.field}}
             response = JSONResponse(body, 401, headers={"WWW-Authenticate": "Bearer"})

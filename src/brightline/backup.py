@@ -33,6 +33,7 @@ from brightline.identifiers import DecryptionError, KeyFileError
 from brightline.service.people import IDENTIFIER_LIMITS, reveal_fields
 from brightline.settings import Settings
 from brightline.site import Site, audit_signing_key_path
+from brightline.store.db import HIDE_PARAMETERS
 from brightline.store.models import Person
 
 FORMAT: Final = 1
@@ -250,7 +251,7 @@ def restore_backup(
 
 
 def _check_empty_database(database_url: str) -> None:
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, hide_parameters=HIDE_PARAMETERS)
     try:
         if inspect(engine).get_table_names():
             raise BackupError(
@@ -263,7 +264,7 @@ def _check_empty_database(database_url: str) -> None:
 
 def _empty_database(database_url: str) -> None:
     """Drop what a failed restore put into a database that was empty before it."""
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, hide_parameters=HIDE_PARAMETERS)
     try:
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))

@@ -80,6 +80,8 @@ from brightline.vocabulary import Eye, values
 
 # Lists show a page at a time: only what is on screen is decrypted and logged as accessed.
 PAGE_SIZE = 50
+# The furthest a list may be paged: far past any real list, far below a database integer.
+MAX_OFFSET = 1_000_000
 
 
 @contextmanager

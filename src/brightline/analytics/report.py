@@ -490,8 +490,8 @@ def print_pdf(html: str, out: Path, chromium: str) -> None:
 def _publish(content: bytes, out: Path) -> None:
     """Write ``out`` whole or not at all: a temporary file beside it, then one rename."""
     temporary = out.parent / f".{out.name}.{secrets.token_hex(6)}.tmp"
-    # Mode 0666 less the umask, like any file the user writes (mkstemp would force 0600).
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    # 0600: a report's small counts are not for every account on the machine to read.
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(content)

@@ -291,14 +291,22 @@ def _months_of_people_changed_since(session: Session, since: datetime) -> dict[s
 # -- writing --------------------------------------------------------------------------------
 
 
+# A snapshot is de-identified, not public: only the installation's account reads it.
+PRIVATE_DIRECTORY = 0o700
+PRIVATE_FILE = 0o600
+
+
 def _write_partition(directory: Path, name: str, rows: list[Row], schema: pa.Schema) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=PRIVATE_DIRECTORY, exist_ok=True)
     table = pa.Table.from_pylist(rows, schema=schema)
-    pq.write_table(table, directory / f"{name}.parquet", compression="zstd")
+    path = directory / f"{name}.parquet"
+    pq.write_table(table, path, compression="zstd")
+    # Inside a 0700 directory from the start, so nobody else could open it before this.
+    path.chmod(PRIVATE_FILE)
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=PRIVATE_DIRECTORY, exist_ok=True)
     try:
         os.link(source, target)
     except OSError:
@@ -348,9 +356,11 @@ def take_snapshot(
 ) -> SnapshotReport:
     """Write a de-identified snapshot of the store under ``out``; publish it atomically."""
     root = (out or default_snapshot_dir(site.settings.home)).resolve()
-    root.mkdir(parents=True, exist_ok=True)
+    if not root.exists():
+        root.mkdir(mode=PRIVATE_DIRECTORY, parents=True)
     started = site.now()
     version = root / f"{VERSION_PREFIX}{started:%Y%m%dT%H%M%S%f}-{secrets.token_hex(3)}"
+    version.mkdir(mode=PRIVATE_DIRECTORY)
     tables: dict[str, dict[str, Any]] = {}
     written = kept = 0
     try:
@@ -396,6 +406,7 @@ def take_snapshot(
             "fingerprints": prints,
         }
         (version / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        (version / MANIFEST).chmod(PRIVATE_FILE)
         _publish(root, version)
     except BaseException:
         shutil.rmtree(version, ignore_errors=True)

@@ -8,10 +8,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from brightline import __version__
+from brightline.api.body_limit import BodyLimit, BodyLimits
+from brightline.api.docs_page import mount_docs
 from brightline.api.routes import (
     admin,
     audit,
@@ -26,6 +29,7 @@ from brightline.api.routes import (
     surgery,
     sync,
 )
+from brightline.api.sign_in_first import SignInFirst
 from brightline.errors import (
     BrightlineError,
     Conflict,
@@ -100,7 +104,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+            error.status_code, "http_error"
+        )
         return error_response(error.status_code, code, str(error.detail))
 
     @app.exception_handler(Exception)
@@ -118,13 +124,14 @@ def create_app(site: Site) -> FastAPI:
         title="Brightline",
         version=__version__,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served by mount_docs from local files, never from a CDN
         redoc_url=None,
     )
     app.state.site = site
     if site.settings.argon2_profile == "test":
         log.warning(CHEAP_ARGON2_WARNING)
     install_error_handlers(app)
+    endpoints: list[str] = []
     for module in (
         auth,
         admin,
@@ -140,6 +147,9 @@ def create_app(site: Site) -> FastAPI:
         indicators,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+        endpoints += [route.path for route in module.router.routes if isinstance(route, APIRoute)]
+
+    mount_docs(app, API_PREFIX)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, Any]:
@@ -149,6 +159,10 @@ def create_app(site: Site) -> FastAPI:
         return {"status": "ok", "version": __version__, "programme": site.programme.name}
 
     mount_web(app)  # the web UI at /: pages, static files, their security headers
+    # Before any body is read or parsed: a signed-in route without a live token answers 401,
+    # and (outermost of ours) an oversized body answers 413.
+    app.add_middleware(SignInFirst, site=site, prefix=API_PREFIX, paths=endpoints)
+    app.add_middleware(BodyLimit, limits=BodyLimits.from_settings(site.settings))
     return app
 
 

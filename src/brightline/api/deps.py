@@ -8,15 +8,19 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel
 
+from brightline.access.gate import check_token
 from brightline.access.layer import Access, acting_as
 from brightline.access.policy import PURPOSES
 from brightline.errors import InvalidInput, PurposeRequired, Unauthenticated
 from brightline.site import Site
 
 JSON = "application/json"
+# Set in a request's state by ``SignInFirst`` to the token it found live.
+CHECKED = "bearer_checked"
 bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
@@ -64,29 +68,55 @@ class Caller:
         return self.purpose
 
 
-async def get_caller(
+async def live_token(
+    request: Request,
     site: Annotated[Site, Depends(get_site)],
     token: Annotated[str | None, Depends(bearer)],
+) -> str:
+    """The request's bearer token, refused with 401 unless it is live.
+
+    ``SignInFirst`` checks it before the body is read; this dependency marks the routes it
+    guards and checks again only where that did not run (FastAPI solves dependencies before
+    it validates query, header and body parameters, so the order holds here too).
+    """
+    if token is None or getattr(request.state, CHECKED, None) != token:
+        await run_in_threadpool(check_token, site, token)
+    assert token is not None  # check_token refused a missing one
+    return token
+
+
+async def get_caller(
+    site: Annotated[Site, Depends(get_site)],
+    token: Annotated[str, Depends(live_token)],
     purpose_header: Annotated[
         str | None,
         Header(
             alias="X-Purpose-Of-Use",
+            max_length=40,
+            json_schema_extra={"enum": list(PURPOSES)},
             description="Why the record is opened: treatment, review, follow_up, quality, "
             "emergency.",
         ),
     ] = None,
     purpose_query: Annotated[
-        str | None, Query(alias="purpose", description="Same as X-Purpose-Of-Use.")
+        str | None,
+        Query(
+            alias="purpose",
+            max_length=40,
+            json_schema_extra={"enum": list(PURPOSES)},
+            description="Same as X-Purpose-Of-Use.",
+        ),
     ] = None,
     reason: Annotated[
         str | None,
         Header(
             alias="X-Break-Glass-Reason",
+            max_length=1000,
             description="Written reason for emergency access (with purpose emergency).",
         ),
     ] = None,
 ) -> Caller:
-    """The caller of this request."""
+    """The caller of this request (signed in: ``live_token`` checked that first)."""
     purpose = purpose_header or purpose_query
     if purpose is not None and purpose not in PURPOSES:
         raise InvalidInput(

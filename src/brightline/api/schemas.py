@@ -10,6 +10,18 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from brightline import reasons
+from brightline.api.bounds import (
+    MAX_CODE_LENGTH,
+    MAX_VA_LENGTH,
+    ClientId,
+    IcdCode,
+    PlaceCode,
+    RecordedDay,
+    RecordedTime,
+    RecordRef,
+    UtcTime,
+    VaText,
+)
 from brightline.records import (
     NO_IDENTIFIERS,
     AttendanceRecord,
@@ -85,7 +97,7 @@ class RegionCreate(Strict):
     code: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=200)
     level: RegionLevel
-    parent: str | None = Field(default=None, description="Code of the parent region.")
+    parent: PlaceCode | None = Field(default=None, description="Code of the parent region.")
 
 
 class RegionPublic(BaseModel):
@@ -101,7 +113,7 @@ class FacilityCreate(Strict):
     code: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=200)
     kind: FacilityKind
-    region: str = Field(description="Code of the region the facility is in.")
+    region: PlaceCode = Field(description="Code of the region the facility is in.")
 
 
 class FacilityPublic(BaseModel):
@@ -119,7 +131,9 @@ class UserCreate(Strict):
         min_length=1, max_length=200, description="12+ characters, not a common password"
     )
     role: Role
-    scope: str = Field(description="all, region:CODE or facility:CODE")
+    scope: str = Field(
+        max_length=MAX_CODE_LENGTH + 9, description="all, region:CODE or facility:CODE"
+    )
 
 
 class UserPublic(BaseModel):
@@ -135,10 +149,10 @@ class UserPublic(BaseModel):
 
 
 class PersonCreate(Strict):
-    id: str | None = Field(default=None, description="Client-generated UUID (offline devices).")
+    id: ClientId | None = None
     sex: Sex
-    birth_year: int
-    township: str | None = Field(
+    birth_year: int = Field(ge=1900, le=9999, description="Checked against today: age 0–120.")
+    township: PlaceCode | None = Field(
         default=None, description="Region code of residence (default: the clinic's region)."
     )
     name: str | None = Field(default=None, max_length=200)
@@ -189,16 +203,16 @@ class PersonPublic(BaseModel):
 
 
 class ScreeningCreate(Strict):
-    id: str | None = Field(default=None, description="Client-generated UUID (offline devices).")
-    person_id: str
-    screened_at: datetime | None = Field(default=None, description="Default: now.")
-    right_presenting_va: str | None = Field(default=None, examples=["6/18"])
-    left_presenting_va: str | None = Field(default=None, examples=["CF 1m"])
-    right_pinhole_va: str | None = None
-    left_pinhole_va: str | None = None
+    id: ClientId | None = None
+    person_id: RecordRef
+    screened_at: RecordedTime | None = Field(default=None, description="Default: now.")
+    right_presenting_va: VaText | None = Field(default=None, examples=["6/18"])
+    left_presenting_va: VaText | None = Field(default=None, examples=["CF 1m"])
+    right_pinhole_va: VaText | None = None
+    left_pinhole_va: VaText | None = None
     right_lens: LensStatus | None = None
     left_lens: LensStatus | None = None
-    symptoms: list[Symptom] = Field(default_factory=list)
+    symptoms: list[Symptom] = Field(default_factory=list, max_length=len(Symptom))
 
 
 class CodedReason(BaseModel):
@@ -241,7 +255,7 @@ class ReferralPublic(BaseModel):
     priority: str
     status: str
     to_facility_id: int
-    referred_at: datetime
+    referred_at: UtcTime
 
     @classmethod
     def of(cls, referral: ReferralRecord) -> ReferralPublic:
@@ -269,7 +283,7 @@ class ScreeningPublic(BaseModel):
     id: str
     person_id: str
     facility_id: int
-    screened_at: datetime
+    screened_at: UtcTime
     right: EyePublic
     left: EyePublic
     symptoms: list[str]
@@ -323,15 +337,15 @@ class ExpectedPatient(BaseModel):
 
 
 class ReviewCreate(Strict):
-    id: str | None = None
-    reviewed_at: datetime | None = Field(default=None, description="Default: now.")
+    id: ClientId | None = None
+    reviewed_at: RecordedTime | None = Field(default=None, description="Default: now.")
     recommendation: Recommendation
     urgency: Urgency = Urgency.ROUTINE
-    surgery_eyes: list[Eye] = Field(default_factory=list)
-    right_icd10: str | None = Field(default=None, examples=["H25.1"])
-    right_icd11: str | None = Field(default=None, examples=["9B10.21"])
-    left_icd10: str | None = None
-    left_icd11: str | None = None
+    surgery_eyes: list[Eye] = Field(default_factory=list, max_length=len(Eye))
+    right_icd10: IcdCode | None = Field(default=None, examples=["H25.1"])
+    right_icd11: IcdCode | None = Field(default=None, examples=["9B10.21"])
+    left_icd10: IcdCode | None = None
+    left_icd11: IcdCode | None = None
     notes: str | None = Field(default=None, max_length=2000)
 
     def to_input(self, referral_id: str, now: datetime) -> ReviewInput:
@@ -360,7 +374,7 @@ class ReviewPublic(BaseModel):
     right_icd11: str | None
     left_icd10: str | None
     left_icd11: str | None
-    reviewed_at: datetime
+    reviewed_at: UtcTime
 
     @classmethod
     def of(cls, review: ReviewRecord) -> ReviewPublic:
@@ -382,14 +396,14 @@ class ReviewPublic(BaseModel):
 
 
 class AttendanceCreate(Strict):
-    id: str | None = None
-    attended_at: datetime | None = Field(default=None, description="Default: now.")
+    id: ClientId | None = None
+    attended_at: RecordedTime | None = Field(default=None, description="Default: now.")
 
 
 class AttendancePublic(BaseModel):
     id: str
     referral_id: str
-    attended_at: datetime
+    attended_at: UtcTime
 
     @classmethod
     def of(cls, attendance: AttendanceRecord) -> AttendancePublic:
@@ -401,10 +415,10 @@ class AttendancePublic(BaseModel):
 
 
 class SurgeryCreate(Strict):
-    id: str | None = None
-    referral_id: str
+    id: ClientId | None = None
+    referral_id: RecordRef
     eye: Eye
-    operated_on: date
+    operated_on: RecordedDay
     technique: Technique
     iol: bool
     complications: str = Field(default="", max_length=200)
@@ -446,10 +460,10 @@ class SurgeryPublic(BaseModel):
 
 
 class FollowUpCreate(Strict):
-    id: str | None = None
-    examined_on: date
-    presenting_va: str = Field(examples=["6/12"])
-    best_corrected_va: str | None = None
+    id: ClientId | None = None
+    examined_on: RecordedDay
+    presenting_va: str = Field(min_length=1, max_length=MAX_VA_LENGTH, examples=["6/12"])
+    best_corrected_va: VaText | None = None
 
     def to_input(self, surgery_id: str) -> FollowUpInput:
         return FollowUpInput(
@@ -489,7 +503,7 @@ class FollowUpPublic(BaseModel):
 
 
 class BreakGlassCreate(Strict):
-    person_id: str
+    person_id: RecordRef
     # How much writing is enough is decided by access.reasons, for every script alike.
     reason: str = Field(min_length=1, max_length=1000)
 
@@ -497,9 +511,9 @@ class BreakGlassCreate(Strict):
 class BreakGlassPublic(BaseModel):
     id: str
     person_id: str
-    opened_at: datetime
-    expires_at: datetime
-    reviewed_at: datetime | None
+    opened_at: UtcTime
+    expires_at: UtcTime
+    reviewed_at: UtcTime | None
     reason: str | None = None
 
     @classmethod

@@ -16,6 +16,8 @@ from typing import Any, cast
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
+from brightline.store.db import HIDE_PARAMETERS
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -34,7 +36,7 @@ class LogReader:
     """
 
     def __init__(self, url: str) -> None:
-        self._engine = create_engine(url, poolclass=NullPool)
+        self._engine = create_engine(url, poolclass=NullPool, hide_parameters=HIDE_PARAMETERS)
         self.dialect = self._engine.dialect.name
         self._connection = self._engine.raw_connection()
         self._driver: Any = cast(Any, self._connection.driver_connection)

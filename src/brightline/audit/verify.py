@@ -34,6 +34,7 @@ from brightline.audit.verify_checkpoints import (
     check_cosignatures,
     read_checkpoints,
 )
+from brightline.store.db import HIDE_PARAMETERS
 
 # Leaves per unit of parallel work: big enough that joining blocks costs nothing.
 DEFAULT_BLOCK_LEAVES = 1 << 16
@@ -436,7 +437,7 @@ def verify_log(
         problems += check_checkpoints(store, signed, size, roots)
     else:
         # A plain engine of its own: no BEGIN IMMEDIATE hook, so these reads take no lock.
-        proof_engine = create_engine(url, poolclass=NullPool)
+        proof_engine = create_engine(url, poolclass=NullPool, hide_parameters=HIDE_PARAMETERS)
         try:
             with Session(proof_engine) as session:
                 problems += check_checkpoints(session, signed, size, roots)

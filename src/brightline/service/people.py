@@ -18,6 +18,7 @@ from brightline.identifiers import (
     random_pseudonym,
 )
 from brightline.records import Identifiers, PersonInput
+from brightline.service.claims import claim_id
 from brightline.store.models import SEXES, Person, new_id
 
 MAX_AGE = 120
@@ -73,6 +74,8 @@ def register_person(
     session: Session, keys: IdentifierKeys, person: PersonInput, today: date
 ) -> tuple[Person, bool]:
     """Register a person, or return the one already registered with the same national ID."""
+    if person.id is not None:
+        claim_id(session, Person, person.id)
     row = person_row(keys, person, today)
     if row["national_id_hmac"] is not None:
         existing = session.scalar(

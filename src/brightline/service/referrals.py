@@ -17,7 +17,8 @@ from brightline.pathway import (
     status_after_review,
 )
 from brightline.records import ReviewInput
-from brightline.store.models import Attendance, Person, Referral, Review, new_id
+from brightline.service.claims import claim_id
+from brightline.store.models import Attendance, Person, Referral, Review
 
 ICD10_PREFIXES = ("H", "Q", "Z", "S", "T")
 
@@ -36,8 +37,14 @@ def _icd(field: str, code: str | None) -> str | None:
         return None
     code = code.strip().upper()
     if len(code) > 16 or not code[0].isalnum() or not all(c.isalnum() or c == "." for c in code):
-        raise InvalidInput(f"{code!r} is not an ICD code (e.g. H25.1, 9B10.0)", field=field)
+        # Only the start of what was typed is repeated: a form field can hold a megabyte.
+        shown = code if len(code) <= 16 else code[:16] + "…"
+        raise InvalidInput(f"{shown!r} is not an ICD code (e.g. H25.1, 9B10.0)", field=field)
     return code
+
+
+# The most a review's free-text notes may hold, on every road (API, web form, sync).
+NOTES_LIMIT = 2000
 
 
 def record_review(session: Session, review: ReviewInput) -> Review:
@@ -46,10 +53,12 @@ def record_review(session: Session, review: ReviewInput) -> Review:
     decision = check_review(
         referral.status, review.recommendation, review.surgery_eyes, review.urgency
     )
+    if review.notes is not None and len(review.notes) > NOTES_LIMIT:
+        raise InvalidInput(f"write at most {NOTES_LIMIT} characters of notes", field="notes")
     if review.reviewed_at < referral.referred_at:
         raise InvalidInput("review date is before the referral", field="reviewed_at")
     record = Review(
-        id=review.id or new_id(),
+        id=claim_id(session, Review, review.id),
         referral_id=referral.id,
         person_id=referral.person_id,
         reviewer_id=review.reviewer_id,
@@ -96,7 +105,7 @@ def record_attendance(
     referral = get_referral(session, referral_id)
     check_attendance(referral.status, attended_at, referral.referred_at)
     attendance = Attendance(
-        id=attendance_id or new_id(),
+        id=claim_id(session, Attendance, attendance_id),
         referral_id=referral.id,
         facility_id=referral.to_facility_id,
         attended_at=attended_at,

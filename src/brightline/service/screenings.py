@@ -16,6 +16,7 @@ from brightline.errors import one_of
 from brightline.pathway import referral_plan
 from brightline.programme import Programme
 from brightline.records import ScreeningInput, parse_va_field
+from brightline.service.claims import claim_id
 from brightline.store.models import Referral, Screening, new_id
 from brightline.triage import (
     LENS_STATUSES,
@@ -169,6 +170,8 @@ def record_screening(
     refer_to_facility_id: int | Callable[[], int],
 ) -> ScreeningRows:
     """Validate, triage and store one screening with its referral, in the caller's transaction."""
+    if screening.id is not None:
+        claim_id(session, Screening, screening.id)
     rows = screening_rows(programme, screening, refer_to_facility_id=refer_to_facility_id)
     # Core on the session's connection: the ORM's bulk-insert path adds nothing for one row.
     connection = session.connection()

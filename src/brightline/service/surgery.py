@@ -11,8 +11,9 @@ from brightline.acuity import outcome_category
 from brightline.errors import InvalidInput, NotFound
 from brightline.pathway import check_follow_up, check_surgery
 from brightline.records import FollowUpInput, SurgeryInput, parse_va_field
+from brightline.service.claims import claim_id
 from brightline.service.referrals import get_referral, latest_review
-from brightline.store.models import Attendance, FollowUp, Surgery, new_id
+from brightline.store.models import Attendance, FollowUp, Surgery
 
 MAX_COMPLICATIONS_LENGTH = 200
 
@@ -48,7 +49,7 @@ def record_surgery(session: Session, surgery: SurgeryInput, *, today: date) -> S
     )
     assert review is not None
     record = Surgery(
-        id=surgery.id or new_id(),
+        id=claim_id(session, Surgery, surgery.id),
         person_id=referral.person_id,
         referral_id=referral.id,
         review_id=review.id,
@@ -81,7 +82,7 @@ def record_follow_up(
         raise InvalidInput("presenting VA is required at follow-up", field="presenting_va")
     best = parse_va_field("best_corrected_va", follow_up.best_corrected_va)
     record = FollowUp(
-        id=follow_up.id or new_id(),
+        id=claim_id(session, FollowUp, follow_up.id),
         surgery_id=surgery.id,
         examined_on=follow_up.examined_on,
         days_after_surgery=days,

@@ -29,6 +29,10 @@ def sqlite_pragmas(busy_timeout_ms: int) -> tuple[str, ...]:
     )
 
 
+# A failed statement's error (and so the server log) never shows its parameters: they can be
+# names, phones or sealed identifiers.
+HIDE_PARAMETERS = True
+
 # Execution option of a connection that only reads (SQLite: no write lock at BEGIN).
 READ_ONLY = "brightline_read_only"
 
@@ -45,6 +49,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
             connect_args={"check_same_thread": False, "isolation_level": None},
             pool_size=1,
             max_overflow=0,
+            hide_parameters=HIDE_PARAMETERS,
         )
 
         @event.listens_for(engine, "connect")
@@ -65,7 +70,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=HIDE_PARAMETERS)
 
 
 def engine_for(settings: Settings) -> Engine:

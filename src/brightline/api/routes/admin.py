@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from brightline.api.deps import CallerDep
+from brightline.api.openapi_errors import SIGNED_IN
 from brightline.api.schemas import (
     FacilityCreate,
     FacilityPublic,
@@ -17,7 +18,7 @@ from brightline.api.schemas import (
 )
 from brightline.vocabulary import Role
 
-router = APIRouter(tags=["administration"])
+router = APIRouter(tags=["administration"], responses=SIGNED_IN)
 
 
 @router.post("/regions", response_model=RegionPublic, status_code=201)

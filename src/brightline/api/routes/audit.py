@@ -14,7 +14,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
+from brightline.api.bounds import MAX_POSITION
 from brightline.api.deps import CallerDep, SiteDep
+from brightline.api.openapi_errors import PUBLIC, SIGNED_IN, errors_beside
 from brightline.audit.tree import (
     consistency_proof,
     inclusion_proof,
@@ -24,7 +26,7 @@ from brightline.audit.tree import (
 )
 from brightline.errors import InvalidInput, NotFound
 
-router = APIRouter(prefix="/audit", tags=["audit log"])
+router = APIRouter(prefix="/audit", tags=["audit log"], responses=PUBLIC)
 
 
 class InclusionProofPublic(BaseModel):
@@ -63,7 +65,7 @@ class TransparencyPublic(BaseModel):
     count: int
 
 
-@router.get("/checkpoint", response_class=PlainTextResponse)
+@router.get("/checkpoint", response_class=PlainTextResponse, responses=errors_beside(404, 422))
 def checkpoint(site: SiteDep) -> PlainTextResponse:
     """The latest signed tree head as a C2SP signed note, with any witness co-signatures."""
     with site.transaction() as session:
@@ -73,7 +75,7 @@ def checkpoint(site: SiteDep) -> PlainTextResponse:
     return PlainTextResponse(latest.signed_note, media_type="text/plain; charset=utf-8")
 
 
-@router.get("/verifier-key", response_class=PlainTextResponse)
+@router.get("/verifier-key", response_class=PlainTextResponse, responses=errors_beside(404, 422))
 def verifier_key(site: SiteDep) -> PlainTextResponse:
     """The public key that checkpoints are signed with (name+keyid+key, signed-note format)."""
     return PlainTextResponse(site.audit_signer().verifier_key() + "\n")
@@ -82,8 +84,10 @@ def verifier_key(site: SiteDep) -> PlainTextResponse:
 @router.get("/proof/inclusion", response_model=InclusionProofPublic)
 def inclusion(
     site: SiteDep,
-    index: Annotated[int, Query(ge=0, description="Leaf index of the entry.")],
-    size: Annotated[int | None, Query(ge=1, description="Tree size (default: current).")] = None,
+    index: Annotated[int, Query(ge=0, le=MAX_POSITION, description="Leaf index of the entry.")],
+    size: Annotated[
+        int | None, Query(ge=1, le=MAX_POSITION, description="Tree size (default: current).")
+    ] = None,
 ) -> InclusionProofPublic:
     """Proof that entry ``index`` is in the tree of ``size`` entries."""
     with site.transaction() as session:
@@ -102,9 +106,9 @@ def inclusion(
 @router.get("/proof/consistency", response_model=ConsistencyProofPublic)
 def consistency(
     site: SiteDep,
-    old: Annotated[int, Query(ge=1, description="The earlier tree size.")],
+    old: Annotated[int, Query(ge=1, le=MAX_POSITION, description="The earlier tree size.")],
     new: Annotated[
-        int | None, Query(ge=1, description="The later size (default: current).")
+        int | None, Query(ge=1, le=MAX_POSITION, description="The later size (default: current).")
     ] = None,
 ) -> ConsistencyProofPublic:
     """Proof that the tree of ``old`` entries is a prefix of the tree of ``new`` entries."""
@@ -122,7 +126,7 @@ def consistency(
         )
 
 
-@router.get("/transparency", response_model=list[TransparencyPublic])
+@router.get("/transparency", response_model=list[TransparencyPublic], responses=SIGNED_IN)
 def transparency(caller: CallerDep) -> list[TransparencyPublic]:
     """Accesses per month by role, purpose and outcome (privacy officers)."""
     with caller.access() as access:
@@ -138,7 +142,7 @@ def transparency(caller: CallerDep) -> list[TransparencyPublic]:
         ]
 
 
-@router.get("/account-events", response_model=list[AccountEventPublic])
+@router.get("/account-events", response_model=list[AccountEventPublic], responses=SIGNED_IN)
 def account_events(
     caller: CallerDep,
     limit: Annotated[int, Query(ge=1, le=200, description="How many, newest first.")] = 50,

@@ -9,10 +9,11 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from brightline.access.signin import sign_in_logged, sign_out
 from brightline.api.deps import CallerDep, SiteDep, client_address
+from brightline.api.openapi_errors import SIGNED_IN, THROTTLED
 from brightline.api.schemas import MePublic, TokenPublic
 from brightline.errors import Unauthenticated
 
-router = APIRouter(prefix="/auth", tags=["sign-in"])
+router = APIRouter(prefix="/auth", tags=["sign-in"], responses=THROTTLED)
 
 
 @router.post("/token", response_model=TokenPublic)
@@ -26,16 +27,18 @@ def token(
     return TokenPublic(access_token=issued.token, expires_in=issued.expires_in)
 
 
-@router.post("/logout", status_code=204)
+@router.post("/logout", status_code=204, responses=SIGNED_IN)
 def logout(caller: CallerDep) -> None:
     """Revoke the token used for this request."""
     if not caller.token:
         raise Unauthenticated("no token to revoke")
+    with caller.access():
+        pass  # a token revoked or expired a moment ago is refused here (401), not "revoked"
     with caller.site.transaction() as session:
         sign_out(session, caller.token, now=caller.site.now())
 
 
-@router.get("/me", response_model=MePublic)
+@router.get("/me", response_model=MePublic, responses=SIGNED_IN)
 def me(caller: CallerDep) -> MePublic:
     """Who is signed in, with which role and scope."""
     with caller.access() as access:

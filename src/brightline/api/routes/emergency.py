@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from brightline.api.bounds import PathId
 from brightline.api.deps import CallerDep
+from brightline.api.openapi_errors import SIGNED_IN
 from brightline.api.schemas import BreakGlassCreate, BreakGlassPublic, BreakGlassReview
 
-router = APIRouter(prefix="/break-glass", tags=["emergency access"])
+router = APIRouter(prefix="/break-glass", tags=["emergency access"], responses=SIGNED_IN)
 
 
 @router.post("", response_model=BreakGlassPublic, status_code=201)
@@ -28,7 +30,7 @@ def to_review(caller: CallerDep) -> list[BreakGlassPublic]:
 
 
 @router.post("/{grant_id}/review", response_model=BreakGlassPublic)
-def review(grant_id: str, body: BreakGlassReview, caller: CallerDep) -> BreakGlassPublic:
+def review(grant_id: PathId, body: BreakGlassReview, caller: CallerDep) -> BreakGlassPublic:
     """Record the privacy officer's review of one emergency access."""
     with caller.access() as access:
         return BreakGlassPublic.of(access.review_break_glass(grant_id, body.note), with_reason=True)

@@ -13,8 +13,13 @@ from brightline.analytics.indicators import IndicatorQuery, RegionScope, run_ind
 from brightline.analytics.snapshot import default_snapshot_dir
 from brightline.analytics.suppression import export
 from brightline.api.deps import CallerDep
+from brightline.api.openapi_errors import SIGNED_IN
+from brightline.timestamps import EARLIEST_DAY
 
-router = APIRouter(tags=["indicators"])
+# A period may end in the future (a year not over yet), not centuries ahead.
+LAST_PERIOD_DAY = date(2200, 1, 1)
+
+router = APIRouter(tags=["indicators"], responses=SIGNED_IN)
 
 
 @router.get(
@@ -26,8 +31,24 @@ def indicators(
     level: Annotated[
         Literal["province", "county", "township"], Query(description="Group by this level.")
     ],
-    start: Annotated[date, Query(alias="from", description="First day of the period.")],
-    end: Annotated[date, Query(alias="to", description="First day after the period.")],
+    start: Annotated[
+        date,
+        Query(
+            alias="from",
+            ge=EARLIEST_DAY,
+            le=LAST_PERIOD_DAY,
+            description="First day of the period.",
+        ),
+    ],
+    end: Annotated[
+        date,
+        Query(
+            alias="to",
+            ge=EARLIEST_DAY,
+            le=LAST_PERIOD_DAY,
+            description="First day after the period.",
+        ),
+    ],
     output: Annotated[
         Literal["json", "csv"], Query(alias="format", description="json or csv.")
     ] = "json",

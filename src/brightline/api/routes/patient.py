@@ -6,9 +6,10 @@ from fastapi import APIRouter, Request
 
 from brightline.access.patient import patient_access_report, wrong_code_or_pin
 from brightline.api.deps import SiteDep, client_address
+from brightline.api.openapi_errors import THROTTLED
 from brightline.api.schemas import AccessLinePublic, PatientAccessRequest
 
-router = APIRouter(prefix="/patient", tags=["patients"])
+router = APIRouter(prefix="/patient", tags=["patients"], responses=THROTTLED)
 
 
 @router.post("/access-report", response_model=list[AccessLinePublic])

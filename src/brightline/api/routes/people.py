@@ -6,10 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from brightline.api.bounds import PathId
 from brightline.api.deps import CallerDep, sent_as_is
+from brightline.api.openapi_errors import SIGNED_IN
 from brightline.api.schemas import PersonCreate, PersonPublic, ScreeningPublic
 
-router = APIRouter(prefix="/people", tags=["people"])
+router = APIRouter(prefix="/people", tags=["people"], responses=SIGNED_IN)
 
 
 @router.post("", response_model=PersonPublic, status_code=201)
@@ -31,7 +33,7 @@ def search(
 
 
 @router.get("/{person_id}", response_model=PersonPublic)
-def read(person_id: str, caller: CallerDep) -> Response:
+def read(person_id: PathId, caller: CallerDep) -> Response:
     """A person's record; requires a purpose of use."""
     purpose = caller.need_purpose()
     with caller.access() as access:
@@ -41,7 +43,7 @@ def read(person_id: str, caller: CallerDep) -> Response:
 
 
 @router.get("/{person_id}/screenings", response_model=list[ScreeningPublic])
-def screenings(person_id: str, caller: CallerDep) -> list[ScreeningPublic]:
+def screenings(person_id: PathId, caller: CallerDep) -> list[ScreeningPublic]:
     """A person's screenings, newest first (VA history); requires a purpose of use."""
     purpose = caller.need_purpose()
     with caller.access() as access:
@@ -52,7 +54,7 @@ def screenings(person_id: str, caller: CallerDep) -> list[ScreeningPublic]:
 
 
 @router.post("/{person_id}/erase", response_model=PersonPublic)
-def erase(person_id: str, caller: CallerDep) -> PersonPublic:
+def erase(person_id: PathId, caller: CallerDep) -> PersonPublic:
     """Erase a person's name, phone, national ID and address (privacy officers).
 
     The keys to those fields are destroyed with the ciphertexts; clinical records stay,

@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from pydantic import BaseModel
 
+from brightline.api.bounds import PathId
 from brightline.api.deps import CallerDep
+from brightline.api.openapi_errors import SIGNED_IN, errors_beside
 from brightline.errors import InvalidInput
 from brightline.records import PhotoRecord
 
-router = APIRouter(tags=["eye photos"])
+router = APIRouter(tags=["eye photos"], responses=SIGNED_IN)
 
 
 class PhotoPublic(BaseModel):
@@ -36,7 +38,7 @@ class PhotoPublic(BaseModel):
 
 @router.post("/screenings/{screening_id}/images", response_model=PhotoPublic, status_code=201)
 def upload(
-    screening_id: str,
+    screening_id: PathId,
     caller: CallerDep,
     image: Annotated[UploadFile, File(description="A JPEG or PNG eye photo.")],
     eye: Annotated[str | None, Form(description="right or left")] = None,
@@ -57,15 +59,19 @@ def upload(
 
 
 @router.get("/screenings/{screening_id}/images", response_model=list[PhotoPublic])
-def list_photos(screening_id: str, caller: CallerDep) -> list[PhotoPublic]:
+def list_photos(screening_id: PathId, caller: CallerDep) -> list[PhotoPublic]:
     """The photos of a screening; requires a purpose of use."""
     purpose = caller.need_purpose()
     with caller.access() as access:
         return [PhotoPublic.of(p) for p in access.photos_of(screening_id, purpose)]
 
 
-@router.get("/images/{photo_id}", response_class=Response)
-def fetch(photo_id: str, caller: CallerDep, thumbnail: bool = False) -> Response:
+@router.get(
+    "/images/{photo_id}",
+    response_class=Response,
+    responses=errors_beside(400, 401, 403, 404, 409, 413, 422),
+)
+def fetch(photo_id: PathId, caller: CallerDep, thumbnail: bool = False) -> Response:
     """One photo as JPEG; requires a purpose of use. Never cached by shared caches."""
     purpose = caller.need_purpose()
     with caller.access() as access:

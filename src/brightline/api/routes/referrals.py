@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from brightline.access.layer import PAGE_SIZE
+from brightline.access.layer import MAX_OFFSET, PAGE_SIZE
+from brightline.api.bounds import PathId
 from brightline.api.deps import CallerDep
+from brightline.api.openapi_errors import SIGNED_IN
 from brightline.api.schemas import (
     AccessPinPublic,
     AttendanceCreate,
@@ -20,9 +22,9 @@ from brightline.api.schemas import (
 )
 from brightline.timestamps import stored_time
 
-router = APIRouter(tags=["referral"])
+router = APIRouter(tags=["referral"], responses=SIGNED_IN)
 PageLimit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
-PageOffset = Annotated[int, Query(ge=0, description="Entries to skip.")]
+PageOffset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Entries to skip.")]
 
 
 @router.get("/worklist", response_model=list[WorklistItem])
@@ -56,7 +58,7 @@ def review_queue(caller: CallerDep) -> list[ReferralPublic]:
 
 
 @router.get("/referrals/{referral_id}", response_model=ReferralPublic)
-def read(referral_id: str, caller: CallerDep) -> ReferralPublic:
+def read(referral_id: PathId, caller: CallerDep) -> ReferralPublic:
     """One referral; requires a purpose of use."""
     purpose = caller.need_purpose()
     with caller.access() as access:
@@ -64,7 +66,7 @@ def read(referral_id: str, caller: CallerDep) -> ReferralPublic:
 
 
 @router.post("/referrals/{referral_id}/reviews", response_model=ReviewPublic, status_code=201)
-def review(referral_id: str, body: ReviewCreate, caller: CallerDep) -> ReviewPublic:
+def review(referral_id: PathId, body: ReviewCreate, caller: CallerDep) -> ReviewPublic:
     """Record your diagnosis per eye and recommendation for a referral in your queue."""
     with caller.access() as access:
         recorded = access.record_review(body.to_input(referral_id, access.site.now()))
@@ -72,7 +74,7 @@ def review(referral_id: str, body: ReviewCreate, caller: CallerDep) -> ReviewPub
 
 
 @router.post("/referrals/{referral_id}/access-pin", response_model=AccessPinPublic)
-def new_access_pin(referral_id: str, caller: CallerDep) -> AccessPinPublic:
+def new_access_pin(referral_id: PathId, caller: CallerDep) -> AccessPinPublic:
     """Issue a new patient PIN for a referral slip (the previous PIN stops working)."""
     with caller.access() as access:
         referral, pin = access.new_access_pin(referral_id)
@@ -100,7 +102,7 @@ def expected(
 @router.post(
     "/referrals/{referral_id}/attendance", response_model=AttendancePublic, status_code=201
 )
-def attend(referral_id: str, body: AttendanceCreate, caller: CallerDep) -> AttendancePublic:
+def attend(referral_id: PathId, body: AttendanceCreate, caller: CallerDep) -> AttendancePublic:
     """The referred person arrived at your centre."""
     with caller.access() as access:
         attendance = access.record_attendance(

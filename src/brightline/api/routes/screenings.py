@@ -6,12 +6,14 @@ from datetime import datetime
 
 from fastapi import APIRouter, Response
 
+from brightline.api.bounds import PathId
 from brightline.api.deps import CallerDep, sent_as_is
+from brightline.api.openapi_errors import SIGNED_IN
 from brightline.api.schemas import ScreeningCreate, ScreeningPublic
 from brightline.records import ScreeningInput
 from brightline.timestamps import stored_time
 
-router = APIRouter(prefix="/screenings", tags=["screening"])
+router = APIRouter(prefix="/screenings", tags=["screening"], responses=SIGNED_IN)
 
 
 def screening_input(body: ScreeningCreate, now: datetime) -> ScreeningInput:
@@ -41,7 +43,7 @@ def record(body: ScreeningCreate, caller: CallerDep) -> Response:
 
 
 @router.get("/{screening_id}", response_model=ScreeningPublic)
-def read(screening_id: str, caller: CallerDep) -> Response:
+def read(screening_id: PathId, caller: CallerDep) -> Response:
     """One screening; requires a purpose of use."""
     purpose = caller.need_purpose()
     with caller.access() as access:

@@ -14,7 +14,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from brightline.access.layer import Access
+from brightline.api.bounds import ClientId, RecordRef
 from brightline.api.deps import Caller, CallerDep
+from brightline.api.openapi_errors import SIGNED_IN
 from brightline.api.routes.screenings import screening_input
 from brightline.api.schemas import (
     AttendanceCreate,
@@ -28,15 +30,14 @@ from brightline.api.schemas import (
 from brightline.errors import BrightlineError, InvalidInput
 from brightline.timestamps import stored_time
 
-router = APIRouter(tags=["offline sync"])
+router = APIRouter(tags=["offline sync"], responses=SIGNED_IN)
 
 Kind = Literal["person", "screening", "review", "attendance", "surgery", "follow_up"]
 MAX_BATCH = 500
-UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
 class SyncRecord(Strict):
-    uuid: str = Field(pattern=UUID_PATTERN, description="Client-generated UUID of the record.")
+    uuid: ClientId
     kind: Kind
     data: dict[str, Any]
 
@@ -54,15 +55,15 @@ class SyncResult(BaseModel):
 
 
 class ReviewSync(ReviewCreate):
-    referral_id: str
+    referral_id: RecordRef
 
 
 class AttendanceSync(AttendanceCreate):
-    referral_id: str
+    referral_id: RecordRef
 
 
 class FollowUpSync(FollowUpCreate):
-    surgery_id: str
+    surgery_id: RecordRef
 
 
 def _parse(model: type[BaseModel], record: SyncRecord) -> Any:
@@ -136,11 +137,13 @@ def apply_record(caller: Caller, record: SyncRecord) -> SyncResult:
             access.keep_sync_answer(record.uuid, record.kind, result.model_dump_json())
             return result
     except BrightlineError as error:
+        # The record's own id is its ``uuid`` here: a clash is reported against that field.
+        field = "uuid" if error.field == "id" else error.field
         return SyncResult(
             uuid=record.uuid,
             kind=record.kind,
             status="rejected",
-            error={"code": error.code, "message": error.message, "field": error.field},
+            error={"code": error.code, "message": error.message, "field": field},
         )
 
 

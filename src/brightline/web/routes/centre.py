@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from brightline.access.layer import PAGE_SIZE, Access
+from brightline.access.layer import MAX_OFFSET, PAGE_SIZE, Access
 from brightline.errors import BrightlineError, InvalidInput
 from brightline.records import FollowUpInput, SurgeryInput
+from brightline.timestamps import check_recorded_day
 from brightline.vocabulary import Technique, values
 from brightline.web.forms import FormDep, field_errors, optional, text
 from brightline.web.render import redirect, render, signed_in_as
@@ -21,7 +22,9 @@ TECHNIQUES = values(Technique)
 
 
 @router.get("", response_class=HTMLResponse)
-def expected(request: Request, offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
+def expected(
+    request: Request, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0
+) -> HTMLResponse:
     """People referred to this centre who have not arrived yet (urgent first)."""
     with staff_access(request) as access:
         signed_in_as(request, access)
@@ -100,9 +103,10 @@ def attend(request: Request, referral_id: str) -> Response:
 
 def _date(form: Any, name: str) -> date:
     try:
-        return date.fromisoformat(text(form, name))
+        chosen = date.fromisoformat(text(form, name))
     except ValueError:
         raise InvalidInput("choose a date (YYYY-MM-DD)", field=name) from None
+    return check_recorded_day(chosen, name)
 
 
 @router.post("/referrals/{referral_id}/surgery", response_model=None)

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from starlette.datastructures import FormData
 
-from brightline.access.layer import PAGE_SIZE, Access
+from brightline.access.layer import MAX_OFFSET, PAGE_SIZE, Access
 from brightline.errors import BrightlineError, InvalidInput
 from brightline.records import (
     PersonInput,
@@ -247,7 +247,9 @@ def new_pin(request: Request, referral_id: str) -> HTMLResponse:
 
 
 @router.get("/worklist", response_class=HTMLResponse)
-def worklist(request: Request, offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
+def worklist(
+    request: Request, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0
+) -> HTMLResponse:
     """Referred people of this clinic who have not attended: phone or visit them."""
     with staff_access(request) as access:
         signed_in_as(request, access)

@@ -2,29 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
+from brightline.access.layer import Access
 from brightline.access.operator import acting_as_account
-from brightline.cli.common import fail_on_user_error, open_site, warn_if_cheap_argon2
+from brightline.cli.common import AsOption, fail_on_user_error, open_site, warn_if_cheap_argon2
 from brightline.records import AccountRecord
 
 user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 
-AsOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as",
-        help="The admin account making the change, named in the audit log "
-        "(default: the first admin, created by 'brightline init').",
-    ),
-]
 UsernameArgument = Annotated[str, typer.Argument(help="Sign-in name (any case).")]
 RoleOption = Annotated[
     str, typer.Option(help="screener, reviewer, surgeon, manager, privacy_officer or admin.")
 ]
 ScopeOption = Annotated[str, typer.Option(help="all, region:CODE or facility:CODE.")]
+
+
+@contextmanager
+def acting_from_the_command_line(ctx: typer.Context, as_user: str | None) -> Iterator[Access]:
+    """The installation opened for one command, acting as ``--as`` (user errors exit 2)."""
+    with (
+        fail_on_user_error(),
+        open_site(ctx.obj) as site,
+        acting_as_account(site, as_user) as access,
+    ):
+        yield access
 
 
 def _new_password(password: str | None) -> str:
@@ -52,11 +58,7 @@ def user_add(
     """Create a staff account with a role and a scope (12+ characters, not a common password)."""
     warn_if_cheap_argon2(ctx.obj)
     password = _new_password(password)
-    with (
-        fail_on_user_error(),
-        open_site(ctx.obj) as site,
-        acting_as_account(site, as_user) as access,
-    ):
+    with acting_from_the_command_line(ctx, as_user) as access:
         user = access.add_account(username, password, role, scope)
     typer.echo(f"Created {user.role} {user.username} with scope {scope}.")
 
@@ -64,11 +66,7 @@ def user_add(
 @user_app.command("list")
 def user_list(ctx: typer.Context, as_user: AsOption = None) -> None:
     """Every staff account: username, role and whether it may sign in."""
-    with (
-        fail_on_user_error(),
-        open_site(ctx.obj) as site,
-        acting_as_account(site, as_user) as access,
-    ):
+    with acting_from_the_command_line(ctx, as_user) as access:
         accounts = access.accounts()
     for account in accounts:
         typer.echo(f"{account.username:<32}{account.role:<17}{_state(account)}")
@@ -83,11 +81,7 @@ def user_update(
     as_user: AsOption = None,
 ) -> None:
     """Give an account a new role and scope."""
-    with (
-        fail_on_user_error(),
-        open_site(ctx.obj) as site,
-        acting_as_account(site, as_user) as access,
-    ):
+    with acting_from_the_command_line(ctx, as_user) as access:
         user = access.change_account(username, role, scope)
     typer.echo(f"{user.username} is now a {user.role} with scope {scope}.")
 
@@ -95,11 +89,7 @@ def user_update(
 @user_app.command("disable")
 def user_disable(ctx: typer.Context, username: UsernameArgument, as_user: AsOption = None) -> None:
     """Disable an account: it cannot sign in, and every token it holds is revoked at once."""
-    with (
-        fail_on_user_error(),
-        open_site(ctx.obj) as site,
-        acting_as_account(site, as_user) as access,
-    ):
+    with acting_from_the_command_line(ctx, as_user) as access:
         user = access.disable_account(username)
     typer.echo(f"Disabled {user.username}; its tokens are revoked.")
 
@@ -107,11 +97,7 @@ def user_disable(ctx: typer.Context, username: UsernameArgument, as_user: AsOpti
 @user_app.command("enable")
 def user_enable(ctx: typer.Context, username: UsernameArgument, as_user: AsOption = None) -> None:
     """Let a disabled account sign in again."""
-    with (
-        fail_on_user_error(),
-        open_site(ctx.obj) as site,
-        acting_as_account(site, as_user) as access,
-    ):
+    with acting_from_the_command_line(ctx, as_user) as access:
         user = access.enable_account(username)
     typer.echo(f"Enabled {user.username}.")
 
@@ -129,10 +115,6 @@ def user_password(
     """Set a new password for an account (its tokens are revoked)."""
     warn_if_cheap_argon2(ctx.obj)
     password = _new_password(password)
-    with (
-        fail_on_user_error(),
-        open_site(ctx.obj) as site,
-        acting_as_account(site, as_user) as access,
-    ):
+    with acting_from_the_command_line(ctx, as_user) as access:
         user = access.reset_password(username, password)
     typer.echo(f"New password set for {user.username}; its tokens are revoked.")

@@ -168,6 +168,7 @@ def test_privacy_officers_read_the_account_events_with_usernames(bed: Bed) -> No
     assert created["username"] == "screener_c" and created["actor_role"] == "admin"
     assert created["actor"] == pseudonym_of(bed.site, "admin")[:8]
     assert len(events) <= 5
+    assert all(e["at"].endswith("Z") for e in events)  # UTC, like every time the API sends
     for who in ("admin", "screener_a", "manager"):
         assert bed.get(who, "/audit/account-events").status_code == 403
 

@@ -7,14 +7,13 @@ officers.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from brightline.api.bounds import MAX_POSITION
+from brightline.api.bounds import MAX_POSITION, UtcTime
 from brightline.api.deps import CallerDep, SiteDep
 from brightline.api.openapi_errors import PUBLIC, SIGNED_IN, errors_beside
 from brightline.audit.tree import (
@@ -47,7 +46,7 @@ class ConsistencyProofPublic(BaseModel):
 
 class AccountEventPublic(BaseModel):
     position: int
-    at: datetime
+    at: UtcTime
     action: str
     outcome: str
     actor_role: str

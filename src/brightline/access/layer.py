@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from brightline.access.administration import Administration
 from brightline.access.base import not_found
 from brightline.access.patient import issue_access_pin, normalise_code
+from brightline.access.policy import RecordContext
 from brightline.access.signin import resolve_token
 from brightline.audit.log import AuditLog
 from brightline.audit.tree import checkpoint_if_due
@@ -228,13 +229,8 @@ class Access(Administration):
         )
         if not with_slip:
             return recorded
-        person = lookups.by_id(self.session, Person, screening.person_id)
-        assert person is not None  # the policy found the record
-        view = self._person_view(person, context, "treatment")
-        slip = None
-        if referral is not None:
-            centre = lookups.by_id(self.session, Facility, referral.to_facility_id)
-            slip = ReferralSlip(referral, view, centre.name if centre else "", pin)
+        view = self._care_view(screening.person_id, context)
+        slip = self._slip(referral, view, pin) if referral is not None else None
         return replace(recorded, person=view, slip=slip)
 
     def recorded_before(self, screening_id: str) -> RecordedScreening | None:
@@ -245,15 +241,10 @@ class Access(Administration):
             return None
         missing = not_found("screening", screening_id)
         context = self.require("screening.read", screening.person_id, "treatment", missing=missing)
-        person = lookups.by_id(self.session, Person, screening.person_id)
-        assert person is not None
-        view = self._person_view(person, context, "treatment")
+        view = self._care_view(screening.person_id, context)
         stored = lookups.referrals_of_screenings(self.session, [screening.id]).get(screening.id)
         referral = record_of(ReferralRecord, stored) if stored else None
-        slip = None
-        if referral is not None:
-            centre = lookups.by_id(self.session, Facility, referral.to_facility_id)
-            slip = ReferralSlip(referral, view, centre.name if centre else "", None)
+        slip = self._slip(referral, view, None) if referral is not None else None
         reasons = tuple(from_stored(screening.triage_reasons))
         shown = record_of(ScreeningRecord, screening)
         return RecordedScreening(shown, referral, reasons, None, person=view, slip=slip)
@@ -362,7 +353,16 @@ class Access(Administration):
             referral, pin = self.new_access_pin(referral_id)
         else:
             referral = self.read_referral(referral_id, "treatment")
-        person = self.read_person(referral.person_id, "treatment")
+        return self._slip(referral, self.read_person(referral.person_id, "treatment"), pin)
+
+    def _care_view(self, person_id: str, context: RecordContext) -> PersonView:
+        """The person of a record the policy has just let in, as the screening clinic sees it."""
+        person = lookups.by_id(self.session, Person, person_id)
+        assert person is not None  # the policy found the record
+        return self._person_view(person, context, "treatment")
+
+    def _slip(self, referral: ReferralRecord, person: PersonView, pin: str | None) -> ReferralSlip:
+        """A referral slip: the code, the person, the centre to go to, the PIN if just drawn."""
         centre = lookups.by_id(self.session, Facility, referral.to_facility_id)
         return ReferralSlip(referral, person, centre.name if centre else "", pin)
 

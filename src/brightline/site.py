@@ -13,7 +13,9 @@ from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.exc import NoSuchTableError
 from sqlalchemy.orm import Session, sessionmaker
 
+from brightline.access.account_events import created_by
 from brightline.audit.checkpoint import NoteSigner
+from brightline.audit.log import AuditLog
 from brightline.identifiers import (
     DecryptionError,
     IdentifierKeys,
@@ -162,9 +164,7 @@ def initialise(
             if session.scalar(select(func.count()).select_from(User)) == 0:
                 # Shown once on the terminal; only its argon2id hash is stored.
                 password = admin_password or secrets.token_urlsafe(12)
-                # The first admin is the log's one unlogged account: the log of a new
-                # installation starts empty, and 'brightline init' says whom it created.
-                add_user(
+                admin = add_user(
                     session,
                     admin_username,
                     password,
@@ -172,6 +172,9 @@ def initialise(
                     "all",
                     profile=settings.argon2_profile,
                 )
+                # The log's first entry: every account, the first admin's too, has a creation
+                # on record, made by the installation itself.
+                AuditLog().append(session, created_by(None, admin.pseudonym, utcnow()))
                 report.admin_username, report.admin_password = admin_username, password
     finally:
         engine.dispose()

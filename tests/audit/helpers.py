@@ -80,3 +80,31 @@ def cli(settings: Settings, *args: str) -> Result:
     if settings.database_url:
         options += ["--database-url", settings.database_url]
     return runner.invoke(app, [*options, *args], catch_exceptions=False)
+
+
+def empty_the_log(site: Site) -> None:
+    """Take the log back to no leaves, triggers and all, as before 'brightline init' wrote.
+
+    The tests of the log's mechanics count leaves, proofs and checkpoint thresholds from the
+    first leaf; a new installation's own first entry (the first admin's creation) is tested
+    with 'brightline init' itself.
+    """
+    tables = ("audit_cosignatures", "audit_checkpoints", "audit_nodes", "audit_entries")
+    with site.engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            triggers = connection.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            ).all()
+            for name, _ in triggers:
+                connection.execute(text(f"DROP TRIGGER {name}"))
+            for table in (*tables, "audit_head"):
+                connection.execute(text(f"DELETE FROM {table}"))
+            for _, sql in triggers:
+                connection.execute(text(sql))
+        else:
+            for table in tables:
+                connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+            for table in (*tables, "audit_head"):
+                connection.execute(text(f"DELETE FROM {table}"))
+            for table in tables:
+                connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))

@@ -6,6 +6,7 @@ import json
 import stat
 from pathlib import Path
 
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from brightline.cli import app
@@ -14,7 +15,7 @@ from brightline.records import PersonInput
 from brightline.service.people import identifiers_of, register_person
 from brightline.settings import Settings
 from brightline.site import Site
-from brightline.store.models import Person
+from brightline.store.models import AuditEntry, Person, User
 
 runner = CliRunner()
 
@@ -35,6 +36,24 @@ def test_init_creates_private_keys_and_admin(tmp_path: Path) -> None:
     assert stat.S_IMODE((home / "brightline.db").stat().st_mode) == 0o600
     again = run(home, "init")
     assert "Already initialised" in again
+
+
+def test_init_logs_the_first_admins_creation_as_the_logs_first_entry(tmp_path: Path) -> None:
+    home = tmp_path / "data"
+    run(home, "init", "--admin-password", "first-admin-password")
+    run(home, "init")  # re-running creates no account and logs nothing
+    site = Site.open(Settings(home=home))
+    try:
+        with site.transaction() as session:
+            admin = session.scalars(select(User.pseudonym)).one()
+            entries = [json.loads(e) for e in session.scalars(select(AuditEntry.entry))]
+        assert [(e["action"], e["actor"], e["role"], e["account"]) for e in entries] == [
+            ("account.create", "init", "system", admin)
+        ]
+        assert "first-admin-password" not in json.dumps(entries)
+    finally:
+        site.close()
+    assert "verified" in run(home, "audit", "verify").lower()
 
 
 def test_places_users_and_errors(tmp_path: Path) -> None:

@@ -62,6 +62,7 @@ def test_accounts_made_and_changed_on_the_command_line_name_the_operator(tmp_pat
         amina = pseudonym_of(site, "amina")
         events = [(e["action"], e["actor"], e["role"], e["account"]) for e in account_entries(site)]
         assert events == [
+            ("account.create", "init", "system", admin),  # the first admin, by 'brightline init'
             ("account.create", admin, "admin", ops),
             ("account.create", ops, "admin", amina),
             ("account.update", ops, "admin", amina),

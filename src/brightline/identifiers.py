@@ -187,6 +187,47 @@ def rewrap_person_key(keys: IdentifierKeys, person_id: str, wrapped: bytes) -> b
     return wrap_person_key(keys, person_id, unwrap_data_key(keys, person_id, wrapped))
 
 
+# Bound into the key check's ciphertext and HMAC: never equal to a person key's wrapping data.
+_KEY_CHECK = b"brightline:key-check"
+
+
+def make_key_check(keys: IdentifierKeys) -> tuple[bytes, str]:
+    """What an installation stores to recognise its own keys, even before it holds anyone.
+
+    A random value wrapped under the current installation key (checked by unwrapping it) and
+    the HMAC of a fixed text under the pseudonym key (checked by recomputing it): neither
+    reveals anything about the keys.
+    """
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    value = secrets.token_bytes(PERSON_KEY_BYTES)
+    sealed = keys.ciphers[keys.current_version].encrypt(nonce, value, _KEY_CHECK)
+    return bytes([keys.current_version]) + nonce + sealed, _pseudonym_check(keys)
+
+
+def check_key_check(keys: IdentifierKeys, wrapped: bytes, pseudonym_check: str) -> None:
+    """Refuse keys that did not make this key check, naming which of the two files is wrong."""
+    version, nonce, sealed = wrapped[0], wrapped[1 : 1 + NONCE_BYTES], wrapped[1 + NONCE_BYTES :]
+    cipher = keys.ciphers.get(version)
+    if cipher is None:
+        raise DecryptionError(f"the identifier key file lacks installation key version {version}")
+    try:
+        cipher.decrypt(nonce, sealed, _KEY_CHECK)
+    except InvalidTag as exc:
+        raise DecryptionError("the identifier key file is not this installation's") from exc
+    if not hmac.compare_digest(_pseudonym_check(keys), pseudonym_check):
+        raise DecryptionError("the pseudonym key file is not this installation's")
+
+
+def rewrap_key_check(keys: IdentifierKeys, wrapped: bytes, pseudonym_check: str) -> bytes:
+    """The key check sealed under the current installation key version (key rotation)."""
+    check_key_check(keys, wrapped, pseudonym_check)
+    return make_key_check(keys)[0]
+
+
+def _pseudonym_check(keys: IdentifierKeys) -> str:
+    return hmac.new(keys.pseudonym_key, _KEY_CHECK, hashlib.sha256).hexdigest()
+
+
 def wrapped_key_version(wrapped: bytes) -> int:
     """The installation key version that wrapped a person key."""
     return wrapped[0]

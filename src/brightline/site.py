@@ -10,7 +10,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, func, inspect, select
-from sqlalchemy.exc import NoSuchTableError
 from sqlalchemy.orm import Session, sessionmaker
 
 from brightline.access.account_events import created_by
@@ -20,6 +19,8 @@ from brightline.identifiers import (
     DecryptionError,
     IdentifierKeys,
     KeyFileError,
+    check_key_check,
+    make_key_check,
     open_person_key,
     write_secret_file,
 )
@@ -27,7 +28,7 @@ from brightline.programme import Programme, load_programme
 from brightline.service.accounts import add_user
 from brightline.settings import Settings
 from brightline.store.db import READ_ONLY, engine_for, migrate, session_factory, transaction
-from brightline.store.models import Person, User
+from brightline.store.models import KeyCheck, Person, User
 from brightline.timestamps import utcnow
 
 
@@ -89,30 +90,44 @@ class Site:
 def check_keys_match_data(engine: Engine, keys: IdentifierKeys, settings: Settings) -> None:
     """Refuse keys that cannot open this store's data, instead of failing every read later.
 
-    One stored person key is unwrapped (any one: a rotation keeps every version it still
-    needs in the key file until the last key is rewrapped).
+    The installation's key check (written by ``brightline init``) proves both key files; one
+    stored person key is unwrapped too (any one: a rotation keeps every version it still
+    needs in the key file until the last key is rewrapped), which also covers a store from
+    before key checks.
     """
     # Read-only: opening the installation must never wait for, or block, a clinic's write.
     with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
-        try:
-            columns = {c["name"] for c in inspect(connection).get_columns("people")}
-        except NoSuchTableError:
+        tables = set(inspect(connection).get_table_names())
+        if "people" not in tables:
             return  # an empty store: nothing to open yet
-        if "data_key" not in columns:
+        if "data_key" not in {c["name"] for c in inspect(connection).get_columns("people")}:
             return  # not migrated yet: 'brightline init' re-seals with these same keys
+        check = None
+        if KeyCheck.__tablename__ in tables:
+            check = connection.execute(select(KeyCheck.wrapped, KeyCheck.pseudonym_check)).first()
         row = connection.execute(
             select(Person.id, Person.data_key).where(Person.data_key.is_not(None)).limit(1)
         ).first()
-    if row is None:
-        return
     try:
-        open_person_key(keys, row.id, row.data_key)
+        if check is not None:
+            check_key_check(keys, check.wrapped, check.pseudonym_check)
+        if row is not None:
+            open_person_key(keys, row.id, row.data_key)
     except DecryptionError as exc:
         raise KeyFileError(
-            f"the key file {settings.resolved_key_file} does not open the data in "
+            f"the key files {settings.resolved_key_file} and "
+            f"{settings.resolved_pseudonym_key_file} do not open the data in "
             f"{settings.home} ({engine.url.render_as_string(hide_password=True)}): {exc}. Point "
-            "BRIGHTLINE_KEY_FILE at this installation's key file, or restore it from backup"
+            "BRIGHTLINE_KEY_FILE and BRIGHTLINE_PSEUDONYM_KEY_FILE at this installation's key "
+            "files, or restore them from backup"
         ) from exc
+
+
+def _ensure_key_check(session: Session, keys: IdentifierKeys) -> None:
+    """Write the key check once, after the keys were checked against the data stored."""
+    if session.scalar(select(func.count()).select_from(KeyCheck)) == 0:
+        wrapped, pseudonym_check = make_key_check(keys)
+        session.add(KeyCheck(id=1, wrapped=wrapped, pseudonym_check=pseudonym_check))
 
 
 def audit_signing_key_path(settings: Settings) -> Path:
@@ -160,7 +175,9 @@ def initialise(
         migrate(engine, keys=keys)
         if engine.url.get_backend_name() == "sqlite" and engine.url.database:
             Path(engine.url.database).chmod(0o600)
+        check_keys_match_data(engine, keys, settings)
         with transaction(session_factory(engine)) as session:
+            _ensure_key_check(session, keys)
             if session.scalar(select(func.count()).select_from(User)) == 0:
                 # Shown once on the terminal; only its argon2id hash is stored.
                 password = admin_password or secrets.token_urlsafe(12)

@@ -9,9 +9,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from brightline.identifiers import IdentifierKeys, rewrap_person_key, wrapped_key_version
+from brightline.identifiers import (
+    IdentifierKeys,
+    rewrap_key_check,
+    rewrap_person_key,
+    wrapped_key_version,
+)
 from brightline.site import Site
-from brightline.store.models import Person
+from brightline.store.models import KeyCheck, Person
 
 BATCH = 1000
 
@@ -49,6 +54,10 @@ def rotate_identifier_key(site: Site, *, retire_old: bool = True) -> RotationRep
     key_file = site.settings.resolved_key_file
     replace_secret_file(key_file, keys.aes_key_file())
     site.keys = keys
+    with site.transaction() as session:
+        check = session.get(KeyCheck, 1)
+        if check is not None:
+            check.wrapped = rewrap_key_check(keys, check.wrapped, check.pseudonym_check)
     changed = 0
     last_id = ""
     while True:

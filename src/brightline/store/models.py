@@ -471,3 +471,17 @@ class Population(Base):
     age_band: Mapped[str] = mapped_column(String(8))
     sex: Mapped[str] = mapped_column(String(8))
     count: Mapped[int] = mapped_column(Integer)
+
+
+class KeyCheck(Base):
+    """The installation's key check: recognises its key files even before anyone is stored.
+
+    One row, written by ``brightline init`` (see ``identifiers.make_key_check``).
+    """
+
+    __tablename__ = "key_check"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    pseudonym_check: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from brightline.access.signin import sign_in
 from brightline.demo import demo_password
-from brightline.errors import InvalidInput
+from brightline.errors import Conflict, InvalidInput
 from brightline.service.accounts import (
     account_by_username,
     add_user,
@@ -93,7 +93,8 @@ def test_the_database_itself_refuses_a_username_differing_only_in_case(
     seeded_site: Site,
 ) -> None:
     """Even a write past the service layer meets the unique index on lower(username)."""
-    with pytest.raises(IntegrityError), seeded_site.transaction() as session:
+    # The unique index refuses it; the transaction answers that as a conflict.
+    with pytest.raises(Conflict) as refused, seeded_site.transaction() as session:
         session.execute(
             insert(User).values(
                 username="REVIEWER",
@@ -103,3 +104,4 @@ def test_the_database_itself_refuses_a_username_differing_only_in_case(
                 active=True,
             )
         )
+    assert isinstance(refused.value.__cause__, IntegrityError)

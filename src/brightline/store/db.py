@@ -10,8 +10,10 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from brightline.errors import Conflict
 from brightline.identifiers import IdentifierKeys
 from brightline.settings import Settings
 
@@ -87,9 +89,36 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit if the block succeeds, roll everything back if it raises."""
-    with factory() as session, session.begin():
-        yield session
+    """One unit of work: commit if the block succeeds, roll everything back if it raises.
+
+    A unique key that another transaction took first (two devices sending a record with the
+    same new id at the same moment, on PostgreSQL, where the id checks of ``service/claims``
+    cannot see the other's uncommitted row) is a conflict to send again, not a server error.
+    """
+    try:
+        with factory() as session, session.begin():
+            yield session
+    except IntegrityError as exc:
+        if not _is_unique_violation(exc):
+            raise
+        # The answer names no key or value: which record holds it must stay unsaid.
+        raise Conflict(
+            "another record with the same id or national ID was stored at the same moment; "
+            "nothing was saved: send it again"
+        ) from exc
+
+
+# PostgreSQL's SQLSTATE for unique_violation; SQLite's extended result codes for the same.
+_PG_UNIQUE_VIOLATION = "23505"
+_SQLITE_UNIQUE = {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    original = exc.orig
+    return (
+        getattr(original, "sqlstate", None) == _PG_UNIQUE_VIOLATION
+        or getattr(original, "sqlite_errorname", None) in _SQLITE_UNIQUE
+    )
 
 
 def alembic_config(engine: Engine, keys: IdentifierKeys | None = None) -> Config:

@@ -77,6 +77,12 @@ SIGN_IN_REASON = {
     "no such account": N_("no such account"),
     "too many failed sign-ins": N_("too many failed sign-ins"),
 }
+CORRECTION = {
+    "person_edit": N_("Details corrected"),
+    "screening_void": N_("Screening voided"),
+    "attendance_undo": N_("Arrival undone"),
+    "review_amend": N_("Review amended"),
+}
 TECHNIQUE = {"MSICS": "MSICS", "phaco": N_("Phacoemulsification"), "ECCE": "ECCE"}
 
 # The patient's access report is worded by brightline.audit.reports in English; these are

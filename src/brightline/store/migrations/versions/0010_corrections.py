@@ -62,11 +62,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("corrections")
-    with op.batch_alter_table("attendances") as batch:
-        batch.drop_column("recorded_at")
-    with op.batch_alter_table("screenings") as batch:
-        batch.drop_column("voided_at")
-    with op.batch_alter_table("reviews") as batch:
-        batch.drop_column("version")
-    with op.batch_alter_table("people") as batch:
-        batch.drop_column("version")
+    # Plain DROP COLUMN (SQLite 3.35+, PostgreSQL): batch mode would copy these tables.
+    for table, column in (
+        ("attendances", "recorded_at"),
+        ("screenings", "voided_at"),
+        ("reviews", "version"),
+        ("people", "version"),
+    ):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from brightline.errors import InvalidInput, TransitionRefused, one_of
 from brightline.vocabulary import (
@@ -26,6 +26,7 @@ RECOMMENDATIONS = values(Recommendation)
 TECHNIQUES = values(Technique)
 URGENCIES = values(Urgency)
 OPEN_STATUSES = OPEN_REFERRAL_STATUSES
+NO_ACTION_CLOSE_REASON = "no action recommended at review"
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def check_review(
 def status_after_review(current_status: str, recommendation: str) -> tuple[str, str | None]:
     """Referral status (and close reason) after a review; 'no action' ends the referral."""
     if recommendation == "no_action":
-        return "closed", "no action recommended at review"
+        return "closed", NO_ACTION_CLOSE_REASON
     return ("attended" if current_status == "attended" else "reviewed"), None
 
 
@@ -169,3 +170,70 @@ def check_follow_up(operated_on: date, examined_on: date, today: date) -> int:
             f"follow-up date {examined_on} is in the future", field="examined_on"
         )
     return (examined_on - operated_on).days
+
+
+# -- corrections: which earlier step may be taken back ---------------------------------------
+
+
+def check_void(*, voided: bool, referral_status: str | None) -> None:
+    """A screening may be voided once, and not after the person arrived on its referral
+    (the arrival is undone first: an operation may follow an arrival, never a void)."""
+    if voided:
+        raise TransitionRefused("this screening is already voided", field="screening_id")
+    if referral_status == "attended":
+        raise TransitionRefused(
+            "the person has arrived at the surgical centre on this screening's referral; "
+            "the centre undoes the arrival first",
+            field="screening_id",
+        )
+
+
+def check_attendance_undo(
+    *, recorded_at: datetime, now: datetime, window_days: int, operated: bool
+) -> None:
+    """An arrival may be undone within the installation's window, and never after surgery."""
+    if operated:
+        raise TransitionRefused(
+            "an operation is recorded on this referral; an arrival with surgery cannot be undone",
+            field="attendance_id",
+        )
+    if now - recorded_at > timedelta(days=window_days):
+        raise TransitionRefused(
+            f"an arrival can be undone within {window_days} days of recording it; this one "
+            f"was recorded on {recorded_at:%Y-%m-%d}",
+            field="attendance_id",
+        )
+
+
+def status_after_undone_attendance(reviewed: bool) -> str:
+    """A referral whose arrival was undone waits for care again, reviewed or not."""
+    return "reviewed" if reviewed else "open"
+
+
+def check_amendment(*, referral_status: str, close_reason: str | None, latest: bool) -> None:
+    """Only the referral's latest review may be amended, while its referral waits for care
+    or was closed by that very review ('no action')."""
+    if not latest:
+        raise TransitionRefused(
+            "a later review of this referral supersedes this one; amend the latest review",
+            field="review_id",
+        )
+    if referral_status == "closed" and close_reason != NO_ACTION_CLOSE_REASON:
+        raise TransitionRefused(
+            f"this referral is closed ({close_reason}); its review cannot be amended",
+            field="review_id",
+        )
+
+
+def check_operated_still_recommended(
+    recommendation: str, surgery_eyes: Collection[str], operated_eyes: Collection[str]
+) -> None:
+    """An amended review keeps recommending surgery on the eyes already operated."""
+    recommended = set(surgery_eyes) if recommendation == "surgery" else set()
+    missing = sorted(set(operated_eyes) - recommended)
+    if missing:
+        raise TransitionRefused(
+            f"the {' and '.join(missing)} eye is already operated on this review's "
+            "recommendation; the amended review must still recommend surgery on it",
+            field="surgery_eyes",
+        )

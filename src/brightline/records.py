@@ -198,6 +198,7 @@ class PersonRecord:
     birth_year: int
     created_at: datetime
     erased_at: datetime | None
+    version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,7 @@ class ScreeningRecord:
     triage_reasons: str
     triage_rule_version: str
     suspected_cataract: bool
+    voided_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -262,6 +264,7 @@ class ReviewRecord:
     surgery_left: bool
     urgency: str
     notes: str | None
+    version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -488,6 +491,8 @@ class ReviewCase:
     person: PersonView
     screenings: list[ScreeningRecord]
     photos: dict[str, list[PhotoRecord]]
+    # The referral's latest review, if any: its own author sees it to amend it.
+    review: ReviewRecord | None = None
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     break_glass_minutes: int = Field(
         default=60, ge=1, le=24 * 60, description="How long an emergency access stays open."
     )
+    attendance_undo_days: int = Field(
+        default=7,
+        ge=0,
+        le=366,
+        description="How many days after recording it a surgical centre may undo an arrival.",
+    )
     token_idle_minutes: int = Field(
         default=30, ge=1, description="A sign-in token expires after this much inactivity."
     )

@@ -154,3 +154,16 @@ OPEN_REFERRAL_STATUSES = (ReferralStatus.OPEN.value, ReferralStatus.REVIEWED.val
 
 REVIEW_REFERRAL_KINDS = (ReferralKind.REVIEW.value, ReferralKind.URGENT_REVIEW.value)
 """Referrals that go to an online reviewer's queue."""
+
+
+class CorrectionKind(StrEnum):
+    """What a correction changed: nothing typed is overwritten without one of these."""
+
+    PERSON_EDIT = "person_edit"
+    SCREENING_VOID = "screening_void"
+    ATTENDANCE_UNDO = "attendance_undo"
+    REVIEW_AMEND = "review_amend"
+
+
+SCREENING_VOIDED = "its screening was voided"
+"""The close reason of a referral that no screening holds open any more: it leaves the figures."""

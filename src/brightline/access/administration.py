@@ -23,6 +23,7 @@ from brightline.records import (
 )
 from brightline.service import lookups
 from brightline.service.accounts import scope_of
+from brightline.service.corrections import shred_corrections
 from brightline.service.emergency import open_grant, review_grant
 from brightline.service.people import erase_identifiers
 from brightline.service.places import add_facility, add_region
@@ -53,6 +54,7 @@ class Administration(AccountAdministration):
         if person is None:
             raise not_found("person", person_id)
         erase_identifiers(person, self.site.now())
+        shred_corrections(self.session, person_id)
         self.session.flush()
         # Once committed, the WAL's copies of the wrapped key go too.
         self.after_commit.append(lambda: checkpoint_wal(self.site.engine))

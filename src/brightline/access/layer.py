@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from brightline.access.administration import Administration
 from brightline.access.base import not_found
+from brightline.access.corrections import Corrections
 from brightline.access.patient import issue_access_pin, normalise_code
 from brightline.access.policy import RecordContext
 from brightline.access.signin import resolve_token
@@ -144,7 +145,7 @@ def _checkpoint_may_be_due(site: Site, positions: list[int]) -> bool:
     return False
 
 
-class Access(Administration):
+class Access(Corrections, Administration):
     """Policy-checked, audited access to personal data for one actor in one transaction."""
 
     # -- people ---------------------------------------------------------------------------
@@ -412,7 +413,9 @@ class Access(Administration):
         screenings = self.screenings_of(referral.person_id, "review")
         photos = lookups.photos_of_screenings(self.session, [s.id for s in screenings])
         shown = {sid: [record_of(PhotoRecord, p) for p in ps] for sid, ps in photos.items()}
-        return ReviewCase(referral, person, screenings, shown)
+        review = latest_review(self.session, referral.id)
+        latest = record_of(ReviewRecord, review) if review else None
+        return ReviewCase(referral, person, screenings, shown, latest)
 
     def record_review(self, review: ReviewInput) -> ReviewRecord:
         """The reviewer's diagnosis and recommendation for a referral in their queue."""
@@ -482,6 +485,7 @@ class Access(Administration):
             attended_at,
             recorded_by=self.actor.user_id,
             attendance_id=attendance_id,
+            recorded_at=self.site.now(),
         )
         return record_of(AttendanceRecord, attendance)
 

@@ -65,6 +65,18 @@ ACTIONS: Mapping[str, Action] = _declare(
     Action("account.sign_in", "sign in"),
     Action("account.sign_in_failed", "try to sign in and fail"),
     Action("account.sign_out", "sign out"),
+    # Corrections: each keeps the earlier version, who, when and why.
+    Action(
+        "person.correct", "correct a person's identifiers or sex and birth year", on_record=True
+    ),
+    Action(
+        "screening.void", "void a screening typed in error", on_record=True, at_own_facility=True
+    ),
+    Action(
+        "attendance.undo", "undo an arrival recorded in error", on_record=True, at_own_facility=True
+    ),
+    Action("review.amend", "amend one's own online review", on_record=True),
+    Action("correction.read", "read the corrections of a person's record", on_record=True),
 )
 # The actions of account events: what the privacy officer's list of account events shows.
 ACCOUNT_ACTIONS = tuple(name for name in ACTIONS if name.startswith("account."))
@@ -79,12 +91,17 @@ PERSON_RULES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "screening.read": ("treatment", "follow_up"),
         "photo.create": ("treatment",),
         "photo.read": ("treatment", "follow_up"),
+        "person.correct": ("treatment",),
+        "screening.void": ("treatment",),
+        "correction.read": ("treatment", "follow_up"),
     },
     Role.REVIEWER: {
         "person.read": ("review", "quality"),
         "screening.read": ("review", "quality"),
         "photo.read": ("review", "quality"),
         "review.create": ("review",),
+        "review.amend": ("review",),
+        "correction.read": ("review", "quality"),
     },
     Role.SURGEON: {
         "person.read": ("treatment", "follow_up", "quality"),
@@ -94,6 +111,8 @@ PERSON_RULES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "attendance.create": ("treatment",),
         "surgery.create": ("treatment",),
         "follow_up.create": ("follow_up", "treatment"),
+        "attendance.undo": ("treatment",),
+        "correction.read": ("treatment", "follow_up", "quality"),
     },
 }
 # Emergency access opens reading, never writing, and only for the clinical roles.

@@ -22,12 +22,14 @@ Layout under the snapshot directory (``<home>/snapshot`` by default)::
 
 Incremental refresh (``incremental=True``) rewrites a month file only when its content may have
 changed and hard-links the others from the previous snapshot. Pathway records are append-only
-(screenings, referrals, reviews, attendances, surgeries and follow-ups are never edited or
-deleted; a referral's status and closing time change only when a review or attendance is
-added), so a month is rewritten when (1) the number of records behind it changed — new
-screenings; new referrals, reviews, attendances or closures of the month's referrals; new
-surgeries or follow-ups of the month's operations — or (2) a person with records in it was
-created or updated (``people.updated_at``) since the previous snapshot started. Any change to
+(a referral's status and closing time change when a review or attendance is added) except
+for corrections, each of which is a row of ``corrections``; so a month is rewritten when (1)
+the number of records behind it changed — new screenings; new referrals, reviews,
+attendances or closures of the month's referrals; new surgeries or follow-ups of the month's
+operations — or (2) a person with records in it was created, updated (``people.updated_at``)
+or corrected (``corrections.made_at``: a voided screening, an undone arrival, an amended
+review) since the previous snapshot started. Voided screenings, and referrals closed because
+their screening was voided, are in no snapshot. Any change to
 regions, facilities or staff pseudonyms, or a new schema version, forces a full snapshot.
 The result is the same as a full snapshot (tested).
 """
@@ -50,11 +52,12 @@ from sqlalchemy import extract, func, or_, select
 from sqlalchemy.orm import Session
 
 from brightline import __version__
-from brightline.analytics.snapshot_rows import EXTRACTS, Places, Row
+from brightline.analytics.snapshot_rows import EXTRACTS, Places, Row, not_voided_referral
 from brightline.errors import NotFound
 from brightline.site import Site
 from brightline.store.models import (
     Attendance,
+    Correction,
     FollowUp,
     Person,
     Referral,
@@ -235,7 +238,10 @@ def fingerprints(session: Session) -> dict[str, dict[str, list[int]]]:
     result: dict[str, dict[str, list[int]]] = {name: {} for name in set(MONTHLY.values())}
     year, month = _by_month(Screening.screened_at)
     for y, m, n in session.execute(
-        select(year, month, func.count()).select_from(Screening).group_by(year, month)
+        select(year, month, func.count())
+        .select_from(Screening)
+        .where(Screening.voided_at.is_(None))
+        .group_by(year, month)
     ):
         result["screenings"][_key(y, m)] = [n]
     year, month = _by_month(Referral.referred_at)
@@ -254,6 +260,7 @@ def fingerprints(session: Session) -> dict[str, dict[str, list[int]]]:
         .select_from(Referral)
         .outerjoin(Attendance, Attendance.referral_id == Referral.id)
         .outerjoin(reviews, reviews.c.referral_id == Referral.id)
+        .where(not_voided_referral())
         .group_by(year, month)
     ):
         result["referrals"][_key(y, m)] = [n, attended, int(reviewed), closed]
@@ -274,8 +281,12 @@ def fingerprints(session: Session) -> dict[str, dict[str, list[int]]]:
 
 
 def _months_of_people_changed_since(session: Session, since: datetime) -> dict[str, set[str]]:
-    """Month partitions holding records of people created or updated after ``since``."""
-    changed = select(Person.id).where(or_(Person.updated_at > since, Person.created_at > since))
+    """Month partitions holding records of people created, updated or corrected (a voided
+    screening, an undone arrival, an amended review) after ``since``."""
+    corrected = select(Correction.person_id).where(Correction.made_at > since)
+    changed = select(Person.id).where(
+        or_(Person.updated_at > since, Person.created_at > since, Person.id.in_(corrected))
+    )
     months: dict[str, set[str]] = {name: set() for name in set(MONTHLY.values())}
     for group, model, column in (
         ("screenings", Screening, Screening.screened_at),

@@ -34,8 +34,14 @@ from brightline.store.models import (
     Surgery,
     User,
 )
+from brightline.vocabulary import SCREENING_VOIDED
 
 BATCH_ROWS = 50_000
+
+
+def not_voided_referral() -> ColumnElement[bool]:
+    """The referral was not closed because its screening was voided (it counts nowhere)."""
+    return or_(Referral.close_reason.is_(None), Referral.close_reason != SCREENING_VOIDED)
 
 
 def record_key(keys: IdentifierKeys, table: str, record_id: str) -> str:
@@ -143,7 +149,8 @@ def _screenings(
             Screening.suspected_cataract,
         )
         .join(Person, Screening.person_id == Person.id)
-        .where(_in_months(Screening.screened_at, months))
+        # A voided screening was typed in error: it counts nowhere.
+        .where(_in_months(Screening.screened_at, months), Screening.voided_at.is_(None))
         .order_by(Screening.screened_at, Person.pseudonym)
     )
     for r in _stream(session, query):
@@ -218,7 +225,7 @@ def _referrals(
         )
         .join(Person, Referral.person_id == Person.id)
         .outerjoin(Attendance, Attendance.referral_id == Referral.id)
-        .where(in_months)
+        .where(in_months, not_voided_referral())
         .order_by(Referral.referred_at, Person.pseudonym)
     )
     for r in _stream(session, query):

@@ -19,6 +19,7 @@ from brightline.api.routes import (
     admin,
     audit,
     auth,
+    corrections,
     emergency,
     indicators,
     patient,
@@ -145,6 +146,7 @@ def create_app(site: Site) -> FastAPI:
         sync,
         patient,
         indicators,
+        corrections,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
         endpoints += [route.path for route in module.router.routes if isinstance(route, APIRoute)]

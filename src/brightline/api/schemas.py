@@ -183,6 +183,7 @@ class PersonPublic(BaseModel):
     phone: str | None = None
     national_id: str | None = None
     address: str | None = None
+    version: int | None = Field(default=None, description="Send it back to correct the person.")
 
     @classmethod
     def of(cls, person: PersonRecord, identifiers: Identifiers | None) -> PersonPublic:
@@ -196,6 +197,7 @@ class PersonPublic(BaseModel):
             phone=shown.phone,
             national_id=shown.national_id,
             address=shown.address,
+            version=person.version,
         )
 
 
@@ -294,6 +296,7 @@ class ScreeningPublic(BaseModel):
         description="The patient's PIN for their access report: returned once, when the "
         "screening refers the person; print it on the slip.",
     )
+    voided_at: UtcTime | None = Field(default=None, description="Set once the screening is voided.")
 
     @classmethod
     def of(cls, screening: ScreeningRecord, referral: ReferralRecord | None) -> ScreeningPublic:
@@ -318,6 +321,7 @@ class ScreeningPublic(BaseModel):
             symptoms=[s for s in value("symptoms").split(",") if s],
             triage=TriagePublic.of(value),
             referral=ReferralPublic.of(referral) if referral is not None else None,
+            voided_at=value("voided_at"),
         )
 
 
@@ -375,6 +379,8 @@ class ReviewPublic(BaseModel):
     left_icd10: str | None
     left_icd11: str | None
     reviewed_at: UtcTime
+    notes: str | None = None
+    version: int | None = Field(default=None, description="Send it back to amend the review.")
 
     @classmethod
     def of(cls, review: ReviewRecord) -> ReviewPublic:
@@ -392,6 +398,8 @@ class ReviewPublic(BaseModel):
             left_icd10=review.left_icd10,
             left_icd11=review.left_icd11,
             reviewed_at=review.reviewed_at,
+            notes=review.notes,
+            version=review.version,
         )
 
 

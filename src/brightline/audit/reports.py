@@ -50,6 +50,11 @@ ACTION_WORDS = {
     "review_queue.read": "saw your case in the eye doctors' review queue",
     "centre_list.read": "saw you on the hospital's list of expected patients",
     "break_glass.open": "opened emergency access to your record",
+    "person.correct": "your record was corrected: your details",
+    "screening.void": "your record was corrected: an eye screening typed in error was withdrawn",
+    "attendance.undo": "your record was corrected: an arrival recorded in error was withdrawn",
+    "review.amend": "your record was corrected: an eye doctor amended their review",
+    "correction.read": "looked at the corrections of your record",
 }
 ROLE_WORDS = {
     "screener": "screening health worker",

@@ -31,7 +31,7 @@ def get_referral(session: Session, referral_id: str) -> Referral:
     return referral
 
 
-def _icd(field: str, code: str | None) -> str | None:
+def icd_code(field: str, code: str | None) -> str | None:
     """Light shape check of an ICD code (the full code lists are the reviewer UI's job)."""
     if code is None or not code.strip():
         return None
@@ -63,10 +63,10 @@ def record_review(session: Session, review: ReviewInput) -> Review:
         person_id=referral.person_id,
         reviewer_id=review.reviewer_id,
         reviewed_at=review.reviewed_at,
-        right_icd10=_icd("right_icd10", review.right_icd10),
-        right_icd11=_icd("right_icd11", review.right_icd11),
-        left_icd10=_icd("left_icd10", review.left_icd10),
-        left_icd11=_icd("left_icd11", review.left_icd11),
+        right_icd10=icd_code("right_icd10", review.right_icd10),
+        right_icd11=icd_code("right_icd11", review.right_icd11),
+        left_icd10=icd_code("left_icd10", review.left_icd10),
+        left_icd11=icd_code("left_icd11", review.left_icd11),
         recommendation=decision.recommendation,
         surgery_right="right" in decision.surgery_eyes,
         surgery_left="left" in decision.surgery_eyes,
@@ -100,6 +100,7 @@ def record_attendance(
     *,
     recorded_by: int | None = None,
     attendance_id: str | None = None,
+    recorded_at: datetime | None = None,
 ) -> Attendance:
     """The referred person arrived at the facility they were referred to."""
     referral = get_referral(session, referral_id)
@@ -110,6 +111,7 @@ def record_attendance(
         facility_id=referral.to_facility_id,
         attended_at=attended_at,
         recorded_by=recorded_by,
+        recorded_at=recorded_at,
     )
     session.add(attendance)
     referral.status = "attended"

@@ -28,6 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from brightline.timestamps import utcnow
 from brightline.vocabulary import (
+    CorrectionKind,
     Eye,
     FacilityKind,
     Outcome,
@@ -54,6 +55,7 @@ RECOMMENDATIONS = values(Recommendation)
 URGENCIES = values(Urgency)
 TECHNIQUES = values(Technique)
 OUTCOMES = values(Outcome)
+CORRECTION_KINDS = values(CorrectionKind)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -153,6 +155,11 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     erased_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Raised by every change: a correction made from an older version is refused (409).
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+    # SQLAlchemy adds "WHERE version = ?" to the UPDATE: a concurrent change makes it stale.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read by the mapper
 
 
 class Screening(Base):
@@ -182,6 +189,8 @@ class Screening(Base):
     suspected_cataract: Mapped[bool] = mapped_column(Boolean, default=False)
     client_record_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # A voided screening stays for the record's history but leaves every list and figure.
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Referral(Base):
@@ -233,6 +242,11 @@ class Review(Base):
     surgery_left: Mapped[bool] = mapped_column(Boolean, default=False)
     urgency: Mapped[str] = mapped_column(String(8))
     notes: Mapped[str | None] = mapped_column(Text)
+    # Raised by every amendment: an amendment made from an older version is refused (409).
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+    # SQLAlchemy adds "WHERE version = ?" to the UPDATE: a concurrent change makes it stale.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read by the mapper
 
 
 class Attendance(Base):
@@ -245,6 +259,8 @@ class Attendance(Base):
     facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
     attended_at: Mapped[datetime] = mapped_column(DateTime)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # When it was entered (the undo window counts from here); NULL before migration 0010.
+    recorded_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Surgery(Base):
@@ -356,6 +372,34 @@ class SyncReceipt(Base):
     kind: Mapped[str] = mapped_column(String(20))
     result: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Correction(Base):
+    """One correction of a person's record: the earlier version, who, when and why.
+
+    Earlier identifiers and the reason (free text that may name the person) are sealed under
+    the person's own data key, so erasing the person shreds them with the record.
+    """
+
+    __tablename__ = "corrections"
+    __table_args__ = (CheckConstraint(_one_of("kind", CORRECTION_KINDS), name="kind"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    # The corrected record: the person, screening, attendance or review.
+    record_id: Mapped[str] = mapped_column(String(36), index=True)
+    made_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    made_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    reason_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Names of the fields changed, comma-separated (no values).
+    changed: Mapped[str] = mapped_column(String(200))
+    # The earlier values that are not identifiers (demographics, clinical fields), as JSON.
+    before: Mapped[str] = mapped_column(Text)
+    name_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    national_id_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    address_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 # Which audit entries are account events (the partial index and its queries say it alike).

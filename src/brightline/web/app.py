@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from brightline.web.render import render
 from brightline.web.routes import (
     centre,
+    corrections,
     manager,
     patient,
     photos,
@@ -87,7 +88,17 @@ def _csrf(request: Request, _error: Exception) -> HTMLResponse:
 
 def mount_web(app: FastAPI) -> None:
     """Add the web UI to the API application: one site, one access layer, one audit log."""
-    for module in (start, screener, reviewer, centre, manager, privacy, patient, photos):
+    for module in (
+        start,
+        screener,
+        reviewer,
+        centre,
+        manager,
+        privacy,
+        patient,
+        photos,
+        corrections,
+    ):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(WebPageHeaders)

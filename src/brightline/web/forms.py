@@ -35,7 +35,11 @@ def files(form: FormData, name: str) -> list[UploadFile]:
 
 
 def field_errors(error: BrightlineError, default_field: str = "form") -> dict[str, str]:
-    """An error a person can fix, keyed by the field it belongs next to."""
+    """An error a person can fix, keyed by the field it belongs next to (every one of them
+    when the error holds several, so a form shows them all at once)."""
+    problems = getattr(error, "problems", None)
+    if isinstance(problems, dict) and problems:
+        return {str(name): str(message) for name, message in problems.items()}
     return {error.field or default_field: error.message}
 
 

@@ -77,6 +77,12 @@ SIGN_IN_REASON = {
     "no such account": N_("no such account"),
     "too many failed sign-ins": N_("too many failed sign-ins"),
 }
+CORRECTION = {
+    "person_edit": N_("Details corrected"),
+    "screening_void": N_("Screening voided"),
+    "attendance_undo": N_("Arrival undone"),
+    "review_amend": N_("Review amended"),
+}
 TECHNIQUE = {"MSICS": "MSICS", "phaco": N_("Phacoemulsification"), "ECCE": "ECCE"}
 
 # The patient's access report is worded by brightline.audit.reports in English; these are
@@ -107,6 +113,11 @@ _MARKED = (
     N_("saw your case in the eye doctors' review queue"),
     N_("saw you on the hospital's list of expected patients"),
     N_("opened emergency access to your record"),
+    N_("your record was corrected: your details"),
+    N_("your record was corrected: an eye screening typed in error was withdrawn"),
+    N_("your record was corrected: an arrival recorded in error was withdrawn"),
+    N_("your record was corrected: an eye doctor amended their review"),
+    N_("looked at the corrections of your record"),
     N_("screening health worker"),
     N_("eye doctor (online review)"),
     N_("surgical centre staff"),

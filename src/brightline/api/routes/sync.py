@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from brightline.access.layer import Access
 from brightline.api.bounds import ClientId, RecordRef
+from brightline.api.correction_schemas import PersonPatch, VoidBody
 from brightline.api.deps import Caller, CallerDep
 from brightline.api.openapi_errors import SIGNED_IN
 from brightline.api.routes.screenings import screening_input
@@ -32,7 +33,16 @@ from brightline.timestamps import stored_time
 
 router = APIRouter(tags=["offline sync"], responses=SIGNED_IN)
 
-Kind = Literal["person", "screening", "review", "attendance", "surgery", "follow_up"]
+Kind = Literal[
+    "person",
+    "screening",
+    "review",
+    "attendance",
+    "surgery",
+    "follow_up",
+    "person_correction",
+    "screening_void",
+]
 MAX_BATCH = 500
 
 
@@ -66,8 +76,16 @@ class FollowUpSync(FollowUpCreate):
     surgery_id: RecordRef
 
 
-def _parse(model: type[BaseModel], record: SyncRecord) -> Any:
-    data = {**record.data, "id": record.uuid}
+class PersonCorrectionSync(PersonPatch):
+    person_id: RecordRef
+
+
+class ScreeningVoidSync(VoidBody):
+    screening_id: RecordRef
+
+
+def _parse(model: type[BaseModel], record: SyncRecord, *, with_id: bool = True) -> Any:
+    data = {**record.data, "id": record.uuid} if with_id else record.data
     try:
         return TypeAdapter(model).validate_python(data)
     except ValidationError as exc:
@@ -111,6 +129,18 @@ def _follow_up(access: Access, record: SyncRecord) -> str:
     return access.record_follow_up(body.to_input(body.surgery_id)).id
 
 
+def _person_correction(access: Access, record: SyncRecord) -> str:
+    # The record's UUID is the correction's id: a re-sent change is the same change.
+    body: PersonCorrectionSync = _parse(PersonCorrectionSync, record, with_id=False)
+    view, _correction = access.correct_person(body.to_input(body.person_id, record.uuid))
+    return view.person.id
+
+
+def _screening_void(access: Access, record: SyncRecord) -> str:
+    body: ScreeningVoidSync = _parse(ScreeningVoidSync, record, with_id=False)
+    return access.void_screening(body.screening_id, body.reason, record.uuid).screening.id
+
+
 APPLY: dict[str, Callable[[Access, SyncRecord], str]] = {
     "person": _person,
     "screening": _screening,
@@ -118,6 +148,8 @@ APPLY: dict[str, Callable[[Access, SyncRecord], str]] = {
     "attendance": _attendance,
     "surgery": _surgery,
     "follow_up": _follow_up,
+    "person_correction": _person_correction,
+    "screening_void": _screening_void,
 }
 
 

@@ -55,10 +55,12 @@ def _patient(access: Access, referral_id: str) -> dict[str, Any]:
         "surgeries": [operated.surgery for operated in patient.operations],
         "follow_ups": {operated.surgery.id: operated.follow_ups for operated in patient.operations},
         "techniques": TECHNIQUES,
+        "corrections": access.correction_history(patient.referral.person_id, "treatment"),
+        "undo_days": access.site.settings.attendance_undo_days,
     }
 
 
-def _patient_page(
+def patient_page(
     request: Request, access: Access, referral_id: str, errors: dict[str, str], **extra: Any
 ) -> HTMLResponse:
     context = _patient(access, referral_id)
@@ -81,13 +83,13 @@ def patient(request: Request, referral_id: str, saved: str = "") -> HTMLResponse
     """One referred patient: details, review, attendance, surgery and follow-up forms."""
     with staff_access(request) as access:
         signed_in_as(request, access)
-        return _patient_page(request, access, referral_id, {}, saved=saved)
+        return patient_page(request, access, referral_id, {}, saved=saved)
 
 
 def _retry(request: Request, referral_id: str, error: BrightlineError, values: Any) -> Response:
     with staff_access(request) as access:
         signed_in_as(request, access)
-        return _patient_page(request, access, referral_id, field_errors(error), values=values)
+        return patient_page(request, access, referral_id, field_errors(error), values=values)
 
 
 @router.post("/referrals/{referral_id}/attendance", response_model=None)

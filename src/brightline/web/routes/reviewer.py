@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from brightline.access.layer import Access
 from brightline.errors import BrightlineError
-from brightline.records import ReviewInput
+from brightline.records import ReviewInput, ReviewRecord
 from brightline.web.forms import FormDep, field_errors, optional, text
 from brightline.web.icd import ICD10, ICD11
 from brightline.web.render import redirect, render, signed_in_as
@@ -31,17 +31,40 @@ def queue(request: Request) -> HTMLResponse:
 
 def _case(access: Access, referral_id: str) -> dict[str, Any]:
     case = access.review_case(referral_id)
+    review = case.review
     return {
         "referral": case.referral,
         "view": case.person,
         "screenings": case.screenings,
         "photos": case.photos,
+        "review": review,
+        # The caller's own latest review is shown in the form, to amend it.
+        "mine": review is not None and review.reviewer_id == access.actor.user_id,
+        "corrections": access.correction_history(case.referral.person_id, "review"),
     }
 
 
-def _case_page(
-    request: Request, access: Access, referral_id: str, values: dict[str, Any], errors: Any
+def review_values(review: ReviewRecord) -> dict[str, Any]:
+    """A stored review as the form's values, to amend it."""
+    eyes = [e for e, on in (("right", review.surgery_right), ("left", review.surgery_left)) if on]
+    values: dict[str, Any] = {name: getattr(review, name) or "" for name in (*ICD_FIELDS, "notes")}
+    values.update(recommendation=review.recommendation, urgency=review.urgency)
+    return {**values, "surgery_eyes": eyes, "version": str(review.version), "reason": ""}
+
+
+def case_page(
+    request: Request,
+    access: Access,
+    referral_id: str,
+    values: dict[str, Any],
+    errors: Any,
+    *,
+    prefill: bool = False,
 ) -> HTMLResponse:
+    """The case page; ``prefill`` puts the caller's own latest review in the form."""
+    context = _case(access, referral_id)
+    if prefill and context["mine"]:
+        values = review_values(context["review"])
     return render(
         request,
         "reviewer/case.html",
@@ -50,7 +73,7 @@ def _case_page(
         errors=errors,
         icd10=ICD10,
         icd11=ICD11,
-        **_case(access, referral_id),
+        **context,
     )
 
 
@@ -59,8 +82,8 @@ def case(request: Request, referral_id: str) -> HTMLResponse:
     """One case: screenings (VA history), photos, and the review form (purpose: review)."""
     with staff_access(request) as access:
         signed_in_as(request, access)
-        values = {"recommendation": "", "urgency": "routine", "surgery_eyes": []}
-        return _case_page(request, access, referral_id, values, {})
+        values: dict[str, Any] = {"recommendation": "", "urgency": "routine", "surgery_eyes": []}
+        return case_page(request, access, referral_id, values, {}, prefill=True)
 
 
 @router.post("/cases/{referral_id}", response_model=None)
@@ -91,7 +114,7 @@ def review(request: Request, referral_id: str, form: FormDep) -> Response:
         errors = field_errors(exc)
     with staff_access(request) as access:
         signed_in_as(request, access)
-        return _case_page(request, access, referral_id, values, errors)
+        return case_page(request, access, referral_id, values, errors)
 
 
 @router.get("/next", response_model=None)

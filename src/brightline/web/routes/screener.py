@@ -102,7 +102,12 @@ def register(request: Request, form: FormDep) -> Response:
 
 def _person_page(access: Access, person_id: str) -> dict[str, Any]:
     view = access.read_person(person_id, "treatment")
-    return {"view": view, "history": access.screening_history(person_id, "treatment")}
+    return {
+        "view": view,
+        "history": access.screening_history(person_id, "treatment"),
+        "corrections": access.correction_history(person_id, "treatment"),
+        "facility_id": access.actor.facility_id,
+    }
 
 
 @router.get("/people/{person_id}", response_class=HTMLResponse)

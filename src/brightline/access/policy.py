@@ -65,6 +65,12 @@ ACTIONS: Mapping[str, Action] = _declare(
     Action("account.sign_in", "sign in"),
     Action("account.sign_in_failed", "try to sign in and fail"),
     Action("account.sign_out", "sign out"),
+    Action(
+        "contact_attempt.create",
+        "record an attempt to reach a person on the follow-up worklist",
+        on_record=True,
+        at_own_facility=True,
+    ),
 )
 # The actions of account events: what the privacy officer's list of account events shows.
 ACCOUNT_ACTIONS = tuple(name for name in ACTIONS if name.startswith("account."))
@@ -79,6 +85,7 @@ PERSON_RULES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "screening.read": ("treatment", "follow_up"),
         "photo.create": ("treatment",),
         "photo.read": ("treatment", "follow_up"),
+        "contact_attempt.create": ("follow_up",),
     },
     Role.REVIEWER: {
         "person.read": ("review", "quality"),

@@ -50,6 +50,7 @@ ACTION_WORDS = {
     "review_queue.read": "saw your case in the eye doctors' review queue",
     "centre_list.read": "saw you on the hospital's list of expected patients",
     "break_glass.open": "opened emergency access to your record",
+    "contact_attempt.create": "noted a call or visit about your referral",
 }
 ROLE_WORDS = {
     "screener": "screening health worker",

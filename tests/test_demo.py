@@ -34,7 +34,7 @@ from brightline.records import PersonInput
 from brightline.service.accounts import authenticate, scope_of
 from brightline.service.people import identifiers_of, register_person
 from brightline.service.places import serving_surgical_centre
-from brightline.service.referrals import follow_up_worklist
+from brightline.service.worklist import follow_up_worklist
 from brightline.settings import Settings
 from brightline.site import Site
 from brightline.store.models import (

@@ -1,6 +1,7 @@
 """The rules of the referral pathway: which step may follow which, as pure functions.
 
-screening → triage → referral → online review → attendance → surgery (per eye) → follow-up.
+screening → triage → referral → online review → attendance → surgery (per eye) → follow-up;
+contact attempts on a referral still waiting (the follow-up worklist).
 Each check raises :class:`TransitionRefused` with a message a health worker can act on;
 nothing here reads or writes storage, so the same rules serve the CLI, API, sync and import.
 """
@@ -14,6 +15,8 @@ from datetime import date, datetime, timedelta
 from brightline.errors import InvalidInput, TransitionRefused, one_of
 from brightline.vocabulary import (
     OPEN_REFERRAL_STATUSES,
+    ContactOutcome,
+    DeclineReason,
     Eye,
     Recommendation,
     Technique,
@@ -237,3 +240,88 @@ def check_operated_still_recommended(
             "recommendation; the amended review must still recommend surgery on it",
             field="surgery_eyes",
         )
+
+
+# The most the words of an "other" reason to decline may hold.
+DECLINE_NOTE_LIMIT = 200
+# A promise to attend further ahead than this is a mistyped year, not a plan.
+PROMISE_DAYS_LIMIT = 366
+
+
+def check_contact_attempt(
+    *,
+    referral_status: str,
+    outcome: str,
+    decline_reason: str | None,
+    note: str | None,
+    will_attend_on: date | None,
+    attempted_on: date,
+    referred_on: date,
+    today: date,
+) -> None:
+    """A contact attempt is recorded on a referral still waiting for care, with what its
+    outcome needs: a date for "will attend", a reason for "declines" (words for "other")."""
+    one_of("outcome", outcome, values(ContactOutcome))
+    if referral_status not in OPEN_STATUSES:
+        raise TransitionRefused(
+            f"this referral is {referral_status}: it is no longer on the follow-up worklist",
+            field="referral_id",
+        )
+    if attempted_on < referred_on:
+        raise InvalidInput(
+            f"the attempt on {attempted_on} is before the referral on {referred_on}",
+            field="attempted_at",
+        )
+    if attempted_on > today:
+        raise InvalidInput(f"the attempt on {attempted_on} is in the future", field="attempted_at")
+    _check_promise(outcome, will_attend_on, attempted_on)
+    _check_reason(outcome, decline_reason, note)
+
+
+def _check_promise(outcome: str, will_attend_on: date | None, attempted_on: date) -> None:
+    if outcome == ContactOutcome.WILL_ATTEND:
+        if will_attend_on is None:
+            raise InvalidInput(
+                "give the date the person will attend (YYYY-MM-DD)", field="will_attend_on"
+            )
+        if will_attend_on < attempted_on:
+            raise InvalidInput(
+                f"the date they will attend ({will_attend_on}) is before the call "
+                f"({attempted_on}); give a day from {attempted_on} on",
+                field="will_attend_on",
+            )
+        if (will_attend_on - attempted_on).days > PROMISE_DAYS_LIMIT:
+            raise InvalidInput(
+                f"the date they will attend ({will_attend_on}) is more than a year after the "
+                "call; give a nearer day, or call again nearer the time",
+                field="will_attend_on",
+            )
+    elif will_attend_on is not None:
+        raise InvalidInput(
+            f"a date to attend was given but the outcome is {outcome!r}; use 'will_attend' "
+            "or leave the date empty",
+            field="will_attend_on",
+        )
+
+
+def _check_reason(outcome: str, decline_reason: str | None, note: str | None) -> None:
+    if outcome == ContactOutcome.DECLINED:
+        if decline_reason is None:
+            raise InvalidInput(
+                f"say why the person declines: one of {', '.join(values(DeclineReason))}",
+                field="decline_reason",
+            )
+        one_of("decline_reason", decline_reason, values(DeclineReason))
+        if decline_reason == DeclineReason.OTHER and not (note and note.strip()):
+            raise InvalidInput("write the person's reason in a few words", field="note")
+    elif decline_reason is not None:
+        raise InvalidInput(
+            f"a reason to decline was given but the outcome is {outcome!r}; use 'declined' "
+            "or leave the reason empty",
+            field="decline_reason",
+        )
+    if note is not None and note.strip():
+        if decline_reason != DeclineReason.OTHER:
+            raise InvalidInput("words are recorded only with the reason 'other'", field="note")
+        if len(note.strip()) > DECLINE_NOTE_LIMIT:
+            raise InvalidInput(f"write at most {DECLINE_NOTE_LIMIT} characters", field="note")

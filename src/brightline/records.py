@@ -453,6 +453,10 @@ class WorklistLine:
     person: PersonRecord
     days_waiting: int
     identifiers: Identifiers
+    # The latest contact attempt (None: nobody has tried yet) and how many there were.
+    last_outcome: str | None = None
+    last_attempt_at: datetime | None = None
+    attempts: int = 0
 
 
 @dataclass(frozen=True)

@@ -167,3 +167,51 @@ class CorrectionKind(StrEnum):
 
 SCREENING_VOIDED = "its screening was voided"
 """The close reason of a referral that no screening holds open any more: it leaves the figures."""
+
+
+class ContactOutcome(StrEnum):
+    """What one attempt to reach a referred person found (the clinic's follow-up worklist)."""
+
+    WILL_ATTEND = "will_attend"
+    DECLINED = "declined"
+    NOT_REACHABLE = "not_reachable"
+    MOVED = "moved"
+    DIED = "died"
+    ATTENDED_ELSEWHERE = "attended_elsewhere"
+
+
+class DeclineReason(StrEnum):
+    """Why a reached person declines care, after RAAB's barriers to cataract surgery."""
+
+    COST = "cost"
+    FEAR = "fear"
+    NO_ESCORT = "no_escort"
+    DISTANCE = "distance"
+    OTHER = "other"
+
+
+CLOSING_CONTACT_OUTCOMES = (
+    ContactOutcome.DECLINED.value,
+    ContactOutcome.MOVED.value,
+    ContactOutcome.DIED.value,
+    ContactOutcome.ATTENDED_ELSEWHERE.value,
+)
+"""Contact outcomes that close the referral, with the outcome as its closing reason."""
+
+NOT_ELIGIBLE_CONTACT_OUTCOMES = (
+    ContactOutcome.MOVED.value,
+    ContactOutcome.DIED.value,
+    ContactOutcome.ATTENDED_ELSEWHERE.value,
+)
+"""Closing reasons that take a referral out of the eligible uptake denominator: the person
+could no longer attend this programme's centre (declining is a drop-out and stays in)."""
+
+NOT_TRIED = "not_tried"
+"""The worklist filter for entries no one has tried to reach yet."""
+
+WORKLIST_OUTCOMES = (
+    NOT_TRIED,
+    ContactOutcome.NOT_REACHABLE.value,
+    ContactOutcome.WILL_ATTEND.value,
+)
+"""The latest outcomes an entry still on the worklist can have: the others close the referral."""

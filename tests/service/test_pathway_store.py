@@ -12,7 +12,6 @@ from brightline.records import PersonInput, ScreeningInput
 from brightline.service.people import identifiers_of, register_person
 from brightline.service.referrals import (
     ReviewInput,
-    follow_up_worklist,
     record_attendance,
     record_review,
     review_queue,
@@ -24,6 +23,7 @@ from brightline.service.surgery import (
     record_follow_up,
     record_surgery,
 )
+from brightline.service.worklist import follow_up_worklist
 from brightline.site import Site
 from brightline.store.models import Person, Referral, Screening, Surgery
 from tests.conftest import World

@@ -21,6 +21,7 @@ from brightline.access.base import not_found
 from brightline.access.corrections import Corrections
 from brightline.access.patient import issue_access_pin, normalise_code
 from brightline.access.policy import RecordContext
+from brightline.access.recall import Recall
 from brightline.access.signin import resolve_token
 from brightline.audit.log import AuditLog
 from brightline.audit.tree import checkpoint_if_due
@@ -50,7 +51,6 @@ from brightline.records import (
     ScreeningView,
     SurgeryInput,
     SurgeryRecord,
-    WorklistLine,
     record_of,
 )
 from brightline.service import lookups
@@ -58,8 +58,6 @@ from brightline.service.people import identifiers_of, register_person
 from brightline.service.photos import store_photo
 from brightline.service.places import refer_to_centre, region_by_code
 from brightline.service.referrals import (
-    follow_up_worklist,
-    follow_up_worklist_size,
     latest_review,
     record_attendance,
     record_review,
@@ -145,7 +143,7 @@ def _checkpoint_may_be_due(site: Site, positions: list[int]) -> bool:
     return False
 
 
-class Access(Corrections, Administration):
+class Access(Corrections, Recall, Administration):
     """Policy-checked, audited access to personal data for one actor in one transaction."""
 
     # -- people ---------------------------------------------------------------------------
@@ -366,32 +364,6 @@ class Access(Corrections, Administration):
         """A referral slip: the code, the person, the centre to go to, the PIN if just drawn."""
         centre = lookups.by_id(self.session, Facility, referral.to_facility_id)
         return ReferralSlip(referral, person, centre.name if centre else "", pin)
-
-    def worklist(self, *, limit: int = PAGE_SIZE, offset: int = 0) -> Page[WorklistLine]:
-        """One page of the screener's follow-up worklist, with names and phones to call.
-
-        Only the people on the page shown are decrypted and logged as accessed.
-        """
-        self.require_general("worklist.read")
-        clinic = self._own_facility()
-        days = self.site.programme.worklist_not_attended_days
-        now = self.site.now()
-        entries = follow_up_worklist(
-            self.session, clinic, not_attended_days=days, now=now, limit=limit, offset=offset
-        )
-        total = follow_up_worklist_size(self.session, clinic, not_attended_days=days, now=now)
-        lines = []
-        for entry in entries:
-            self._audit("worklist.read", entry.person.id, "follow_up", "allowed")
-            lines.append(
-                WorklistLine(
-                    record_of(ReferralRecord, entry.referral),
-                    record_of(PersonRecord, entry.person),
-                    entry.days_waiting,
-                    identifiers_of(self.site.keys, entry.person),
-                )
-            )
-        return Page(lines, total, offset)
 
     # -- online review --------------------------------------------------------------------
 

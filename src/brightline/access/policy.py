@@ -77,6 +77,12 @@ ACTIONS: Mapping[str, Action] = _declare(
     ),
     Action("review.amend", "amend one's own online review", on_record=True),
     Action("correction.read", "read the corrections of a person's record", on_record=True),
+    Action(
+        "contact_attempt.create",
+        "record an attempt to reach a person on the follow-up worklist",
+        on_record=True,
+        at_own_facility=True,
+    ),
 )
 # The actions of account events: what the privacy officer's list of account events shows.
 ACCOUNT_ACTIONS = tuple(name for name in ACTIONS if name.startswith("account."))
@@ -94,6 +100,7 @@ PERSON_RULES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "person.correct": ("treatment",),
         "screening.void": ("treatment",),
         "correction.read": ("treatment", "follow_up"),
+        "contact_attempt.create": ("follow_up",),
     },
     Role.REVIEWER: {
         "person.read": ("review", "quality"),

@@ -21,6 +21,7 @@ from brightline.acuity import _CATEGORY_LIMITS, VA_6_18, VA_6_60
 from brightline.analytics.engines import Engine
 from brightline.errors import InvalidInput
 from brightline.store.models import REGION_LEVELS
+from brightline.vocabulary import CLOSING_CONTACT_OUTCOMES, ContactOutcome
 
 ALL = "(all)"
 UNASSIGNED = "(unassigned)"
@@ -181,7 +182,22 @@ def referrals_by_kind(t: SnapshotTables, query: IndicatorQuery) -> ir.Table:
         referred=r.count(),
         attended=r.count(where=r.attended_at.notnull()),
         reviewed=r.count(where=r.first_reviewed_at.notnull()),
+        **{reason: r.count(where=r.close_reason == reason) for reason in CLOSING_CONTACT_OUTCOMES},
     )
+
+
+def barriers_by_reason(t: SnapshotTables, query: IndicatorQuery) -> ir.Table:
+    """Referrals of the period closed because the person declined, by the reason given.
+
+    The reasons follow RAAB's barriers to cataract surgery (cost, fear, no one to go with,
+    distance, other); counted up to the snapshot, like uptake.
+    """
+    r = _scoped(t.referrals, query)
+    r = r.filter(
+        _in_period(r.referred_on, query) & (r.close_reason == ContactOutcome.DECLINED.value)
+    )
+    r = r.mutate(region=_group(r, query.level), barrier=r.barrier.fill_null("other"))
+    return r.group_by(["region", "barrier"]).aggregate(referrals=r.count())
 
 
 def median_days_to_attendance(t: SnapshotTables, query: IndicatorQuery, by: str | None) -> ir.Table:

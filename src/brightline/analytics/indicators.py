@@ -47,6 +47,15 @@ from brightline.analytics.indicator_queries import (
     snapshot_tables,
     waiting_for_surgery,
 )
+from brightline.analytics.recall_indicators import (
+    RECALL_CATEGORIES,
+    RECALL_COUNT_CATEGORIES,
+    RECALL_INDICATORS,
+    RECALL_SUMS,
+    add_closures,
+    count_barriers,
+    derive_eligible_uptake,
+)
 from brightline.analytics.snapshot import current_snapshot, read_manifest
 from brightline.vocabulary import Outcome, ReferralKind, values
 
@@ -141,13 +150,14 @@ COUNT_CATEGORIES: dict[str, tuple[str, ...]] = {
     "screened": ("people",),
     "vi_presenting": VI_CATEGORIES,
     "referred": (*REFERRAL_KINDS, "total"),
-    "referral_uptake": ("attended", "not_attended"),
+    "referral_uptake": ("attended", "not_attended", "eligible"),
     "online_review": ("reviewed", "awaiting"),
     "surgeries": ("eyes",),
     "follow_up": ("followed_up", "not_followed_up"),
     "outcome_presenting": OUTCOMES,
     "outcome_best_corrected": (*OUTCOMES, NOT_MEASURED),
     "backlog": ("people", "eyes"),
+    **RECALL_COUNT_CATEGORIES,
 }
 # The indicators of operated eyes, also broken down by centre and by surgeon.
 OPERATED_EYE_INDICATORS = ("surgeries", "follow_up", "outcome_presenting", "outcome_best_corrected")
@@ -167,6 +177,7 @@ REGION_SUMS: tuple[tuple[Count, ...], ...] = (
         ("referred", "review"),
         ("referred", "urgent_review"),
     ),
+    *RECALL_SUMS,
 )
 # Within each region and each breakdown of operated eyes (all, one centre, one surgeon).
 OPERATED_EYE_SUMS: tuple[tuple[Count, ...], ...] = (
@@ -279,6 +290,7 @@ def _count_referrals(b: _Builder, engine: Engine, t: SnapshotTables, query: Indi
         b.add(region, "referred", "total", row["referred"])
         b.add(region, "referral_uptake", "attended", row["attended"])
         b.add(region, "referral_uptake", "not_attended", row["referred"] - row["attended"])
+        add_closures(b, region, row)
         if row["kind"] != "refraction":
             b.add(region, "online_review", "reviewed", row["reviewed"])
             b.add(region, "online_review", "awaiting", row["referred"] - row["reviewed"])
@@ -479,11 +491,13 @@ def compute_indicators(
     b = _Builder(query)
     _count_screened(b, engine, tables, query)
     _count_referrals(b, engine, tables, query)
+    count_barriers(b, engine, tables, query)
     _count_operated_eyes(b, engine, tables, query)
     backlog_age = _count_backlog(b, engine, tables, query)
     every = [*_complete_counts(b), ALL]
     _relate_sums(b, every)
     _derive_uptake_and_turnaround(b, engine, tables, query, every)
+    derive_eligible_uptake(b, every)
     _derive_surgical_rate(b, engine, tables, query, every)
     _derive_outcomes(b, every)
     _derive_backlog_age(b, backlog_age, every)
@@ -502,6 +516,7 @@ INDICATOR_ORDER = (
     "vi_presenting",
     "referred",
     "referral_uptake",
+    *RECALL_INDICATORS,
     "online_review",
     "surgeries",
     "cataract_surgical_rate",
@@ -517,6 +532,7 @@ CATEGORY_ORDER = (
     "total",
     "attended",
     "not_attended",
+    *RECALL_CATEGORIES,
     "reviewed",
     "awaiting",
     "rate",

@@ -41,6 +41,7 @@ from brightline.analytics.indicators import (
     snapshot_tables,
 )
 from brightline.analytics.periods import ReportPeriod, parse_period
+from brightline.analytics.recall_indicators import BARRIERS
 from brightline.analytics.snapshot import current_snapshot, read_manifest
 from brightline.analytics.suppression import (
     COMPLEMENTARY,
@@ -52,8 +53,17 @@ from brightline.analytics.suppression import (
 from brightline.analytics.suppression import suppress as suppress_table
 from brightline.errors import BrightlineError, InvalidInput
 from brightline.store.models import REGION_LEVELS
+from brightline.vocabulary import CLOSING_CONTACT_OUTCOMES
 
 REPORT_FORMATS = (".html", ".pdf")
+CLOSING = CLOSING_CONTACT_OUTCOMES
+BARRIER_LABELS = {
+    "cost": "Cost",
+    "fear": "Fear",
+    "no_escort": "No escort",
+    "distance": "Distance",
+    "other": "Other",
+}
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_TIMEOUT_SECONDS = 120
 # The cells of the period total that each monthly flow breaks down.
@@ -226,6 +236,10 @@ def _key_figures(figures: ReportFigures) -> dict[str, Any]:
     key_figures = [
         ("Referral uptake (referrals attended ÷ made)", percent(v(ALL, "referral_uptake", "rate"))),
         (
+            "Referral uptake among those who could attend (not moved, died or seen elsewhere)",
+            percent(v(ALL, "referral_uptake", "rate_eligible")),
+        ),
+        (
             "Median days from referral to attendance",
             number(v(ALL, "referral_uptake", "median_days")),
         ),
@@ -378,6 +392,25 @@ def _backlog(figures: ReportFigures) -> dict[str, Any]:
     return {"backlog_rows": backlog_rows, "backlog_single": len(regions) <= 1}
 
 
+def _barriers(figures: ReportFigures) -> dict[str, Any]:
+    """Why referrals closed after follow-up, and the barriers given by people who declined,
+    by region (RAAB's barriers to cataract surgery)."""
+    c = figures.count
+    regions = [r for r in figures.table.regions if r != ALL]
+    return {
+        "closure_rows": [
+            {
+                "region": region,
+                **{code: number(c(region, "referral_closed", code)) for code in CLOSING},
+                **{code: number(c(region, "barriers", code)) for code in BARRIERS},
+            }
+            for region in [*regions, ALL]
+        ],
+        "closings": [(code, code.replace("_", " ").capitalize()) for code in CLOSING],
+        "barrier_labels": [(code, BARRIER_LABELS[code]) for code in BARRIERS],
+    }
+
+
 def report_context(figures: ReportFigures) -> dict[str, Any]:
     """Everything the template shows, as text and SVG made from published figures only."""
     return {
@@ -387,6 +420,7 @@ def report_context(figures: ReportFigures) -> dict[str, Any]:
         **_outcomes(figures),
         **_trends(figures),
         **_backlog(figures),
+        **_barriers(figures),
     }
 
 

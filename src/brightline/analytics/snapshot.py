@@ -66,7 +66,7 @@ from brightline.store.models import (
     Surgery,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: referrals' closing reason and barrier (the recall loop)
 CURRENT = "current"
 MANIFEST = "manifest.json"
 VERSION_PREFIX = "v-"
@@ -119,6 +119,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("surgery_right", pa.bool_()),
             ("surgery_left", pa.bool_()),
             ("closed_at", pa.timestamp("us")),
+            ("close_reason", pa.string()),
+            ("barrier", pa.string()),
         ]
     ),
     "surgeries": pa.schema(

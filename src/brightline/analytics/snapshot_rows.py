@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from brightline.identifiers import IdentifierKeys
 from brightline.store.models import (
     Attendance,
+    ContactAttempt,
     Facility,
     FollowUp,
     Person,
@@ -34,7 +35,12 @@ from brightline.store.models import (
     Surgery,
     User,
 )
-from brightline.vocabulary import SCREENING_VOIDED
+from brightline.vocabulary import (
+    CLOSING_CONTACT_OUTCOMES,
+    SCREENING_VOIDED,
+    ContactOutcome,
+    Recommendation,
+)
 
 BATCH_ROWS = 50_000
 
@@ -207,6 +213,7 @@ def _referrals(
     )
     for review in _stream(session, review_query):
         reviews[review.referral_id].append(review)
+    barriers = _barriers(session, in_months)
     query = (
         select(
             Referral.id,
@@ -215,6 +222,7 @@ def _referrals(
             Referral.status,
             Referral.referred_at,
             Referral.closed_at,
+            Referral.close_reason,
             Referral.from_facility_id,
             Referral.to_facility_id,
             Person.pseudonym,
@@ -260,8 +268,27 @@ def _referrals(
                 "surgery_right": bool(latest.surgery_right) if latest else None,
                 "surgery_left": bool(latest.surgery_left) if latest else None,
                 "closed_at": r.closed_at,
+                "close_reason": _close_reason(r.closed_at, r.close_reason),
+                "barrier": barriers.get(r.id),
             },
         )
+
+
+def _close_reason(closed_at: datetime | None, stored: str | None) -> str | None:
+    """Why a referral closed, as a code: a contact attempt's outcome, or a review's no action."""
+    if closed_at is None:
+        return None
+    return stored if stored in CLOSING_CONTACT_OUTCOMES else Recommendation.NO_ACTION.value
+
+
+def _barriers(session: Session, in_months: ColumnElement[bool]) -> dict[str, str]:
+    """The reason each declining person gave (RAAB barrier categories; never their words)."""
+    query = (
+        select(ContactAttempt.referral_id, ContactAttempt.decline_reason)
+        .join(Referral, ContactAttempt.referral_id == Referral.id)
+        .where(in_months, ContactAttempt.outcome == ContactOutcome.DECLINED.value)
+    )
+    return {row.referral_id: row.decline_reason for row in _stream(session, query)}
 
 
 def _surgeries(

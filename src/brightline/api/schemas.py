@@ -325,13 +325,6 @@ class ScreeningPublic(BaseModel):
         )
 
 
-class WorklistItem(BaseModel):
-    referral: ReferralPublic
-    days_waiting: int
-    name: str | None
-    phone: str | None
-
-
 class ExpectedPatient(BaseModel):
     referral: ReferralPublic
     name: str | None

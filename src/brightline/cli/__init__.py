@@ -21,10 +21,10 @@ from brightline.cli.demo import demo
 from brightline.cli.importing import import_app
 from brightline.cli.survey import survey_app
 from brightline.cli.users import user_app
+from brightline.cli.worklist import worklist
 from brightline.errors import BrightlineError
 from brightline.service.key_rotation import rotate_identifier_key
-from brightline.service.places import add_facility, add_region, facility_by_code
-from brightline.service.referrals import follow_up_worklist
+from brightline.service.places import add_facility, add_region
 from brightline.settings import Settings
 from brightline.site import initialise
 
@@ -50,6 +50,7 @@ app.command()(restore)
 app.command()(snapshot)
 app.command()(indicators)
 app.command()(report)
+app.command()(worklist)
 app.add_typer(population_app, name="population")
 
 
@@ -139,35 +140,6 @@ def facility_add(
     with fail_on_user_error(), open_site(ctx.obj) as site, site.transaction() as session:
         facility = add_facility(session, code, name, kind, region)
     typer.echo(f"Added {facility.kind} {facility.code} ({facility.name}).")
-
-
-@app.command()
-def worklist(
-    ctx: typer.Context,
-    facility: Annotated[str, typer.Option(help="Code of the referring clinic.")],
-    days: Annotated[
-        int | None, typer.Option(help="Not attended after this many days (default: programme).")
-    ] = None,
-) -> None:
-    """Referred people of a clinic who have not attended: the list to phone or visit."""
-    with fail_on_user_error(), open_site(ctx.obj) as site, site.transaction() as session:
-        clinic = facility_by_code(session, facility)
-        entries = follow_up_worklist(
-            session,
-            clinic.id,
-            not_attended_days=(
-                days if days is not None else site.programme.worklist_not_attended_days
-            ),
-            now=site.now(),
-        )
-        typer.echo(f"{'referral code':<16}{'days':>5}  {'kind':<14}{'priority':<9}referred on")
-        for entry in entries:
-            referral = entry.referral
-            typer.echo(
-                f"{referral.code:<16}{entry.days_waiting:>5}  {referral.kind:<14}"
-                f"{referral.priority:<9}{referral.referred_at:%Y-%m-%d}"
-            )
-    typer.echo(f"{len(entries)} referral(s) not attended.")
 
 
 @keys_app.command("rotate")

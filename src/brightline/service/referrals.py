@@ -1,24 +1,23 @@
-"""Referrals after screening: review, attendance, the review queue and the follow-up worklist."""
+"""Referrals after screening: review, attendance and the review queue (the follow-up worklist
+is :mod:`brightline.service.worklist`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from brightline.errors import InvalidInput, NotFound
 from brightline.pathway import (
-    OPEN_STATUSES,
     check_attendance,
     check_review,
     status_after_review,
 )
 from brightline.records import ReviewInput
 from brightline.service.claims import claim_id
-from brightline.store.models import Attendance, Person, Referral, Review
+from brightline.store.models import Attendance, Referral, Review
 
 ICD10_PREFIXES = ("H", "Q", "Z", "S", "T")
 
@@ -117,56 +116,6 @@ def record_attendance(
     referral.status = "attended"
     session.flush()
     return attendance
-
-
-@dataclass(frozen=True)
-class WorklistEntry:
-    """A referred person who has not attended: the clinic phones or visits them."""
-
-    referral: Referral
-    person: Person
-    days_waiting: int
-
-
-def _worklist_query(clinic_id: int, cutoff: datetime) -> Select[Referral, Person]:
-    return (
-        select(Referral, Person)
-        .join(Person, Person.id == Referral.person_id)
-        .where(
-            Referral.from_facility_id == clinic_id,
-            Referral.status.in_(OPEN_STATUSES),
-            Referral.referred_at <= cutoff,
-            Person.erased_at.is_(None),
-        )
-    )
-
-
-def follow_up_worklist(
-    session: Session,
-    clinic_id: int,
-    *,
-    not_attended_days: int,
-    now: datetime,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[WorklistEntry]:
-    """Referrals from ``clinic_id`` still not attended after N days, oldest first."""
-    query = (
-        _worklist_query(clinic_id, now - timedelta(days=not_attended_days))
-        .order_by(Referral.referred_at, Referral.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    rows = session.execute(query)
-    return [WorklistEntry(r, p, (now - r.referred_at).days) for r, p in rows]
-
-
-def follow_up_worklist_size(
-    session: Session, clinic_id: int, *, not_attended_days: int, now: datetime
-) -> int:
-    """How many people are on a clinic's follow-up worklist."""
-    query = _worklist_query(clinic_id, now - timedelta(days=not_attended_days)).subquery()
-    return int(session.scalar(select(func.count()).select_from(query)) or 0)
 
 
 def review_queue(

@@ -28,7 +28,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from brightline.timestamps import utcnow
 from brightline.vocabulary import (
+    ContactOutcome,
     CorrectionKind,
+    DeclineReason,
     Eye,
     FacilityKind,
     Outcome,
@@ -56,6 +58,8 @@ URGENCIES = values(Urgency)
 TECHNIQUES = values(Technique)
 OUTCOMES = values(Outcome)
 CORRECTION_KINDS = values(CorrectionKind)
+CONTACT_OUTCOMES = values(ContactOutcome)
+DECLINE_REASONS = values(DeclineReason)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -217,6 +221,40 @@ class Referral(Base):
     referred_at: Mapped[datetime] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     close_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class ContactAttempt(Base):
+    """One attempt by the referring clinic to reach a person on its follow-up worklist.
+
+    ``note_ct`` (the words of an "other" reason to decline) is sealed under the person's data
+    key, so erasing the person's identifiers shreds it too.
+    """
+
+    __tablename__ = "contact_attempts"
+    __table_args__ = (
+        CheckConstraint(_one_of("outcome", CONTACT_OUTCOMES), name="outcome"),
+        CheckConstraint(
+            f"decline_reason IS NULL OR {_one_of('decline_reason', DECLINE_REASONS)}",
+            name="decline_reason",
+        ),
+        CheckConstraint(
+            "(outcome = 'declined') = (decline_reason IS NOT NULL)", name="declined_has_reason"
+        ),
+        CheckConstraint(
+            "(outcome = 'will_attend') = (will_attend_on IS NOT NULL)", name="will_attend_has_date"
+        ),
+        Index("ix_contact_attempts_referral", "referral_id", "attempted_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.id"))
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    attempted_at: Mapped[datetime] = mapped_column(DateTime)
+    attempted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str] = mapped_column(String(24))
+    decline_reason: Mapped[str | None] = mapped_column(String(16))
+    note_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    will_attend_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Review(Base):

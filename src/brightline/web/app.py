@@ -23,6 +23,7 @@ from brightline.web.routes import (
     reviewer,
     screener,
     start,
+    worklist,
 )
 from brightline.web.session import CsrfRejected, PageForbidden, PageNotFound, SignInNeeded
 
@@ -91,6 +92,7 @@ def mount_web(app: FastAPI) -> None:
     for module in (
         start,
         screener,
+        worklist,
         reviewer,
         centre,
         manager,

@@ -118,6 +118,7 @@ _MARKED = (
     N_("your record was corrected: an arrival recorded in error was withdrawn"),
     N_("your record was corrected: an eye doctor amended their review"),
     N_("looked at the corrections of your record"),
+    N_("noted a call or visit about your referral"),
     N_("screening health worker"),
     N_("eye doctor (online review)"),
     N_("surgical centre staff"),
@@ -134,3 +135,26 @@ _MARKED = (
     N_("emergency access"),
     N_("not given"),
 )
+
+CONTACT_OUTCOME = {
+    "will_attend": N_("Reached: will attend"),
+    "declined": N_("Reached: declines"),
+    "not_reachable": N_("Not reachable"),
+    "moved": N_("Moved away"),
+    "died": N_("Died"),
+    "attended_elsewhere": N_("Attended elsewhere"),
+}
+# The worklist's filter: the latest attempt's outcome of an entry still on the list.
+WORKLIST_OUTCOME = {
+    "not_tried": N_("Not tried yet"),
+    "not_reachable": N_("Not reachable"),
+    "will_attend": N_("Said they would attend; the day has passed"),
+}
+# After RAAB's barriers to cataract surgery.
+DECLINE_REASON = {
+    "cost": N_("Cost"),
+    "fear": N_("Fear"),
+    "no_escort": N_("No one to go with them"),
+    "distance": N_("Distance"),
+    "other": N_("Other"),
+}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
 from brightline.access.layer import MAX_OFFSET, PAGE_SIZE
 from brightline.api.bounds import PathId
+from brightline.api.contact_schemas import WorklistItem
 from brightline.api.deps import CallerDep
 from brightline.api.openapi_errors import SIGNED_IN
 from brightline.api.schemas import (
@@ -18,36 +19,43 @@ from brightline.api.schemas import (
     ReferralPublic,
     ReviewCreate,
     ReviewPublic,
-    WorklistItem,
 )
+from brightline.contact_records import WorklistFilter
 from brightline.timestamps import stored_time
 
 router = APIRouter(tags=["referral"], responses=SIGNED_IN)
 PageLimit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
 PageOffset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Entries to skip.")]
+# The latest outcomes an entry still on the worklist can have (the others close the referral).
+WorklistOutcome = Literal["not_tried", "not_reachable", "will_attend"]
+WorklistSort = Literal["longest_waiting", "shortest_waiting"]
 
 
 @router.get("/worklist", response_model=list[WorklistItem])
 def worklist(
-    caller: CallerDep, response: Response, limit: PageLimit = PAGE_SIZE, offset: PageOffset = 0
+    caller: CallerDep,
+    response: Response,
+    limit: PageLimit = PAGE_SIZE,
+    offset: PageOffset = 0,
+    outcome: Annotated[
+        WorklistOutcome | None,
+        Query(description="Only entries whose latest contact attempt had this outcome."),
+    ] = None,
+    sort: Annotated[
+        WorklistSort, Query(description="By days waiting: longest (default) or shortest first.")
+    ] = "longest_waiting",
 ) -> list[WorklistItem]:
-    """Referred people of your clinic who have not attended: oldest first, to phone or visit.
+    """Referred people of your clinic who have not attended, to phone or visit.
 
-    One page at a time (``X-Total-Count`` gives the whole list's length): only the people on
-    the page are decrypted and logged as accessed.
+    Longest waiting first unless ``sort`` says otherwise; someone who said they will attend
+    on a date is left out until that day has passed. One page at a time (``X-Total-Count``
+    gives the whole list's length): only the people on the page are decrypted and logged.
     """
+    shown = WorklistFilter(outcome=outcome, longest_first=sort == "longest_waiting")
     with caller.access() as access:
-        page = access.worklist(limit=limit, offset=offset)
+        page = access.worklist(limit=limit, offset=offset, shown=shown)
         response.headers["X-Total-Count"] = str(page.total)
-        return [
-            WorklistItem(
-                referral=ReferralPublic.of(line.referral),
-                days_waiting=line.days_waiting,
-                name=line.identifiers.name,
-                phone=line.identifiers.phone,
-            )
-            for line in page.items
-        ]
+        return [WorklistItem.of(line) for line in page.items]
 
 
 @router.get("/review-queue", response_model=list[ReferralPublic])

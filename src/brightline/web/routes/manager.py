@@ -28,9 +28,12 @@ from brightline.analytics.indicators import (
 )
 from brightline.analytics.snapshot import SnapshotMissing, current_snapshot, default_snapshot_dir
 from brightline.analytics.suppression import export
+from brightline.vocabulary import CLOSING_CONTACT_OUTCOMES
 from brightline.web.i18n import Formats
 from brightline.web.render import formats, render, signed_in_as
 from brightline.web.session import csrf_protect, staff_access
+from brightline.web.words import CONTACT_OUTCOME
+from brightline.web.words import DECLINE_REASON as BARRIERS
 
 router = APIRouter(prefix="/manager", dependencies=[Depends(csrf_protect)])
 PERIOD_DAYS = 365
@@ -149,6 +152,10 @@ def dashboard_context(table: IndicatorTable, fmt: Formats) -> dict[str, Any]:
             (_("People screened"), fmt.number(funnel[0][1])),
             (_("Referred"), fmt.number(funnel[1][1])),
             (_("Referral uptake"), fmt.percent(_value(table, total, "referral_uptake", "rate"))),
+            (
+                _("Uptake among those who could attend"),
+                fmt.percent(_value(table, total, "referral_uptake", "rate_eligible")),
+            ),
             (_("Eyes operated"), fmt.number(funnel[3][1])),
             (
                 _("Good outcome"),
@@ -177,6 +184,13 @@ def dashboard_context(table: IndicatorTable, fmt: Formats) -> dict[str, Any]:
             [(f"{_('Category')} {cat}", n, fmt.number(n)) for cat, n in vi],
         ),
         "rows": rows,
+        "barriers": [
+            (_(label), _count(table, total, "barriers", code)) for code, label in BARRIERS.items()
+        ],
+        "closed": [
+            (_(CONTACT_OUTCOME[code]), _count(table, total, "referral_closed", code))
+            for code in CLOSING_CONTACT_OUTCOMES
+        ],
     }
 
 

@@ -1,4 +1,5 @@
-"""Screener pages: find or register a person, screen them, triage, referral slip, worklist."""
+"""Screener pages: find or register a person, screen them, triage, referral slip (the
+follow-up worklist is :mod:`brightline.web.routes.worklist`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from starlette.datastructures import FormData
 
-from brightline.access.layer import MAX_OFFSET, PAGE_SIZE, Access
+from brightline.access.layer import Access
 from brightline.errors import BrightlineError, InvalidInput
 from brightline.records import (
     PersonInput,
@@ -249,20 +250,3 @@ def new_pin(request: Request, referral_id: str) -> HTMLResponse:
         signed_in_as(request, access)
         slip = access.referral_slip(referral_id, new_pin=True)
         return render(request, "screener/slip_page.html", slip=_slip(slip))
-
-
-@router.get("/worklist", response_class=HTMLResponse)
-def worklist(
-    request: Request, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0
-) -> HTMLResponse:
-    """Referred people of this clinic who have not attended: phone or visit them."""
-    with staff_access(request) as access:
-        signed_in_as(request, access)
-        page = access.worklist(offset=offset)
-        return render(
-            request,
-            "screener/worklist.html",
-            page=page,
-            page_size=PAGE_SIZE,
-            days=access.site.programme.worklist_not_attended_days,
-        )

@@ -154,3 +154,27 @@ OPEN_REFERRAL_STATUSES = (ReferralStatus.OPEN.value, ReferralStatus.REVIEWED.val
 
 REVIEW_REFERRAL_KINDS = (ReferralKind.REVIEW.value, ReferralKind.URGENT_REVIEW.value)
 """Referrals that go to an online reviewer's queue."""
+
+
+class ReleaseStatus(StrEnum):
+    """Where a differentially private release stands: proposed, then published or refused."""
+
+    PROPOSED = "proposed"
+    PUBLISHED = "published"
+    REFUSED = "refused"
+
+
+class ExportKind(StrEnum):
+    """The two ways person-level data may leave: de-identified for research, or identified."""
+
+    RESEARCH = "research"
+    IDENTIFIED = "identified"
+
+
+class ExportStatus(StrEnum):
+    """Where an export request stands: requested, approved or refused, then produced once."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    PRODUCED = "produced"

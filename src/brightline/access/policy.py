@@ -65,6 +65,18 @@ ACTIONS: Mapping[str, Action] = _declare(
     Action("account.sign_in", "sign in"),
     Action("account.sign_in_failed", "try to sign in and fail"),
     Action("account.sign_out", "sign out"),
+    # The three ways data may leave (docs/privacy.md): each proposed by one person and
+    # decided by a privacy officer.
+    Action("release.propose", "propose a differentially private release of one's region"),
+    Action("release.read", "read proposed and published releases and the ε ledger"),
+    Action("release.decide", "approve or refuse a release (it is computed on approval)"),
+    Action("export.research.request", "file a researcher's request for de-identified data"),
+    Action("export.research.produce", "write an approved de-identified research export"),
+    Action("export.identified.request", "request a bulk export with identifiers"),
+    Action("export.identified.produce", "write an approved identified export, encrypted"),
+    Action("export.identified", "be included in an identified export (one entry a person)"),
+    Action("export.read", "read export requests"),
+    Action("export.decide", "approve or refuse an export request"),
 )
 # The actions of account events: what the privacy officer's list of account events shows.
 ACCOUNT_ACTIONS = tuple(name for name in ACTIONS if name.startswith("account."))
@@ -114,6 +126,23 @@ GENERAL_RULES: Mapping[str, tuple[str, ...]] = {
         "account.enable",
         "account.password",
     ),
+}
+
+# Who may take part in a release or export; the privacy officer decides, never the requester
+# (the access layer and a CHECK constraint refuse self-approval).
+DISCLOSURE_RULES: Mapping[str, tuple[str, ...]] = {
+    Role.MANAGER: (
+        "release.propose",
+        "release.read",
+        "export.research.request",
+        "export.research.produce",
+        "export.read",
+    ),
+    Role.PRIVACY_OFFICER: ("release.read", "release.decide", "export.read", "export.decide"),
+    Role.ADMIN: ("export.identified.request", "export.identified.produce", "export.read"),
+}
+GENERAL_RULES = {
+    role: (*GENERAL_RULES.get(role, ()), *DISCLOSURE_RULES.get(role, ())) for role in Role
 }
 
 

@@ -471,3 +471,8 @@ class Population(Base):
     age_band: Mapped[str] = mapped_column(String(8))
     sex: Mapped[str] = mapped_column(String(8))
     count: Mapped[int] = mapped_column(Integer)
+
+
+# The disclosure tables (releases, ε ledger, export requests) live in their own module and
+# join this metadata on import, so every user of ``Base.metadata`` sees them.
+from brightline.store import disclosure_models as _disclosure_models  # noqa: E402, F401

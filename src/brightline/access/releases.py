@@ -25,6 +25,7 @@ from brightline.errors import Forbidden
 from brightline.service import lookups
 from brightline.service import releases as store
 from brightline.service.places import region_by_code
+from brightline.site import Site
 from brightline.store.disclosure_models import Release
 from brightline.vocabulary import ReleaseStatus
 
@@ -185,14 +186,16 @@ class Releases(AccessCore):
         )
 
 
-def published_releases(session: Any) -> list[ReleaseRecord]:
+def published_releases(site: Site) -> list[ReleaseRecord]:
     """Published releases for anyone, no sign-in: figures that were made to be public."""
-    return [release_record(r) for r in store.releases(session, published_only=True)]
+    with site.transaction() as session:
+        return [release_record(r) for r in store.releases(session, published_only=True)]
 
 
-def published_release(session: Any, release_id: str) -> ReleaseRecord:
+def published_release(site: Site, release_id: str) -> ReleaseRecord:
     """One published release; anything else (proposed, refused, none) is 'not found'."""
-    release = lookups.by_id(session, Release, release_id)
-    if release is None or release.status != ReleaseStatus.PUBLISHED:
-        raise not_found("release", release_id)
-    return release_record(release)
+    with site.transaction() as session:
+        release = lookups.by_id(session, Release, release_id)
+        if release is None or release.status != ReleaseStatus.PUBLISHED:
+            raise not_found("release", release_id)
+        return release_record(release)

@@ -25,6 +25,7 @@ from brightline.api.routes import (
     people,
     photos,
     referrals,
+    releases,
     screenings,
     surgery,
     sync,
@@ -145,6 +146,7 @@ def create_app(site: Site) -> FastAPI:
         sync,
         patient,
         indicators,
+        releases,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
         endpoints += [route.path for route in module.router.routes if isinstance(route, APIRoute)]

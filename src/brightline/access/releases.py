@@ -111,6 +111,7 @@ class Releases(AccessCore):
                 detail=release_detail(release),
             )
             raise Forbidden("a release is approved by someone other than the one who proposed it")
+        store.check_undecided(release, self.actor.user_id)
 
     def approve_release(self, release_id: str, note: str | None = None) -> ReleaseRecord:
         """Approve a proposal: compute it once from the snapshot, charge the ledger, publish."""

@@ -100,7 +100,7 @@ def propose_release(
     return release
 
 
-def _undecided(release: Release, decided_by: int) -> None:
+def check_undecided(release: Release, decided_by: int) -> None:
     """A release is decided once, and never by the one who proposed it."""
     if release.status != ReleaseStatus.PROPOSED:
         raise Conflict(f"release {release.id} is already {release.status}", field="release_id")
@@ -120,7 +120,7 @@ def publish_release(
     note: str | None = None,
 ) -> Release:
     """Charge the ledger, then store the computed figures as the published release."""
-    _undecided(release, decided_by)
+    check_undecided(release, decided_by)
     check_budget(session, release.period_start, release.period_end, release.epsilon_total, budget)
     for year in data_years(release.period_start, release.period_end):
         session.add(
@@ -139,7 +139,7 @@ def refuse_release(
     session: Session, release: Release, *, decided_by: int, now: datetime, note: str | None
 ) -> Release:
     """Refuse a proposal: nothing is computed and nothing is charged."""
-    _undecided(release, decided_by)
+    check_undecided(release, decided_by)
     release.status = ReleaseStatus.REFUSED.value
     release.decided_by, release.decided_at, release.decision_note = decided_by, now, note
     session.flush()

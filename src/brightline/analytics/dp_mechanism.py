@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import opendp.prelude as dp
 
@@ -61,6 +62,8 @@ def discrete_laplace(counts: Sequence[int], epsilon: float, sensitivity: int) ->
     return NoisyCounts(tuple(int(v) for v in noisy), epsilon, sensitivity, scale)
 
 
+# A release asks the same (scale, α) for each of its cells: OpenDP answers each pair once.
+@lru_cache(maxsize=1024)
 def accuracy(scale: float, alpha: float = TYPICAL_ALPHA) -> int:
     """The smallest whole ±N such that a noisy count is within N of the true one 1−α of the time."""
     bound = float(dp.discrete_laplacian_scale_to_accuracy(scale=scale, alpha=alpha))

@@ -110,6 +110,33 @@ class Settings(BaseSettings):
             "only: never use it where real passwords are stored."
         ),
     )
+    privacy_budget_per_year: float = Field(
+        default=2.0,
+        gt=0,
+        le=20,
+        description=(
+            "Total ε of differential privacy that public releases may spend on each calendar "
+            "year of data (the ledger refuses a release that would exceed it)."
+        ),
+    )
+    identified_export_hours: int = Field(
+        default=72,
+        ge=1,
+        le=24 * 30,
+        description="An approved identified export must be produced within this many hours.",
+    )
+    research_k_anonymity: int = Field(
+        default=5,
+        ge=2,
+        description="Every research-export record shares its age band, sex and county with "
+        "at least this many people (k-anonymity); others are generalised or suppressed.",
+    )
+    research_min_county_people: int = Field(
+        default=20,
+        ge=1,
+        description="A county with fewer people than this in a research export is merged "
+        "into '(other)'.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -215,3 +215,27 @@ WORKLIST_OUTCOMES = (
     ContactOutcome.WILL_ATTEND.value,
 )
 """The latest outcomes an entry still on the worklist can have: the others close the referral."""
+
+
+class ReleaseStatus(StrEnum):
+    """Where a differentially private release stands: proposed, then published or refused."""
+
+    PROPOSED = "proposed"
+    PUBLISHED = "published"
+    REFUSED = "refused"
+
+
+class ExportKind(StrEnum):
+    """The two ways person-level data may leave: de-identified for research, or identified."""
+
+    RESEARCH = "research"
+    IDENTIFIED = "identified"
+
+
+class ExportStatus(StrEnum):
+    """Where an export request stands: requested, approved or refused, then produced once."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    PRODUCED = "produced"

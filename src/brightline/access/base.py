@@ -63,6 +63,7 @@ class AccessCore:
         reason: str | None = None,
         *,
         denial_reason: str | None = None,
+        detail: str | None = None,
     ) -> None:
         event = AuditEvent(
             actor=self.actor.pseudonym,
@@ -74,6 +75,7 @@ class AccessCore:
             at=self.site.now(),
             break_glass_reason=reason,
             denial_reason=denial_reason,
+            detail=detail,
         )
         self.positions.append(self.log.append(self.session, event))
         if outcome == "denied":

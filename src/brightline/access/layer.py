@@ -19,9 +19,11 @@ from datetime import datetime, timedelta
 from brightline.access.administration import Administration
 from brightline.access.base import not_found
 from brightline.access.corrections import Corrections
+from brightline.access.exports import Exports
 from brightline.access.patient import issue_access_pin, normalise_code
 from brightline.access.policy import RecordContext
 from brightline.access.recall import Recall
+from brightline.access.releases import Releases
 from brightline.access.signin import resolve_token
 from brightline.audit.log import AuditLog
 from brightline.audit.tree import checkpoint_if_due
@@ -143,7 +145,7 @@ def _checkpoint_may_be_due(site: Site, positions: list[int]) -> bool:
     return False
 
 
-class Access(Corrections, Recall, Administration):
+class Access(Corrections, Recall, Releases, Exports, Administration):
     """Policy-checked, audited access to personal data for one actor in one transaction."""
 
     # -- people ---------------------------------------------------------------------------

@@ -83,6 +83,18 @@ ACTIONS: Mapping[str, Action] = _declare(
         on_record=True,
         at_own_facility=True,
     ),
+    # The three ways data may leave (docs/privacy.md): each proposed by one person and
+    # decided by a privacy officer.
+    Action("release.propose", "propose a differentially private release of one's region"),
+    Action("release.read", "read proposed and published releases and the ε ledger"),
+    Action("release.decide", "approve or refuse a release (it is computed on approval)"),
+    Action("export.research.request", "file a researcher's request for de-identified data"),
+    Action("export.research.produce", "write an approved de-identified research export"),
+    Action("export.identified.request", "request a bulk export with identifiers"),
+    Action("export.identified.produce", "write an approved identified export, encrypted"),
+    Action("export.identified", "be included in an identified export (one entry a person)"),
+    Action("export.read", "read export requests"),
+    Action("export.decide", "approve or refuse an export request"),
 )
 # The actions of account events: what the privacy officer's list of account events shows.
 ACCOUNT_ACTIONS = tuple(name for name in ACTIONS if name.startswith("account."))
@@ -125,12 +137,29 @@ PERSON_RULES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
 # Emergency access opens reading, never writing, and only for the clinical roles.
 BREAK_GLASS_ROLES = (Role.SCREENER, Role.REVIEWER, Role.SURGEON)
 BREAK_GLASS_ACTIONS = ("person.read", "person.identifiers.read", "screening.read", "photo.read")
+# Releases and exports (docs/privacy.md): the privacy officer decides, never the requester
+# (the access layer and a CHECK constraint refuse self-approval).
 GENERAL_RULES: Mapping[str, tuple[str, ...]] = {
     Role.SCREENER: ("person.create", "person.search", "worklist.read", "break_glass.open"),
     Role.REVIEWER: ("review_queue.read", "break_glass.open"),
     Role.SURGEON: ("centre_list.read", "break_glass.open"),
-    Role.MANAGER: ("aggregate.read",),
-    Role.PRIVACY_OFFICER: ("audit.read", "break_glass.review", "person.erase"),
+    Role.MANAGER: (
+        "aggregate.read",
+        "release.propose",
+        "release.read",
+        "export.research.request",
+        "export.research.produce",
+        "export.read",
+    ),
+    Role.PRIVACY_OFFICER: (
+        "audit.read",
+        "break_glass.review",
+        "person.erase",
+        "release.read",
+        "release.decide",
+        "export.read",
+        "export.decide",
+    ),
     Role.ADMIN: (
         "admin.manage",
         "records.import",
@@ -139,6 +168,9 @@ GENERAL_RULES: Mapping[str, tuple[str, ...]] = {
         "account.disable",
         "account.enable",
         "account.password",
+        "export.identified.request",
+        "export.identified.produce",
+        "export.read",
     ),
 }
 

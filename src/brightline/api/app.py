@@ -27,6 +27,7 @@ from brightline.api.routes import (
     people,
     photos,
     referrals,
+    releases,
     screenings,
     surgery,
     sync,
@@ -149,6 +150,7 @@ def create_app(site: Site) -> FastAPI:
         patient,
         indicators,
         corrections,
+        releases,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
         endpoints += [route.path for route in module.router.routes if isinstance(route, APIRoute)]

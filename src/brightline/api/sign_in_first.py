@@ -41,6 +41,10 @@ PUBLIC_PATHS = frozenset(
         "/audit/verifier-key",
         "/audit/proof/inclusion",
         "/audit/proof/consistency",
+        # Published differentially private releases: made to be public.
+        "/public/releases",
+        "/public/releases/{release_id}.json",
+        "/public/releases/{release_id}.csv",
     }
 )
 

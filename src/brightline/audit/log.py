@@ -46,6 +46,9 @@ class AuditEvent:
     denial_reason: str | None = None
     # The staff account an account event is about, by its pseudonym (never its username).
     account: str | None = None
+    # What a release or export asked for (its id, level, period, ε …): parameters only,
+    # never personal data nor free text a person typed.
+    detail: str | None = None
 
     def entry(self) -> bytes:
         """The canonical JSON bytes that become the Merkle leaf."""
@@ -68,6 +71,8 @@ class AuditEvent:
         # Written only when set, so every entry logged before account events hashes the same.
         if self.account is not None:
             fields["account"] = self.account
+        if self.detail is not None:
+            fields["detail"] = self.detail
         return canonical_json(fields)
 
 

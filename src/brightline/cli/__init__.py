@@ -19,6 +19,7 @@ from brightline.cli.common import (
 )
 from brightline.cli.demo import demo
 from brightline.cli.importing import import_app
+from brightline.cli.releases import export_app, release_app
 from brightline.cli.survey import survey_app
 from brightline.cli.users import user_app
 from brightline.cli.worklist import worklist
@@ -52,6 +53,8 @@ app.command()(indicators)
 app.command()(report)
 app.command()(worklist)
 app.add_typer(population_app, name="population")
+app.add_typer(release_app, name="release")
+app.add_typer(export_app, name="export")
 
 
 @app.callback()

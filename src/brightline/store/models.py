@@ -567,3 +567,8 @@ class KeyCheck(Base):
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
     pseudonym_check: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# The disclosure tables (releases, ε ledger, export requests) live in their own module and
+# join this metadata on import, so every user of ``Base.metadata`` sees them.
+from brightline.store import disclosure_models as _disclosure_models  # noqa: E402, F401

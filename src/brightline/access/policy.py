@@ -65,6 +65,8 @@ ACTIONS: Mapping[str, Action] = _declare(
     Action("account.sign_in", "sign in"),
     Action("account.sign_in_failed", "try to sign in and fail"),
     Action("account.sign_out", "sign out"),
+    # A bulk read of pseudonymous records (FHIR Bulk Data): one entry per person exported.
+    Action("records.export", "export pseudonymous records in bulk (FHIR)"),
 )
 # The actions of account events: what the privacy officer's list of account events shows.
 ACCOUNT_ACTIONS = tuple(name for name in ACTIONS if name.startswith("account."))
@@ -113,6 +115,7 @@ GENERAL_RULES: Mapping[str, tuple[str, ...]] = {
         "account.disable",
         "account.enable",
         "account.password",
+        "records.export",
     ),
 }
 

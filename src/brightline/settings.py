@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # argon2id parameter sets for password hashes; 'test' exists only to make test suites fast.
@@ -103,6 +103,17 @@ class Settings(BaseSettings):
             "§4, t=3, m=64 MiB, p=4). 'test' is argon2's cheapest profile, for test suites "
             "only: never use it where real passwords are stored."
         ),
+    )
+    dhis2_token: SecretStr | None = Field(
+        default=None,
+        description="DHIS2 personal access token for 'brightline export dhis2 --push' "
+        "(sent as 'Authorization: ApiToken …'); takes precedence over username and password.",
+    )
+    dhis2_username: str | None = Field(
+        default=None, description="DHIS2 username for --push with basic authentication."
+    )
+    dhis2_password: SecretStr | None = Field(
+        default=None, description="DHIS2 password for --push with basic authentication."
     )
 
     @field_validator("database_url")

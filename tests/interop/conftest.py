@@ -43,12 +43,12 @@ class Walked:
     follow_up: str
 
 
-def walk(bed: Bed) -> Walked:
+def walk(api: Bed) -> Walked:
     """One person through the whole pathway over /api/v1, as the pathway tests do."""
-    person = bed.register(name="Li Wei", phone="13800000000", national_id="110101194801010011")
-    screening = bed.screen(person["id"], right_pinhole_va="6/36")
+    person = api.register(name="Li Wei", phone="13800000000", national_id="110101194801010011")
+    screening = api.screen(person["id"], right_pinhole_va="6/36")
     referral = screening["referral"]
-    review = bed.post(
+    review = api.post(
         "reviewer",
         f"/referrals/{referral['id']}/reviews",
         {
@@ -59,10 +59,10 @@ def walk(bed: Bed) -> Walked:
         },
     )
     assert review.status_code == 201, review.text
-    attended = bed.post("surgeon", f"/referrals/{referral['id']}/attendance", {})
+    attended = api.post("surgeon", f"/referrals/{referral['id']}/attendance", {})
     assert attended.status_code == 201, attended.text
     today = date.today().isoformat()
-    surgery = bed.post(
+    surgery = api.post(
         "surgeon",
         "/surgeries",
         {
@@ -74,7 +74,7 @@ def walk(bed: Bed) -> Walked:
         },
     )
     assert surgery.status_code == 201, surgery.text
-    follow_up = bed.post(
+    follow_up = api.post(
         "surgeon",
         f"/surgeries/{surgery.json()['id']}/follow-ups",
         {"examined_on": today, "presenting_va": "6/24", "best_corrected_va": "6/9"},

@@ -102,7 +102,7 @@ def test_every_resource_type_of_the_pathway_reads_and_is_valid(bed: Bed, walked:
             assert one.status_code == 200, one.text
             assert valid(one.json())["id"] == fhir_id
     places = fhir(bed, "surgeon", "/Organization", purpose=None).json()
-    assert "facility-%d" % bed.world.centre in {r["id"] for r in entries(places)}
+    assert f"facility-{bed.world.centre}" in {r["id"] for r in entries(places)}
     location = fhir(bed, "surgeon", f"/Location/facility-{bed.world.centre}", purpose=None)
     assert valid(location.json())["physicalType"]["coding"][0]["code"] == "bu"
 

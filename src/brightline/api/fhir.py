@@ -38,8 +38,8 @@ from brightline.fhir.server import FHIR_JSON, capability_statement, operation_ou
 from brightline.site import Site
 
 FHIR_PREFIX = "/fhir/R4"
-STATUS = {InvalidInput: 400, NotFound: 404, Forbidden: 403, Unauthenticated: 401}
-STATUS |= {TooManyAttempts: 429}
+STATUS: dict[type[BrightlineError], int] = {InvalidInput: 400, NotFound: 404, Forbidden: 403}
+STATUS |= {Unauthenticated: 401, TooManyAttempts: 429}
 log = logging.getLogger("brightline.api.fhir")
 
 
@@ -112,7 +112,8 @@ def _person_resources(
     access: Access, kind: str, search: Search, purpose: str | None
 ) -> list[dict[str, Any]]:
     """The matching resources of the one person a search names (by patient or by _id)."""
-    person, asked = search.person, search.person
+    person: str | None = search.person
+    asked = search.person or ""
     if person is None:
         if not search.ids:
             raise InvalidInput(

@@ -73,7 +73,7 @@ def _bounds(text: str) -> tuple[datetime, datetime]:
         year, month = parts
         end = datetime(year + 1, 1, 1) if month == 12 else datetime(year, month + 1, 1)
         return datetime(year, month, 1), end
-    start = datetime(*parts)
+    start = datetime(parts[0], parts[1], parts[2])
     return start, start + timedelta(days=1)
 
 

@@ -18,6 +18,7 @@ from brightline.cli.common import (
     warn_if_cheap_argon2,
 )
 from brightline.cli.demo import demo
+from brightline.cli.export import export_app
 from brightline.cli.importing import import_app
 from brightline.cli.survey import survey_app
 from brightline.cli.users import user_app
@@ -44,6 +45,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(import_app, name="import")
 app.add_typer(survey_app, name="survey")
+app.add_typer(export_app, name="export")
 app.command()(demo)
 app.command()(backup)
 app.command()(restore)

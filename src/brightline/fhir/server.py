@@ -25,6 +25,7 @@ def capability_statement(software_version: str, at: datetime) -> dict[str, Any]:
     """The server's CapabilityStatement: read and search of every resource type it maps."""
     resources = []
     for kind in (*PERSON_TYPES, *PLACE_TYPES, "AuditEvent"):
+        params: tuple[str, ...]
         if kind == "Patient":
             params = ("_id", "_lastUpdated", "_count")
         elif kind in PERSON_TYPES:

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from typer.testing import CliRunner
@@ -138,8 +138,8 @@ def test_dhis2_periods() -> None:
 class FakeDhis2(BaseHTTPRequestHandler):
     """Answers POST /api/dataValueSets like DHIS2 2.40's import summary."""
 
-    seen: list[tuple[str, str | None, dict[str, Any]]] = []
-    conflicts: list[dict[str, str]] = []
+    seen: ClassVar[list[tuple[str, str | None, dict[str, Any]]]] = []
+    conflicts: ClassVar[list[dict[str, str]]] = []
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))

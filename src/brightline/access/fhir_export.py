@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
 from sqlalchemy.orm import Session
 
 from brightline.access.policy import decide
@@ -88,7 +89,7 @@ def _empty_target(out: Path) -> None:
 
 def _write(
     session: Session,
-    files: Mapping[str, IO[str]],
+    files: Mapping[str, IO[bytes]],
     people_file: IO[str],
     since: datetime | None,
     report: ExportReport,
@@ -112,9 +113,9 @@ def _write(
         progress(1)
 
 
-def _line(files: Mapping[str, IO[str]], resource: dict[str, Any], report: ExportReport) -> None:
+def _line(files: Mapping[str, IO[bytes]], resource: dict[str, Any], report: ExportReport) -> None:
     kind = resource["resourceType"]
-    files[kind].write(json.dumps(resource, separators=(",", ":"), ensure_ascii=False) + "\n")
+    files[kind].write(orjson.dumps(resource, option=orjson.OPT_APPEND_NEWLINE))
     report.counts[kind] += 1
 
 
@@ -170,7 +171,7 @@ def export_fhir(
     try:
         with ExitStack() as stack:
             files = {
-                kind: stack.enter_context((work / f"{kind}.ndjson").open("w", encoding="utf-8"))
+                kind: stack.enter_context((work / f"{kind}.ndjson").open("wb"))
                 for kind in report.counts
             }
             people_file = stack.enter_context((work / "people.tmp").open("w", encoding="ascii"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from brightline.records import (
     AttendanceRecord,
@@ -60,6 +61,7 @@ class Directory:
         return None
 
 
+@lru_cache(maxsize=4096)
 def instant(moment: datetime) -> str:
     """A stored (naive UTC) time as a FHIR instant, in UTC with ``Z``."""
     return moment.replace(microsecond=0).isoformat() + "Z"

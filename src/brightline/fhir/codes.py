@@ -8,6 +8,7 @@ code was checked, the value is a coding of Brightline's own code system and its 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Final
 
 LOINC: Final = "http://loinc.org"
@@ -145,6 +146,7 @@ def concept(*codings: dict[str, Any], text: str | None = None) -> dict[str, Any]
     return found
 
 
+@lru_cache(maxsize=4)
 def eye_site(eye: str) -> dict[str, Any]:
     """The SNOMED CT body site of one eye."""
     code, display = EYE_SITES[eye]

@@ -8,6 +8,7 @@ of docs/acuity.md); the notation as written is kept in a component. Codes: ``cod
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from brightline.acuity import VisualAcuity
@@ -19,6 +20,8 @@ EXAM = codes.concept(codes.coding(codes.OBSERVATION_CATEGORY, "exam", "Exam"))
 AS_WRITTEN = codes.concept(codes.coding(codes.VA_KIND, "as-written", "VA as written"))
 
 
+# The pieces below repeat across many resources: built once each and shared, never mutated.
+@lru_cache(maxsize=64)
 def va_code(kind: str, eye: str) -> dict[str, Any]:
     """The code of one kind of VA of one eye: LOINC by eye, SNOMED CT for pinhole."""
     own = codes.coding(codes.VA_KIND, kind, codes.VA_KINDS[kind])
@@ -29,6 +32,7 @@ def va_code(kind: str, eye: str) -> dict[str, Any]:
     return codes.concept(standard, own, text=f"{codes.VA_KINDS[kind]}, {eye} eye")
 
 
+@lru_cache(maxsize=1024)
 def va_value(logmar: float) -> dict[str, Any]:
     """``valueQuantity`` in logMAR for a chart value, ``valueCodeableConcept`` off the chart."""
     va = VisualAcuity.from_logmar(logmar)
@@ -68,6 +72,7 @@ def va_observation(
     }
 
 
+@lru_cache(maxsize=16)
 def lens_value(status: str) -> dict[str, Any]:
     """A lens status as a coded value (SNOMED CT where DICOM CID 4231 has one)."""
     own = codes.coding(codes.LENS_STATUS, status, codes.LENS_TEXT[status])

@@ -114,8 +114,14 @@ _PERSON_OF = {
 }
 
 
+_NAMES: dict[type[Any], tuple[str, ...]] = {}
+
+
 def _view(view: type[Any], mapping: Any) -> Any:
-    return view(**{f.name: mapping[f.name] for f in fields(view)})
+    names = _NAMES.get(view)
+    if names is None:
+        names = _NAMES[view] = tuple(f.name for f in fields(view))
+    return view(*(mapping[name] for name in names))
 
 
 def _chart(person: Any, parts: dict[str, list[Any]]) -> PersonChart:

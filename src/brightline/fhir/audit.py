@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from brightline.fhir import codes
+import brightline.fhir.codes as codes
 from brightline.fhir.chart import instant
 
 # The FHIR action of a Brightline action, by its last word (DICOM / FHIR audit-event-action).

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import brightline.fhir.codes as codes
 from brightline.acuity import VisualAcuity, h54_code, who_category
-from brightline.fhir import codes
 from brightline.fhir.chart import instant
 from brightline.fhir.observations import screening_observation_ids
 from brightline.records import ReviewRecord, ScreeningRecord

@@ -11,8 +11,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import brightline.fhir.codes as codes
 from brightline.acuity import VisualAcuity
-from brightline.fhir import codes
 from brightline.fhir.chart import instant, midnight
 from brightline.records import FollowUpRecord, ScreeningRecord, SurgeryRecord
 

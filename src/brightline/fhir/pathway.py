@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from brightline.fhir import codes
+import brightline.fhir.codes as codes
 from brightline.fhir.chart import Directory, PersonChart, day, instant, midnight
 from brightline.records import (
     AttendanceRecord,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from brightline.fhir import codes
+import brightline.fhir.codes as codes
 from brightline.fhir.chart import Directory
 from brightline.records import FacilityRecord, RegionRecord
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -53,6 +54,9 @@ class ExportReport:
     counts: dict[str, int] = field(default_factory=dict)
     people: int = 0
     manifest: dict[str, Any] = field(default_factory=dict)
+    # Seconds spent reading and writing the files, and appending the audit entries.
+    read_seconds: float = 0.0
+    audit_seconds: float = 0.0
 
     @property
     def resources(self) -> int:
@@ -166,6 +170,7 @@ def export_fhir(
     _empty_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     started = site.now()
+    began = time.perf_counter()
     report = ExportReport(out, {kind: 0 for kind in (*PERSON_TYPES, *PLACE_TYPES)})
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -181,7 +186,9 @@ def export_fhir(
             session = stack.enter_context(Session(bind=connection))
             tick = progress(people_count(session), 0) if progress else (lambda _n: None)
             _write(session, files, people_file, since, report, tick)
+        report.read_seconds = time.perf_counter() - began
         _audit(site, operator, work / "people.tmp")
+        report.audit_seconds = time.perf_counter() - began - report.read_seconds
         (work / "people.tmp").unlink()
         report.manifest = _manifest(report, started, since)
         (work / MANIFEST).write_text(json.dumps(report.manifest, indent=1) + "\n", "utf-8")

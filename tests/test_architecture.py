@@ -23,6 +23,15 @@ PURE_CORE = (
     "errors",
     "timestamps",
     "audit.merkle",
+    "fhir.codes",
+    "fhir.chart",
+    "fhir.observations",
+    "fhir.conditions",
+    "fhir.pathway",
+    "fhir.places",
+    "fhir.audit",
+    "fhir.resources",
+    "fhir.server",
 )
 # Standard-library modules that reach files, processes or the network.
 IO_MODULES = {

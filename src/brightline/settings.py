@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # argon2id parameter sets for password hashes; 'test' exists only to make test suites fast.
@@ -136,6 +136,17 @@ class Settings(BaseSettings):
         ge=1,
         description="A county with fewer people than this in a research export is merged "
         "into '(other)'.",
+    )
+    dhis2_token: SecretStr | None = Field(
+        default=None,
+        description="DHIS2 personal access token for 'brightline export dhis2 --push' "
+        "(sent as 'Authorization: ApiToken …'); takes precedence over username and password.",
+    )
+    dhis2_username: str | None = Field(
+        default=None, description="DHIS2 username for --push with basic authentication."
+    )
+    dhis2_password: SecretStr | None = Field(
+        default=None, description="DHIS2 password for --push with basic authentication."
     )
 
     @field_validator("database_url")

@@ -20,6 +20,7 @@ from brightline.access.administration import Administration
 from brightline.access.base import not_found
 from brightline.access.corrections import Corrections
 from brightline.access.exports import Exports
+from brightline.access.fhir_reads import FhirReads
 from brightline.access.patient import issue_access_pin, normalise_code
 from brightline.access.policy import RecordContext
 from brightline.access.recall import Recall
@@ -145,7 +146,7 @@ def _checkpoint_may_be_due(site: Site, positions: list[int]) -> bool:
     return False
 
 
-class Access(Corrections, Recall, Releases, Exports, Administration):
+class Access(Corrections, Recall, Releases, Exports, FhirReads, Administration):
     """Policy-checked, audited access to personal data for one actor in one transaction."""
 
     # -- people ---------------------------------------------------------------------------

@@ -95,6 +95,8 @@ ACTIONS: Mapping[str, Action] = _declare(
     Action("export.identified", "be included in an identified export (one entry a person)"),
     Action("export.read", "read export requests"),
     Action("export.decide", "approve or refuse an export request"),
+    # A bulk read of pseudonymous records (FHIR Bulk Data): one entry per person exported.
+    Action("records.export", "export pseudonymous records in bulk (FHIR)"),
 )
 # The actions of account events: what the privacy officer's list of account events shows.
 ACCOUNT_ACTIONS = tuple(name for name in ACTIONS if name.startswith("account."))
@@ -171,6 +173,7 @@ GENERAL_RULES: Mapping[str, tuple[str, ...]] = {
         "export.identified.request",
         "export.identified.produce",
         "export.read",
+        "records.export",
     ),
 }
 

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from brightline import __version__
 from brightline.api.body_limit import BodyLimit, BodyLimits
 from brightline.api.docs_page import mount_docs
+from brightline.api.fhir import FHIR_PREFIX, create_fhir_app
 from brightline.api.routes import (
     admin,
     audit,
@@ -164,6 +165,8 @@ def create_app(site: Site) -> FastAPI:
             connection.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__, "programme": site.programme.name}
 
+    # FHIR R4 beside /api/v1: its own errors (OperationOutcome, a 401 included).
+    app.mount(FHIR_PREFIX, create_fhir_app(site))
     mount_web(app)  # the web UI at /: pages, static files, their security headers
     # Before any body is read or parsed: a signed-in route without a live token answers 401,
     # and (outermost of ours) an oversized body answers 413.

@@ -18,8 +18,9 @@ from brightline.cli.common import (
     warn_if_cheap_argon2,
 )
 from brightline.cli.demo import demo
+from brightline.cli.export import export_app
 from brightline.cli.importing import import_app
-from brightline.cli.releases import export_app, release_app
+from brightline.cli.releases import release_app
 from brightline.cli.survey import survey_app
 from brightline.cli.users import user_app
 from brightline.cli.worklist import worklist
@@ -45,6 +46,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(import_app, name="import")
 app.add_typer(survey_app, name="survey")
+app.add_typer(export_app, name="export")
 app.command()(demo)
 app.command()(backup)
 app.command()(restore)
@@ -54,7 +56,6 @@ app.command()(report)
 app.command()(worklist)
 app.add_typer(population_app, name="population")
 app.add_typer(release_app, name="release")
-app.add_typer(export_app, name="export")
 
 
 @app.callback()

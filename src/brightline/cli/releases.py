@@ -16,12 +16,12 @@ import typer
 
 from brightline.access.operator import acting_as_verified
 from brightline.cli.common import fail_on_user_error, open_site
+from brightline.cli.export import export_app  # one `brightline export` group
 from brightline.disclosure_records import ExportAsk, ExportRequestRecord, ReleaseProposal
 from brightline.errors import InvalidInput
 from brightline.export_archive import open_sealed
 
 release_app = typer.Typer(help="Differentially private public releases.", no_args_is_help=True)
-export_app = typer.Typer(help="Research and identified exports.", no_args_is_help=True)
 
 AsUser = Annotated[str, typer.Option("--as", help="The account acting (its password is asked).")]
 Password = Annotated[

@@ -100,3 +100,10 @@ def refer_to_centre(session: Session, clinic_id: int) -> int:
     if clinic is None:
         raise NotFound(f"no facility {clinic_id}", field="facility")
     return serving_surgical_centre(session, clinic).id
+
+
+def region_codes(session: Session, level: str) -> list[str]:
+    """The codes of every region of one level, in code order (a DHIS2 mapping's rows)."""
+    return list(
+        session.scalars(select(Region.code).where(Region.level == level).order_by(Region.code))
+    )

@@ -1,0 +1,225 @@
+"""The FHIR R4 read API at /fhir/R4: metadata, read and search, errors as OperationOutcome.
+
+A sub-application mounted beside /api/v1, with the same bearer tokens, the same policy and
+purpose of use (``X-Purpose-Of-Use``) and the same audit entries, through the access layer.
+Its errors, a missing sign-in (401) included, are OperationOutcomes, as FHIR clients expect.
+Search of a person's resources needs the person (``patient``/``subject``) or the ids
+(``_id``): there is no search across the population.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from brightline import __version__
+from brightline.access.layer import Access
+from brightline.api.bounds import PathId
+from brightline.api.deps import Caller, CallerDep
+from brightline.api.fhir_search import Search, parse_search
+from brightline.errors import (
+    BrightlineError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyAttempts,
+    Unauthenticated,
+)
+from brightline.fhir.audit import audit_event
+from brightline.fhir.places import directory_resources
+from brightline.fhir.resources import PERSON_TYPES, PLACE_TYPES, RESOURCE_TYPES, chart_resources
+from brightline.fhir.server import FHIR_JSON, capability_statement, operation_outcome, searchset
+from brightline.site import Site
+
+FHIR_PREFIX = "/fhir/R4"
+STATUS: dict[type[BrightlineError], int] = {InvalidInput: 400, NotFound: 404, Forbidden: 403}
+STATUS |= {Unauthenticated: 401, TooManyAttempts: 429}
+log = logging.getLogger("brightline.api.fhir")
+
+
+class FhirResponse(JSONResponse):
+    """JSON as FHIR's media type."""
+
+    media_type = FHIR_JSON
+
+
+def _outcome(status: int, message: str, field: str | None = None, **headers: str) -> FhirResponse:
+    return FhirResponse(operation_outcome(status, message, field), status, headers or None)
+
+
+def _install_errors(app: FastAPI) -> None:
+    """Every error as an OperationOutcome; never a stack trace."""
+
+    @app.exception_handler(BrightlineError)
+    def _brightline(_request: Request, error: BrightlineError) -> FhirResponse:
+        status = next((STATUS[k] for k in type(error).__mro__ if k in STATUS), 400)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+        return _outcome(status, error.message, error.field, **headers)
+
+    @app.exception_handler(RequestValidationError)
+    def _validation(_request: Request, error: RequestValidationError) -> FhirResponse:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
+        return _outcome(400, str(first.get("msg", "invalid value")), where)
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(_request: Request, error: StarletteHTTPException) -> FhirResponse:
+        return _outcome(error.status_code, str(error.detail))
+
+    @app.exception_handler(Exception)
+    def _unexpected(_request: Request, error: Exception) -> FhirResponse:
+        log.error("unexpected error: %s", type(error).__name__, exc_info=error)
+        return _outcome(500, "something went wrong on the server")
+
+
+def _base(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}{request.scope.get('root_path', '')}"
+
+
+def _known(kind: str) -> str:
+    if kind not in RESOURCE_TYPES:
+        raise NotFound(
+            f"no resource type {kind[:40]!r}; this server has {', '.join(RESOURCE_TYPES)}",
+            field="type",
+        )
+    return kind
+
+
+def _page(
+    request: Request, kind: str, found: list[dict[str, Any]], search: Search, total: int
+) -> dict[str, Any]:
+    """One page of a search, with self, next and previous links (``_offset``)."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "_offset"]
+
+    def url(offset: int) -> str:
+        return f"{_base(request)}/{kind}?{urlencode([*query, ('_offset', str(offset))])}"
+
+    links = {"self": url(search.offset)}
+    if search.offset + search.count < total:
+        links["next"] = url(search.offset + search.count)
+    if search.offset > 0:
+        links["previous"] = url(max(0, search.offset - search.count))
+    return searchset(_base(request), found, total, links)
+
+
+def _person_resources(
+    access: Access, kind: str, search: Search, purpose: str | None
+) -> list[dict[str, Any]]:
+    """The matching resources of the one person a search names (by patient or by _id)."""
+    person: str | None = search.person
+    asked = search.person or ""
+    if person is None:
+        if not search.ids:
+            raise InvalidInput(
+                f"say whose {kind} you search: give patient=<id> or _id=<id> "
+                "(there is no search across people)",
+                field="patient" if kind != "Patient" else "_id",
+            )
+        owners = {access.fhir_owner(kind, i) for i in search.ids}
+        if len(owners) > 1:
+            raise InvalidInput("search one patient's resources at a time", field="_id")
+        person, asked = owners.pop(), search.ids[0]
+    chart, directory = access.fhir_chart(person, purpose, kind=kind, asked=asked)
+    return [
+        r
+        for r in chart_resources(chart, directory)
+        if r["resourceType"] == kind
+        and (not search.ids or r["id"] in search.ids)
+        and search.window.holds(r)
+    ]
+
+
+def _search(request: Request, kind: str, caller: Caller) -> dict[str, Any]:
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key, []).append(value)
+    search = parse_search(kind, params, about_people=kind in PERSON_TYPES)
+    with caller.access() as access:
+        if kind == "AuditEvent":
+            positions = [
+                int(i[6:]) for i in search.ids if i.startswith("audit-") and i[6:].isdigit()
+            ]
+            if search.ids and not positions:
+                return _page(request, kind, [], search, 0)
+            total, entries = access.fhir_audit_events(
+                position=positions[0] if positions else None,
+                after=search.window.after,
+                before=search.window.before,
+                limit=search.count,
+                offset=search.offset,
+            )
+            return _page(request, kind, [audit_event(e) for e in entries], search, total)
+        if kind in PLACE_TYPES:
+            found = [
+                r
+                for r in directory_resources(access.fhir_directory())
+                if r["resourceType"] == kind
+                and (not search.ids or r["id"] in search.ids)
+                and search.window.holds(r)
+            ]
+        else:
+            found = _person_resources(access, kind, search, caller.need_purpose())
+    page = found[search.offset : search.offset + search.count]
+    return _page(request, kind, page, search, len(found))
+
+
+def _read(kind: str, fhir_id: str, caller: Caller) -> dict[str, Any]:
+    missing = NotFound(f"no {kind} {fhir_id[:80]!r}", field="id")
+    with caller.access() as access:
+        if kind == "AuditEvent":
+            position = fhir_id.removeprefix("audit-")
+            if not position.isdigit():
+                raise missing
+            _total, entries = access.fhir_audit_events(
+                position=int(position), after=None, before=None, limit=1, offset=0
+            )
+            if not entries:
+                raise missing
+            return audit_event(entries[0])
+        if kind in PLACE_TYPES:
+            found = directory_resources(access.fhir_directory())
+        else:
+            owner = access.fhir_owner(kind, fhir_id)
+            purpose = caller.need_purpose()
+            chart, directory = access.fhir_chart(owner, purpose, kind=kind, asked=fhir_id)
+            found = iter(chart_resources(chart, directory))
+        for resource in found:
+            if resource["resourceType"] == kind and resource["id"] == fhir_id:
+                return resource
+    raise missing
+
+
+def create_fhir_app(site: Site) -> FastAPI:
+    """The FHIR R4 sub-application (mounted at /fhir/R4 by ``api.app.create_app``)."""
+    app = FastAPI(
+        title="Brightline FHIR R4",
+        version=__version__,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.site = site
+    _install_errors(app)
+
+    @app.get("/metadata")
+    def metadata() -> FhirResponse:
+        """The CapabilityStatement: what this server reads and searches (public)."""
+        return FhirResponse(capability_statement(__version__, site.now()))
+
+    @app.get("/{kind}")
+    def search(request: Request, kind: str, caller: CallerDep) -> FhirResponse:
+        """Search one resource type; a person's resources need patient= or _id=."""
+        return FhirResponse(_search(request, _known(kind), caller))
+
+    @app.get("/{kind}/{fhir_id}")
+    def read(kind: str, fhir_id: PathId, caller: CallerDep) -> FhirResponse:
+        """Read one resource by id; out of the caller's scope reads as missing (404)."""
+        return FhirResponse(_read(_known(kind), fhir_id, caller))
+
+    return app

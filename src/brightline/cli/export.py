@@ -1,0 +1,137 @@
+"""``brightline export fhir`` and ``export dhis2``: records and indicators for other systems."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from tqdm import tqdm
+
+from brightline.access.fhir_export import export_fhir
+from brightline.analytics.dhis2 import Dhis2Mapping, data_value_set, dhis2_period, template
+from brightline.analytics.dhis2_push import push
+from brightline.analytics.indicators import IndicatorQuery, run_indicators
+from brightline.analytics.snapshot import default_snapshot_dir
+from brightline.cli.analytics import DEFAULT_ENGINE_NAME, EngineOption, Level, SnapshotOption
+from brightline.cli.common import fail_on_user_error, open_site
+from brightline.errors import InvalidInput
+from brightline.service.places import region_codes
+from brightline.settings import Settings
+
+export_app = typer.Typer(
+    help="Records and indicators for other systems; research and identified exports.",
+    no_args_is_help=True,
+)
+
+
+def _since(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "")).replace(tzinfo=None)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"--since {text!r} is not a date; write YYYY-MM-DD or YYYY-MM-DDThh:mm:ss (UTC)",
+            field="since",
+        ) from exc
+
+
+def _bar(show: bool) -> Callable[[int, int], Callable[[int], None]] | None:
+    if not show:
+        return None
+
+    def start(total: int, _done: int) -> Callable[[int], None]:
+        bar = tqdm(total=total, unit="people", desc="FHIR export")
+
+        def tick(n: int) -> None:
+            bar.update(n)
+            if bar.n >= total:
+                bar.close()
+
+        return tick
+
+    return start
+
+
+@export_app.command("fhir")
+def fhir(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(help="New (or empty) folder for the NDJSON files.")],
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only resources changed since this time (YYYY-MM-DD, UTC)."),
+    ] = None,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="The account the export acts as, named in every exported person's audit "
+            "entry (an administrator; default: the first administrator).",
+        ),
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
+) -> None:
+    """Every person's records as FHIR Bulk Data NDJSON (pseudonymous), with a manifest."""
+    with fail_on_user_error(), open_site(ctx.obj) as site:
+        report = export_fhir(
+            site, out, as_user=as_user, since=_since(since), progress=_bar(progress)
+        )
+    typer.echo(report.summary())
+
+
+@export_app.command("dhis2")
+def dhis2(
+    ctx: typer.Context,
+    mapping: Annotated[
+        Path | None, typer.Option(help="Mapping file (TOML); --template prints one.")
+    ] = None,
+    period: Annotated[str | None, typer.Option(help="202611, 2026Q4 or 2026.")] = None,
+    level: Annotated[Level, typer.Option(help="Regions of this level.")] = Level.county,
+    out: Annotated[Path | None, typer.Option(help="Write the dataValueSets JSON here.")] = None,
+    push_to: Annotated[
+        str | None,
+        typer.Option("--push", help="DHIS2 base URL: dry run, then import (auth from env)."),
+    ] = None,
+    template_only: Annotated[
+        bool, typer.Option("--template", help="Print a mapping file to fill in, and exit.")
+    ] = False,
+    engine: EngineOption = DEFAULT_ENGINE_NAME,
+    snapshot_dir: SnapshotOption = None,
+) -> None:
+    """Indicators of a period as a DHIS2 dataValueSets payload (suppressed), and --push it."""
+    settings: Settings = ctx.obj
+    with fail_on_user_error():
+        if template_only:
+            with open_site(settings) as site, site.transaction() as session:
+                typer.echo(template(region_codes(session, level.value)), nl=False)
+            return
+        if mapping is None or period is None or (out is None and push_to is None):
+            raise InvalidInput(
+                "give --mapping FILE, --period and --out FILE.json or --push URL (or --template)",
+                field="mapping" if mapping is None else "period" if period is None else "out",
+            )
+        rules = Dhis2Mapping.read(mapping)
+        span = dhis2_period(period)
+        query = IndicatorQuery(level.value, span.start, span.end, None)
+        table = run_indicators(
+            snapshot_dir or default_snapshot_dir(settings.home), query, engine.value
+        )
+        payload, left_out = data_value_set(table, rules, span.label)
+        if out is not None:
+            out.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+        typer.echo(
+            f"{len(payload['dataValues'])} data values for {span.label} "
+            f"({left_out} hidden by small-cell suppression, not sent)"
+            + (f", written to {out}." if out else ".")
+        )
+        if push_to is not None:
+            dry, real = push(push_to, payload, settings)
+            typer.echo(f"Dry run: {dry.line()}")
+            if real is None:
+                typer.echo("Not imported: the dry run reported conflicts or an error.", err=True)
+                raise typer.Exit(1)
+            typer.echo(f"Import: {real.line()}")

@@ -1,0 +1,90 @@
+"""``brightline export fhir`` through the CLI runner: NDJSON per type, a Bulk Data manifest,
+every resource valid and pseudonymous, the policy's refusal, one audit entry per person."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import func, select
+from typer.testing import CliRunner, Result
+
+from brightline.cli import app
+from brightline.settings import Settings
+from brightline.store.models import AuditEntry
+from tests.api.conftest import Bed
+from tests.interop.conftest import Walked, valid_all
+
+
+def run(settings: Settings, *args: str) -> Result:
+    store = ["--database-url", settings.database_url] if settings.database_url else []
+    return CliRunner().invoke(app, ["--home", str(settings.home), *store, "export", *args])
+
+
+def read_ndjson(folder: Path, kind: str) -> list[dict[str, object]]:
+    lines = (folder / f"{kind}.ndjson").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def exports_logged(bed: Bed) -> int:
+    with bed.site.transaction() as session:
+        query = select(func.count()).select_from(AuditEntry)
+        return session.scalar(query.where(AuditEntry.action == "records.export")) or 0
+
+
+def test_the_export_writes_every_resource_valid_with_a_manifest(
+    bed: Bed, walked: Walked, tmp_path: Path
+) -> None:
+    other = bed.register(who="screener_b", sex="male", birth_year=1950)
+    bed.screen(other["id"], who="screener_b")
+    out = tmp_path / "export"
+    result = run(bed.site.settings, "fhir", "--out", str(out), "--no-progress")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    counts = {entry["type"]: entry["count"] for entry in manifest["output"]}
+    assert counts["Patient"] == 2 and counts["Procedure"] == 1 and counts["Encounter"] == 1
+    assert manifest["requiresAccessToken"] is False and manifest["error"] == []
+    every = []
+    for entry in manifest["output"]:
+        resources = read_ndjson(out, entry["type"])
+        assert len(resources) == entry["count"]
+        assert {r["resourceType"] for r in resources} <= {entry["type"]}
+        every += resources
+    valid_all(every)  # type: ignore[arg-type]
+    text = "\n".join(json.dumps(r) for r in every)
+    for identifier in ("Li Wei", "13800000000", "110101194801010011"):
+        assert identifier not in text
+    assert exports_logged(bed) == 2  # one entry per person exported
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["manifest.json", *(f"{e['type']}.ndjson" for e in manifest["output"])]
+    )
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".export")]
+
+
+def test_since_leaves_out_older_resources(bed: Bed, walked: Walked, tmp_path: Path) -> None:
+    out = tmp_path / "later"
+    result = run(
+        bed.site.settings, "fhir", "--out", str(out), "--since", "2999-01-01", "--no-progress"
+    )
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    counts = {entry["type"]: entry["count"] for entry in manifest["output"]}
+    assert counts["Patient"] == counts["Observation"] == 0
+    assert counts["Organization"] > 0  # the places are always there to resolve references
+    assert exports_logged(bed) == 0
+
+
+def test_only_an_administrator_may_export_and_nothing_is_left(
+    bed: Bed, walked: Walked, tmp_path: Path
+) -> None:
+    out = tmp_path / "refused"
+    result = run(bed.site.settings, "fhir", "--out", str(out), "--as", "surgeon", "--no-progress")
+    assert result.exit_code == 2
+    assert "may not export records in bulk" in result.output
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["home"]
+    assert exports_logged(bed) == 0
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "x").write_text("x")
+    again = run(bed.site.settings, "fhir", "--out", str(taken), "--no-progress")
+    assert again.exit_code == 2 and "not an empty folder" in again.output

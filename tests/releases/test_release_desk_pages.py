@@ -169,6 +169,12 @@ def test_a_refusal_on_the_web_spends_nothing_and_wrong_roles_get_no_desk(
     assert "Refused" in desk and "too fine" in desk and "Nothing spent yet" in desk
     again = post(privacy, "/privacy/releases", f"/privacy/releases/{release_id}/approve", {})
     assert again.status_code == 422 and "already refused" in again.text
+    assert (
+        post(
+            privacy, "/privacy/releases", f"/privacy/releases/{release_id}/publish", {}
+        ).status_code
+        == 404
+    )
     # Without the page's CSRF token the form is refused.
     assert privacy.post(f"/privacy/releases/{release_id}/approve", data={}).status_code == 403
     assert (

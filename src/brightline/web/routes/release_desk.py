@@ -17,7 +17,7 @@ from brightline.web.forms import FormDep, field_errors, optional, text
 from brightline.web.release_form import epsilon_field, proposal_of
 from brightline.web.release_view import LEVEL, TABLE_TITLE, release_summary
 from brightline.web.render import formats, redirect, render, signed_in_as
-from brightline.web.session import csrf_protect, staff_access
+from brightline.web.session import PageNotFound, csrf_protect, staff_access
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 NOTE_LIMIT = 1000  # as the API's decision note
@@ -101,7 +101,7 @@ def privacy_releases(request: Request) -> HTMLResponse:
 def decide(request: Request, release_id: str, decision: str, form: FormDep) -> Response:
     """Approve (computed now, once, and published) or refuse one release."""
     if decision not in ("approve", "refuse"):
-        return _privacy_page(request, {})
+        raise PageNotFound()
     field, note = f"release-{release_id}", optional(form, "note")
     if note is not None and len(note) > NOTE_LIMIT:
         return _privacy_page(request, {field: f"write a note of at most {NOTE_LIMIT} characters"})

@@ -31,6 +31,14 @@ class ReleaseRecord:
 
 
 @dataclass(frozen=True)
+class PublicRelease:
+    """A published release as its public page shows it: the release and its regions' names."""
+
+    release: ReleaseRecord
+    region_names: dict[str, str]
+
+
+@dataclass(frozen=True)
 class LedgerLine:
     """One charge of ε to one year of data."""
 

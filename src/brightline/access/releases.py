@@ -18,6 +18,7 @@ from brightline.disclosure_records import (
     BudgetLine,
     Ledger,
     LedgerLine,
+    PublicRelease,
     ReleaseProposal,
     ReleaseRecord,
 )
@@ -200,3 +201,15 @@ def published_release(site: Site, release_id: str) -> ReleaseRecord:
         if release is None or release.status != ReleaseStatus.PUBLISHED:
             raise not_found("release", release_id)
         return release_record(release)
+
+
+def published_release_page(site: Site, release_id: str) -> PublicRelease:
+    """One published release with the names of its regions, for its public page."""
+    with site.transaction() as session:
+        release = lookups.by_id(session, Release, release_id)
+        if release is None or release.status != ReleaseStatus.PUBLISHED:
+            raise not_found("release", release_id)
+        record = release_record(release)
+        assert record.result is not None
+        codes = sorted({c["region"] for t in record.result["tables"].values() for c in t["counts"]})
+        return PublicRelease(record, store.region_names(session, codes))

@@ -187,3 +187,11 @@ def region_units(
         ancestors = tuple(parts[max(0, scope_depth - 1) : depth - 1])
         units.append((region.code, ancestors))
     return units
+
+
+def region_names(session: Session, codes: list[str]) -> dict[str, str]:
+    """The names of the regions a published release names (public place names, by code)."""
+    if not codes:
+        return {}
+    rows = session.execute(select(Region.code, Region.name).where(Region.code.in_(codes)))
+    return {code: name for code, name in rows}

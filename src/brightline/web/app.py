@@ -20,6 +20,8 @@ from brightline.web.routes import (
     patient,
     photos,
     privacy,
+    public_releases,
+    release_desk,
     reviewer,
     screener,
     start,
@@ -100,6 +102,8 @@ def mount_web(app: FastAPI) -> None:
         patient,
         photos,
         corrections,
+        public_releases,
+        release_desk,
     ):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

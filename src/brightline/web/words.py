@@ -158,3 +158,9 @@ DECLINE_REASON = {
     "distance": N_("Distance"),
     "other": N_("Other"),
 }
+# Where a differentially private release stands (vocabulary.ReleaseStatus).
+RELEASE_STATUS = {
+    "proposed": N_("Waiting for a decision"),
+    "published": N_("Published"),
+    "refused": N_("Refused"),
+}

@@ -104,6 +104,15 @@ class Settings(BaseSettings):
             "only: never use it where real passwords are stored."
         ),
     )
+    offline_warn_days: int = Field(
+        default=7,
+        ge=1,
+        le=365,
+        description=(
+            "The offline screener app warns loudly when its device has not sent its records "
+            "to the server for this many days."
+        ),
+    )
 
     @field_validator("database_url")
     @classmethod

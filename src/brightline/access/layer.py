@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from brightline.access.administration import Administration
 from brightline.access.base import not_found
+from brightline.access.device import DevicePhotos
 from brightline.access.patient import issue_access_pin, normalise_code
 from brightline.access.policy import RecordContext
 from brightline.access.signin import resolve_token
@@ -144,7 +145,7 @@ def _checkpoint_may_be_due(site: Site, positions: list[int]) -> bool:
     return False
 
 
-class Access(Administration):
+class Access(Administration, DevicePhotos):
     """Policy-checked, audited access to personal data for one actor in one transaction."""
 
     # -- people ---------------------------------------------------------------------------

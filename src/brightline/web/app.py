@@ -16,6 +16,7 @@ from brightline.web.render import render
 from brightline.web.routes import (
     centre,
     manager,
+    offline,
     patient,
     photos,
     privacy,
@@ -87,7 +88,7 @@ def _csrf(request: Request, _error: Exception) -> HTMLResponse:
 
 def mount_web(app: FastAPI) -> None:
     """Add the web UI to the API application: one site, one access layer, one audit log."""
-    for module in (start, screener, reviewer, centre, manager, privacy, patient, photos):
+    for module in (start, screener, offline, reviewer, centre, manager, privacy, patient, photos):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(WebPageHeaders)

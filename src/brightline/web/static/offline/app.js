@@ -163,6 +163,7 @@ function openForm(name, draft) {
   if (name === "screen") $("screen-who").textContent = draft.label ?? "";
   show(name, true);
   show("result", false);
+  $("result").replaceChildren();
   $(name).scrollIntoView();
 }
 
@@ -292,10 +293,10 @@ function summary(counts) {
   const photos = counts.photo ?? 0;
   if (!people && !screenings && !photos) return t("nothing_waiting");
   const parts = [
-    count(people, "one_person", "n_people"),
-    count(screenings, "one_screening", "n_screenings"),
-    count(photos, "one_photo", "n_photos"),
-  ];
+    people && count(people, "one_person", "n_people"),
+    screenings && count(screenings, "one_screening", "n_screenings"),
+    photos && count(photos, "one_photo", "n_photos"),
+  ].filter(Boolean);
   return t("waiting", { what: parts.join(", ") });
 }
 

@@ -46,7 +46,14 @@ async function open(key, sealed) {
   return JSON.parse(new TextDecoder().decode(plain));
 }
 
-const toBase64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)));
+function toBase64(bytes) {
+  const view = new Uint8Array(bytes);
+  let text = "";
+  for (let start = 0; start < view.length; start += 8192) {
+    text += String.fromCharCode(...view.subarray(start, start + 8192)); // chunks: a photo is too big for one call
+  }
+  return btoa(text);
+}
 const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
 export class Vault {

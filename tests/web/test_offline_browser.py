@@ -221,7 +221,7 @@ def test_a_day_offline_is_sent_once_when_the_connection_returns(
     assert second["screenings"][0]["referral"] is None
 
     # Re-sending every batch the device sent changes nothing.
-    for body in sent:
+    for body in list(sent):  # the re-sends below are requests too
         status = page.evaluate(
             """async (body) => {
                 const session = await (await fetch('/screener/app/session')).json();

@@ -12,7 +12,7 @@ DEMO_PEOPLE ?= 2000
 DEMO_SEED ?= 7
 DEMO_PORT ?= 8000
 
-.PHONY: demo test test-fast lint bench docs venv clean
+.PHONY: demo test test-fast lint bench docs vectors venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ test: lint
 # The same gates without the tests marked slow, for the edit-test loop.
 test-fast: lint
 	$(BIN)/pytest -n 2 --dist loadfile -m "not slow"
+
+# The offline app's test vectors, regenerated from acuity.py and triage.py (a test fails while stale).
+vectors: $(RUNTIME)
+	$(BIN)/python -m brightline.device_vectors > tests/web/device_vectors.json
 
 docs: $(RUNTIME)
 	$(BIN)/python -c "from pathlib import Path; from brightline.cli import app; from brightline.cli.reference import write_reference_pages; write_reference_pages(app, Path('.'))"

@@ -148,6 +148,15 @@ class Settings(BaseSettings):
     dhis2_password: SecretStr | None = Field(
         default=None, description="DHIS2 password for --push with basic authentication."
     )
+    offline_warn_days: int = Field(
+        default=7,
+        ge=1,
+        le=365,
+        description=(
+            "The offline screener app warns loudly when its device has not sent its records "
+            "to the server for this many days."
+        ),
+    )
 
     @field_validator("database_url")
     @classmethod

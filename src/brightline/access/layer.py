@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from brightline.access.administration import Administration
 from brightline.access.base import not_found
 from brightline.access.corrections import Corrections
+from brightline.access.device import DevicePhotos
 from brightline.access.exports import Exports
 from brightline.access.fhir_reads import FhirReads
 from brightline.access.patient import issue_access_pin, normalise_code
@@ -146,7 +147,7 @@ def _checkpoint_may_be_due(site: Site, positions: list[int]) -> bool:
     return False
 
 
-class Access(Corrections, Recall, Releases, Exports, FhirReads, Administration):
+class Access(Corrections, Recall, Releases, Exports, FhirReads, DevicePhotos, Administration):
     """Policy-checked, audited access to personal data for one actor in one transaction."""
 
     # -- people ---------------------------------------------------------------------------

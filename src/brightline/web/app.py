@@ -17,6 +17,7 @@ from brightline.web.routes import (
     centre,
     corrections,
     manager,
+    offline,
     patient,
     photos,
     privacy,
@@ -94,6 +95,7 @@ def mount_web(app: FastAPI) -> None:
     for module in (
         start,
         screener,
+        offline,
         worklist,
         reviewer,
         centre,

@@ -8,6 +8,7 @@ record is refused with the field at fault while the good ones around it are appl
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
@@ -155,8 +156,16 @@ APPLY: dict[str, Callable[[Access, SyncRecord], str]] = {
 
 def apply_record(caller: Caller, record: SyncRecord) -> SyncResult:
     """Apply one record in its own transaction, or return the result it got the first time."""
+    return apply_with(caller.access, record)
+
+
+def apply_with(
+    open_access: Callable[[], AbstractContextManager[Access]], record: SyncRecord
+) -> SyncResult:
+    """Apply one record through the access ``open_access`` opens (a bearer token's, or the
+    web session's for the offline screener app): one transaction, one stored answer."""
     try:
-        with caller.access() as access:
+        with open_access() as access:
             answered = access.sync_answer(record.uuid, record.kind)
             if answered is not None:
                 return SyncResult.model_validate_json(answered)

@@ -1,0 +1,49 @@
+"""The offline screener app's words, marked for translation and sent to it in its page."""
+
+from __future__ import annotations
+
+from brightline.web.i18n import N_
+
+WORDS = {
+    "app_name": N_("Brightline offline screening"),
+    "pin_rules": N_("Write the same PIN twice, at least 6 digits."),
+    "pin_wrong": N_("That PIN does not open this device's records."),
+    "provisional": N_(
+        "Provisional (rules %(version)s): the server confirms it when the record is sent."
+    ),
+    "nothing_waiting": N_("Nothing waiting to send."),
+    "one_person": N_("1 person"),
+    "n_people": N_("%(n)s people"),
+    "one_screening": N_("1 screening"),
+    "n_screenings": N_("%(n)s screenings"),
+    "one_photo": N_("1 photo"),
+    "n_photos": N_("%(n)s photos"),
+    "waiting": N_("%(what)s waiting to send"),
+    "kind_person": N_("Person"),
+    "kind_screening": N_("Screening"),
+    "kind_photo": N_("Photo"),
+    "eye_right": N_("Right eye"),
+    "eye_left": N_("Left eye"),
+    "state_waiting": N_("waiting"),
+    "state_rejected": N_("refused by the server"),
+    "state_waits_for_parent": N_("waits for the record it belongs to"),
+    "rejected_field": N_("%(field)s: %(message)s. Correct it and it is sent again."),
+    "correct": N_("Correct"),
+    "server_differs": N_("The server decided %(server)s; the device had said %(device)s."),
+    "print_slip": N_("Referral slip %(code)s"),
+    "stale": N_(
+        "This device has not sent its records for %(days)s days. Connect and send them now: "
+        "records only on a phone are lost with the phone."
+    ),
+    "online": N_("Online"),
+    "offline": N_("Offline"),
+    "server_error": N_("The server could not take the records now; they stay on the device."),
+    "other_owner": N_(
+        "The records on this device were made by %(owner)s: sign in as %(owner)s to send them."
+    ),
+    "sending": N_("Sending %(done)s of %(total)s"),
+    "sent_all": N_("Everything that could be sent was sent."),
+    "session_ended": N_("Your session has ended. Sign in again: the records stay on the device."),
+    "no_connection": N_("No connection: the records stay on the device and are sent later."),
+    "sign_out_question": N_("What should happen to them?"),
+}

@@ -1,0 +1,521 @@
+// The offline screener app: register and screen people with no connection, keep every record
+// encrypted on the device, send them through the server's sync when a connection returns.
+import { acuityReader, AcuityError } from "./acuity.js";
+import { sentence, triage } from "./triage.js";
+import { Vault } from "./vault.js";
+
+const config = JSON.parse(document.getElementById("config").textContent);
+const $ = (id) => document.getElementById(id);
+const BATCH = 20;
+const PERIOD_MS = 60000;
+const LONGEST_SIDE = 1600; // px: ~200 KB as JPEG instead of a phone camera's several MB
+const VA_FIELDS = ["right_presenting_va", "left_presenting_va", "right_pinhole_va", "left_pinhole_va"];
+
+const state = { vault: null, rules: null, reader: null, session: null, syncing: false, sent: [] };
+
+class SessionEnded extends Error {}
+
+// A word of the server's catalogue in the page's language, %(name)s filled in.
+function t(key, values = {}) {
+  return (config.words[key] ?? key).replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
+}
+
+function count(n, one, many) {
+  return n === 1 ? t(one) : t(many, { n });
+}
+
+function show(id, visible) {
+  $(id).hidden = !visible;
+}
+
+// -- the lock ----------------------------------------------------------------------------
+
+async function start() {
+  show("no-script", false);
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/screener/app/sw.js", { scope: "/screener/app/" }).catch(() => undefined);
+  }
+  state.rules = await (await fetch("/screener/app/rules.json")).json();
+  state.reader = acuityReader(state.rules.acuity);
+  state.vault = await Vault.open();
+  showNetwork();
+  show("lock", true);
+  if (await state.vault.isSetUp()) {
+    show("pin-unlock", true);
+    $("lock-summary").textContent = summary(await state.vault.counts());
+    $("pin").focus();
+  } else {
+    show("pin-set", true);
+  }
+}
+
+$("pin-set").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const pin = $("new-pin").value;
+  const error = $("pin-set-error");
+  error.hidden = true;
+  if (!/^\d{6,}$/.test(pin) || pin !== $("new-pin-again").value) {
+    error.textContent = t("pin_rules");
+    error.hidden = false;
+    return;
+  }
+  await state.vault.setUp(pin);
+  await opened();
+});
+
+$("pin-unlock").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const ok = await state.vault.unlock($("pin").value);
+  $("pin").value = "";
+  if (!ok) {
+    $("pin-error").textContent = t("pin_wrong");
+    $("pin-error").hidden = false;
+    return;
+  }
+  await opened();
+});
+
+async function opened() {
+  show("lock", false);
+  show("app", true);
+  await restoreDrafts();
+  await render();
+  sync();
+}
+
+// -- forms and drafts --------------------------------------------------------------------
+
+function formValues(form) {
+  const values = {};
+  for (const element of form.elements) {
+    if (!element.name || element.type === "file") continue;
+    if (element.type === "checkbox") {
+      values[element.name] = values[element.name] ?? [];
+      if (element.checked) values[element.name].push(element.value);
+    } else if (element.type === "radio") {
+      if (element.checked) values[element.name] = element.value;
+    } else {
+      values[element.name] = element.value.trim();
+    }
+  }
+  return values;
+}
+
+function fill(form, values) {
+  form.reset();
+  for (const element of form.elements) {
+    if (!element.name || element.type === "file" || !(element.name in values)) continue;
+    const value = values[element.name];
+    if (element.type === "checkbox") element.checked = (value ?? []).includes(element.value);
+    else if (element.type === "radio") element.checked = value === element.value;
+    else element.value = value ?? "";
+  }
+}
+
+function clearErrors(form) {
+  for (const box of form.querySelectorAll("[data-error-for]")) box.hidden = true;
+  for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+}
+
+function fieldError(form, field, message) {
+  const box = form.querySelector(`[data-error-for="${field}"]`) ?? form.querySelector('[data-error-for="form"]');
+  box.textContent = message;
+  box.hidden = false;
+  const input = form.elements[field];
+  if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
+}
+
+// The form being filled, kept (encrypted) on every change: a form is never lost.
+const drafts = { register: null, screen: null };
+
+async function saveDraft(name) {
+  const form = $(name);
+  const draft = { ...drafts[name], values: formValues(form) };
+  drafts[name] = draft;
+  await state.vault.put({ uuid: `draft-${name}`, kind: "draft", state: "draft", ...draft, created: draft.created ?? new Date().toISOString() });
+}
+
+async function dropDraft(name) {
+  drafts[name] = null;
+  await state.vault.remove(`draft-${name}`);
+}
+
+for (const name of ["register", "screen"]) {
+  $(name).addEventListener("input", () => saveDraft(name));
+  $(name).querySelector("[data-cancel]").addEventListener("click", async () => {
+    await dropDraft(name);
+    show(name, false);
+  });
+}
+
+async function restoreDrafts() {
+  for (const record of await state.vault.list()) {
+    if (record.kind !== "draft") continue;
+    const name = record.uuid.slice("draft-".length);
+    openForm(name, record);
+  }
+}
+
+function openForm(name, draft) {
+  drafts[name] = { person: draft.person ?? null, editing: draft.editing ?? null, label: draft.label ?? "", created: draft.created };
+  fill($(name), draft.values ?? {});
+  clearErrors($(name));
+  if (name === "screen") $("screen-who").textContent = draft.label ?? "";
+  show(name, true);
+  show("result", false);
+  $("result").replaceChildren();
+  $(name).scrollIntoView();
+}
+
+$("new-person").addEventListener("click", () => openForm("register", {}));
+
+const optional = (text) => (text ? text : null);
+
+$("register").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const values = formValues($("register"));
+  const draft = drafts.register ?? {};
+  const uuid = draft.editing ?? crypto.randomUUID();
+  const data = {
+    sex: values.sex,
+    birth_year: Number(values.birth_year),
+    name: optional(values.name),
+    phone: optional(values.phone),
+    national_id: optional(values.national_id),
+    address: optional(values.address),
+  };
+  const label = [values.name, config.sex[values.sex], values.birth_year].filter(Boolean).join(" · ");
+  await state.vault.put({ uuid, kind: "person", state: "queued", created: new Date().toISOString(), data, values, label });
+  await dropDraft("register");
+  show("register", false);
+  if (!draft.editing) openForm("screen", { person: uuid, label });
+  await render();
+  sync();
+});
+
+// -- screening, device triage, photos ------------------------------------------------------
+
+function readVa(values, form) {
+  const read = {};
+  let ok = true;
+  for (const field of VA_FIELDS) {
+    if (!values[field]) {
+      read[field] = null;
+      continue;
+    }
+    try {
+      read[field] = state.reader.parse(values[field]);
+    } catch (error) {
+      if (!(error instanceof AcuityError)) throw error;
+      fieldError(form, field, error.message);
+      ok = false;
+    }
+  }
+  return ok ? read : null;
+}
+
+// A photo made smaller on the device (longest side 1,600 px, JPEG); the server re-encodes it.
+async function downscale(file) {
+  const bitmap = await createImageBitmap(file);
+  const scale = Math.min(1, LONGEST_SIDE / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
+  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.85));
+  return new Uint8Array(await blob.arrayBuffer());
+}
+
+$("screen").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = $("screen");
+  clearErrors(form);
+  const values = formValues(form);
+  const read = readVa(values, form);
+  if (!read) return;
+  const draft = drafts.screen ?? {};
+  const findings = {
+    right: { presenting: read.right_presenting_va, pinhole: read.right_pinhole_va, lens: values.right_lens || null },
+    left: { presenting: read.left_presenting_va, pinhole: read.left_pinhole_va, lens: values.left_lens || null },
+    symptoms: values.symptoms ?? [],
+  };
+  const provisional = triage(findings, state.rules);
+  const uuid = draft.editing ?? crypto.randomUUID();
+  const data = { person_id: draft.person, screened_at: new Date().toISOString(), symptoms: findings.symptoms };
+  for (const field of VA_FIELDS) data[field] = optional(values[field]);
+  data.right_lens = findings.right.lens;
+  data.left_lens = findings.left.lens;
+  const created = new Date().toISOString();
+  for (const eye of ["right", "left"]) {
+    for (const file of form.elements[`photo_${eye}`].files) {
+      const bytes = await downscale(file);
+      await state.vault.put({ uuid: crypto.randomUUID(), kind: "photo", state: "queued", parent: uuid, created, eye, bytes });
+    }
+  }
+  await state.vault.put({ uuid, kind: "screening", state: "queued", parent: draft.person, created, data, values, provisional, label: draft.label });
+  await dropDraft("screen");
+  show("screen", false);
+  showResult(provisional, draft.label);
+  await render();
+  sync();
+});
+
+function reasonList(reasons) {
+  const list = document.createElement("ul");
+  for (const reason of reasons) {
+    const item = document.createElement("li");
+    item.textContent = sentence(reason, config.reasons);
+    list.append(item);
+  }
+  return list;
+}
+
+function showResult(provisional, label) {
+  const box = $("result");
+  box.replaceChildren();
+  const title = document.createElement("h2");
+  title.id = "device-decision";
+  title.textContent = config.decisions[provisional.decision];
+  const note = document.createElement("p");
+  note.className = "provisional";
+  note.textContent = t("provisional", { version: provisional.rule_version });
+  const who = document.createElement("p");
+  who.textContent = label ?? "";
+  box.append(who, title, note, reasonList(provisional.reasons));
+  show("result", true);
+}
+
+// -- what is on the device ---------------------------------------------------------------
+
+function summary(counts) {
+  const people = counts.person ?? 0;
+  const screenings = counts.screening ?? 0;
+  const photos = counts.photo ?? 0;
+  if (!people && !screenings && !photos) return t("nothing_waiting");
+  const parts = [
+    people && count(people, "one_person", "n_people"),
+    screenings && count(screenings, "one_screening", "n_screenings"),
+    photos && count(photos, "one_photo", "n_photos"),
+  ].filter(Boolean);
+  return t("waiting", { what: parts.join(", ") });
+}
+
+function recordLine(record, onDevice) {
+  const item = document.createElement("li");
+  item.dataset.uuid = record.uuid;
+  item.dataset.kind = record.kind;
+  const what = { person: t("kind_person"), screening: t("kind_screening"), photo: t("kind_photo") }[record.kind];
+  const label = record.kind === "photo" ? config.words[`eye_${record.eye}`] : record.label;
+  const badge = document.createElement("span");
+  badge.className = `state ${record.state}`;
+  let stateText = record.state === "rejected" ? t("state_rejected") : t("state_waiting");
+  if (record.state !== "rejected" && onDevice.has(record.parent)) stateText = t("state_waits_for_parent");
+  badge.textContent = stateText;
+  item.append(`${what}: ${label ?? ""} `, badge);
+  if (record.state === "rejected") {
+    const why = document.createElement("p");
+    why.className = "error";
+    why.textContent = t("rejected_field", { field: record.error?.field ?? "-", message: record.error?.message ?? "" });
+    item.append(why);
+    if (record.kind !== "photo") {
+      const correct = document.createElement("button");
+      correct.type = "button";
+      correct.textContent = t("correct");
+      correct.addEventListener("click", () => correctRecord(record));
+      item.append(correct);
+    }
+  }
+  return item;
+}
+
+function correctRecord(record) {
+  const name = record.kind === "person" ? "register" : "screen";
+  openForm(name, { values: record.values, editing: record.uuid, person: record.parent, label: record.label });
+  if (record.error?.field) fieldError($(name), record.error.field, record.error.message);
+}
+
+async function render() {
+  showNetwork();
+  const records = (await state.vault.list()).filter((r) => r.kind !== "draft");
+  const onDevice = new Set(records.map((r) => r.uuid));
+  $("queue").replaceChildren(...records.map((r) => recordLine(r, onDevice)));
+  $("queue-summary").textContent = summary(await state.vault.counts());
+  $("sent").replaceChildren(...state.sent.map(sentLine));
+  await warnIfStale(records.length);
+}
+
+function sentLine(sent) {
+  const item = document.createElement("li");
+  item.className = sent.differs ? "differs" : "";
+  item.append(`${sent.label ?? ""}: ${config.decisions[sent.decision] ?? sent.decision}`);
+  if (sent.differs) {
+    const note = document.createElement("p");
+    note.className = "error";
+    note.textContent = t("server_differs", { device: config.decisions[sent.device], server: config.decisions[sent.decision] });
+    item.append(note);
+  }
+  if (sent.referral) {
+    const slip = document.createElement("a");
+    slip.href = `/screener/referrals/${sent.referral.id}/slip`;
+    slip.textContent = t("print_slip", { code: sent.referral.code });
+    item.append(" ", slip);
+  }
+  return item;
+}
+
+async function warnIfStale(waiting) {
+  const since = (await state.vault.meta("last_sync")) ?? (await state.vault.meta("since"));
+  const days = since ? Math.floor((Date.now() - Date.parse(since)) / 86400000) : 0;
+  const stale = waiting > 0 && days >= config.warn_days;
+  $("stale").textContent = stale ? t("stale", { days }) : "";
+  show("stale", stale);
+}
+
+function showNetwork() {
+  $("network").textContent = navigator.onLine ? t("online") : t("offline");
+  $("network").classList.toggle("offline", !navigator.onLine);
+}
+
+// -- sending -------------------------------------------------------------------------------
+
+async function checkSession() {
+  const response = await fetch("/screener/app/session", { cache: "no-store" });
+  if (response.status === 401) throw new SessionEnded();
+  if (!response.ok) throw new Error(t("server_error"));
+  state.session = await response.json();
+  $("who").textContent = state.session.username;
+  const owner = await state.vault.meta("owner");
+  if (owner && owner !== state.session.username) {
+    throw new Error(t("other_owner", { owner }));
+  }
+  await state.vault.setMeta("owner", state.session.username);
+  show("sign-in-again", false);
+}
+
+async function post(url, body, json) {
+  const headers = { "X-CSRF-Token": state.session.csrf };
+  if (json) headers["Content-Type"] = "application/json";
+  const response = await fetch(url, { method: "POST", headers, body: json ? JSON.stringify(body) : body });
+  if (response.status === 401) throw new SessionEnded();
+  return response;
+}
+
+function progress(done, total) {
+  $("progress").max = Math.max(total, 1);
+  $("progress").value = done;
+  $("progress").hidden = total === 0;
+  $("sync-message").textContent = total ? t("sending", { done, total }) : "";
+}
+
+async function applied(record, answer) {
+  await state.vault.remove(record.uuid);
+  if (record.kind !== "screening") return;
+  const server = answer.server ?? {};
+  const device = record.provisional?.decision;
+  state.sent.unshift({ label: record.label, decision: server.decision, device, differs: server.decision !== device, referral: server.referral });
+}
+
+async function sendRecords(records, tally) {
+  for (let start = 0; start < records.length; start += BATCH) {
+    const batch = records.slice(start, start + BATCH);
+    const body = { records: batch.map((r) => ({ uuid: r.uuid, kind: r.kind, data: r.data })) };
+    const response = await post("/screener/app/sync", body, true);
+    if (!response.ok) throw new Error(t("server_error"));
+    const answers = await response.json();
+    for (const [index, answer] of answers.entries()) {
+      const record = batch[index];
+      if (answer.status === "applied") await applied(record, answer);
+      else await state.vault.put({ ...record, state: "rejected", error: answer.error });
+      tally.done += 1;
+      progress(tally.done, tally.total);
+    }
+  }
+}
+
+async function sendPhoto(photo, tally) {
+  const body = new FormData();
+  body.append("uuid", photo.uuid);
+  body.append("screening_id", photo.parent);
+  body.append("eye", photo.eye);
+  body.append("image", new Blob([photo.bytes], { type: "image/jpeg" }), "photo.jpg");
+  const response = await post("/screener/app/photos", body, false);
+  const answer = await response.json();
+  if (response.ok) await state.vault.remove(photo.uuid);
+  else if (response.status === 422) await state.vault.put({ ...photo, state: "rejected", error: answer.error });
+  else throw new Error(t("server_error"));
+  tally.done += 1;
+  progress(tally.done, tally.total);
+}
+
+// What may go now: a record whose parent is no longer on the device (the server has it).
+async function ready(kind) {
+  const records = await state.vault.list();
+  const onDevice = new Set(records.map((r) => r.uuid));
+  return records.filter((r) => r.kind === kind && r.state === "queued" && !onDevice.has(r.parent));
+}
+
+async function sync() {
+  if (state.syncing || !state.vault?.key || !navigator.onLine) return render();
+  state.syncing = true;
+  try {
+    await checkSession();
+    const all = (await state.vault.list()).filter((r) => r.state === "queued" && r.kind !== "draft");
+    const tally = { done: 0, total: all.length };
+    await sendRecords(await ready("person"), tally);
+    await sendRecords(await ready("screening"), tally);
+    for (const photo of await ready("photo")) await sendPhoto(photo, tally);
+    await state.vault.setMeta("last_sync", new Date().toISOString());
+    progress(0, 0);
+    $("sync-message").textContent = t("sent_all");
+  } catch (error) {
+    progress(0, 0);
+    if (error instanceof SessionEnded) {
+      $("sync-message").textContent = t("session_ended");
+      show("sign-in-again", true);
+    } else {
+      $("sync-message").textContent = error instanceof TypeError ? t("no_connection") : error.message;
+    }
+  } finally {
+    state.syncing = false;
+    await render();
+  }
+}
+
+$("send").addEventListener("click", () => sync());
+window.addEventListener("online", () => sync());
+window.addEventListener("offline", () => showNetwork());
+setInterval(() => sync(), PERIOD_MS);
+
+// -- signing out: never silently drop what is waiting -------------------------------------
+
+async function signOut() {
+  try {
+    await checkSession();
+    const body = new URLSearchParams({ csrf_token: state.session.csrf });
+    await fetch("/sign-out", { method: "POST", body, redirect: "manual" });
+  } catch {
+    // Offline or already signed out: the device locks anyway; the session ends on its own.
+  }
+  state.vault?.lock();
+  window.location.assign("/sign-in?next=/screener/app/");
+}
+
+$("sign-out").addEventListener("click", async () => {
+  const counts = state.vault?.key ? await state.vault.counts() : {};
+  const waiting = Object.values(counts).reduce((a, b) => a + b, 0);
+  if (!waiting) return signOut();
+  $("sign-out-question").textContent = `${summary(counts)}. ${t("sign_out_question")}`;
+  $("sign-out-dialog").showModal();
+});
+
+$("sign-out-dialog").addEventListener("close", async () => {
+  const choice = $("sign-out-dialog").returnValue;
+  if (choice === "keep") await signOut();
+  else if (choice === "send") {
+    await sync();
+    const counts = await state.vault.counts();
+    if (!Object.values(counts).some(Boolean)) await signOut();
+  }
+});
+
+start();

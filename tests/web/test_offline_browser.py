@@ -1,0 +1,276 @@
+"""The offline screener app in real Chromium: device rules against the server's vectors, and
+a day of screening with no connection, sent once when the connection returns."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD
+from tests.web.conftest import WebBed
+from tests.web.test_browser import CHROMIUM, SCREENSHOTS, browser, server
+
+__all__ = ["browser", "server"]  # the module's Chromium and uvicorn fixtures, shared
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium not at /usr/bin/chromium")
+VECTORS = Path(__file__).with_name("device_vectors.json")
+PIN = "246810"
+
+COMPARE = """async (table) => {
+  const { acuityReader, AcuityError } = await import('/static/offline/acuity.js');
+  const { triage } = await import('/static/offline/triage.js');
+  const canon = (v) => JSON.stringify(v, (k, x) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x);
+  const wrong = [];
+  const readers = {};
+  for (const [name, rules] of Object.entries(table.rule_sets)) {
+    readers[name] = acuityReader(rules.acuity);
+  }
+  for (const vector of table.va) {
+    let got;
+    try { got = readers.default.parse(vector.text); }
+    catch (error) { if (!(error instanceof AcuityError)) throw error; got = { error: true }; }
+    if (canon(got) !== canon(vector.expect)) wrong.push({ vector, got });
+  }
+  for (const vector of table.triage) {
+    const reader = readers[vector.rules];
+    const va = (text) => (text === null ? null : reader.parse(text));
+    const input = vector.input;
+    const eye = (side) => ({ presenting: va(input[side + '_presenting_va']),
+      pinhole: va(input[side + '_pinhole_va']), lens: input[side + '_lens'] });
+    const findings = { right: eye('right'), left: eye('left'), symptoms: input.symptoms };
+    const got = { ...triage(findings, table.rule_sets[vector.rules]),
+      who_category: reader.personCategory(findings.right.presenting, findings.left.presenting),
+      h54: reader.h54(findings.right.presenting, findings.left.presenting) };
+    if (canon(got) !== canon(vector.expect)) wrong.push({ vector, got });
+  }
+  return wrong;
+}"""
+
+
+@pytest.mark.slow
+def test_the_device_reads_va_and_triages_exactly_like_the_server(server: str, browser: Any) -> None:
+    table = json.loads(VECTORS.read_text(encoding="utf-8"))
+    assert len(table["va"]) > 400 and len(table["triage"]) > 1000
+    page = browser.new_page()
+    page.goto(f"{server}/sign-in")
+    wrong = page.evaluate(COMPARE, table)
+    assert wrong == [], json.dumps(wrong[:5], indent=1)
+    page.close()
+
+
+def camera_photo() -> bytes:
+    """A phone-camera-sized JPEG (2400 x 1800), for the device to make smaller."""
+    out = io.BytesIO()
+    Image.effect_noise((2400, 1800), 60).convert("RGB").save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+def api_headers(web: WebBed) -> dict[str, str]:
+    token = web.client().post(
+        "/api/v1/auth/token", data={"username": "screener_a", "password": PASSWORD}
+    )
+    return {
+        "Authorization": f"Bearer {token.json()['access_token']}",
+        "X-Purpose-Of-Use": "treatment",
+    }
+
+
+def server_side(web: WebBed, name: str) -> dict[str, Any]:
+    """What the server holds for people of that name: through the API, as any client sees it."""
+    client, headers = web.client(), api_headers(web)
+    people = client.get("/api/v1/people", params={"name": name}, headers=headers).json()
+    found: dict[str, Any] = {"people": people, "screenings": [], "photos": []}
+    for person in people:
+        url = f"/api/v1/people/{person['id']}/screenings"
+        found["screenings"] += client.get(url, headers=headers).json()
+    for screening in found["screenings"]:
+        url = f"/api/v1/screenings/{screening['id']}/images"
+        found["photos"] += client.get(url, headers=headers).json()
+    return found
+
+
+def unlock(page: Any) -> None:
+    page.get_by_label("Device PIN").fill(PIN)
+    page.get_by_role("button", name="Unlock").click()
+    page.locator("#app").wait_for()
+
+
+def register(page: Any, name: str, sex: str, year: str) -> None:
+    page.get_by_role("button", name="Register a person").click()
+    form = page.locator("#register")
+    form.get_by_label("Name").fill(name)
+    form.get_by_label(sex, exact=True).check()
+    form.get_by_label("Year of birth").fill(year)
+    form.get_by_role("button", name="Register").click()
+    page.locator("#screen").wait_for()
+
+
+def screen(page: Any, right: str, left: str, lens: str, photo: bytes | None = None) -> str:
+    form = page.locator("#screen")
+    form.locator("#right_presenting_va").fill(right)
+    form.locator("#right_lens").select_option(lens)
+    form.locator("#left_presenting_va").fill(left)
+    form.locator("#left_pinhole_va").fill(left)
+    form.locator("#left_lens").select_option(lens)
+    if photo is not None:
+        form.locator("#photo_right").set_input_files(
+            {"name": "eye.jpg", "mimeType": "image/jpeg", "buffer": photo}
+        )
+    form.get_by_role("button", name="Save and triage").click()
+    decision: str = page.locator("#device-decision").inner_text()
+    return decision
+
+
+def shoot(page: Any, name: str) -> None:
+    if os.environ.get("BRIGHTLINE_SCREENSHOTS"):
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-phone.png"), full_page=True)
+
+
+def expect_waiting(page: Any, text: str) -> None:
+    """The queue's summary line, once the app has drawn it."""
+    expect(page.locator("#queue-summary")).to_have_text(text)
+
+
+def go_offline_after_one_sign_in(browser: Any, server: str) -> tuple[Any, Any]:
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.on("pageerror", lambda e: print("PAGEERROR", e))
+    page.goto(f"{server}/sign-in?next=/screener/app/")
+    page.get_by_label("Username").fill("screener_a")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("New PIN (at least 6 digits)").fill(PIN)
+    page.get_by_label("The same PIN again").fill(PIN)
+    page.get_by_role("button", name="Set PIN").click()
+    page.locator("#app").wait_for()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    context.set_offline(True)
+    page.reload()
+    unlock(page)
+    assert page.locator("#network").inner_text() == "Offline"
+    return context, page
+
+
+@pytest.mark.slow
+def test_a_day_offline_is_sent_once_when_the_connection_returns(
+    web: WebBed, server: str, browser: Any
+) -> None:
+    context, page = go_offline_after_one_sign_in(browser, server)
+    register(page, "Ma Xiuying", "Female", "1947")
+    assert screen(page, "CF 1m", "6/60", "opacity", camera_photo()) == (
+        "Online review by an eye doctor"
+    )
+    assert "Provisional" in page.locator("#result").inner_text()
+    register(page, "Guo Ming", "Male", "1850")  # the server refuses the year: corrected below
+    assert screen(page, "6/6", "6/6", "clear") == "No referral needed"
+    page.reload()
+    unlock(page)
+    expect_waiting(page, "2 people, 2 screenings, 1 photo waiting to send")
+    shoot(page, "offline-queue")
+
+    # A half-filled form is a draft: a reload finds it where it was left.
+    page.get_by_role("button", name="Register a person").click()
+    page.locator("#register").get_by_label("Name").fill("Draft Person")
+    page.wait_for_timeout(300)
+    page.reload()
+    unlock(page)
+    assert page.locator("#register").get_by_label("Name").input_value() == "Draft Person"
+    page.locator("#register").get_by_role("button", name="Cancel").click()
+
+    sent: list[str] = []
+    page.on(
+        "request",
+        lambda r: sent.append(r.post_data) if r.url.endswith("/screener/app/sync") else None,
+    )
+    context.set_offline(False)
+    page.get_by_role("button", name="Send now").click()
+    refused = page.locator("#queue li[data-kind=person]")
+    refused.locator(".state.rejected").wait_for()
+    assert "birth_year" in refused.inner_text()
+    expect_waiting(page, "1 person, 1 screening waiting to send")
+    shoot(page, "offline-refused")
+
+    first = server_side(web, "Ma Xiuying")
+    assert len(first["people"]) == 1 and len(first["screenings"]) == 1
+    assert first["screenings"][0]["triage"]["decision"] == "review"
+    assert first["screenings"][0]["referral"] is not None
+    assert len(first["photos"]) == 1
+    assert (first["photos"][0]["width"], first["photos"][0]["height"]) == (1600, 1200)
+    assert server_side(web, "Guo Ming")["people"] == []
+
+    # Corrected and sent again: the person, then the screening that waited for them.
+    refused.get_by_role("button", name="Correct").click()
+    assert page.locator(
+        "#register [data-error-for=birth_year], #register .error"
+    ).first.is_visible()
+    page.locator("#register").get_by_label("Year of birth").fill("1950")
+    page.locator("#register").get_by_role("button", name="Register").click()
+    expect_waiting(page, "Nothing waiting to send.")
+    second = server_side(web, "Guo Ming")
+    assert len(second["people"]) == 1 and len(second["screenings"]) == 1
+    assert second["screenings"][0]["referral"] is None
+
+    # Re-sending every batch the device sent changes nothing.
+    for body in list(sent):  # the re-sends below are requests too
+        status = page.evaluate(
+            """async (body) => {
+                const session = await (await fetch('/screener/app/session')).json();
+                const r = await fetch('/screener/app/sync', {method: 'POST', body,
+                  headers: {'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf}});
+                return r.status;
+            }""",
+            body,
+        )
+        assert status == 200
+    assert server_side(web, "Ma Xiuying") == first
+    assert len(server_side(web, "Guo Ming")["screenings"]) == 1
+
+    # The slip's code opens the patient's access report.
+    page.get_by_role("link", name=re.compile("Referral slip")).click()
+    page.get_by_role("button", name="New PIN").click()
+    code = page.locator("#referral-code").inner_text()
+    pin = page.locator("#access-pin").inner_text()
+    patient = browser.new_page()
+    patient.goto(f"{server}/patient")
+    patient.get_by_label("Referral code").fill(code)
+    patient.get_by_label("PIN").fill(pin)
+    patient.get_by_role("button", name="Show my access report").click()
+    assert "registered you" in patient.locator("#access-report").inner_text()
+    patient.close()
+    context.close()
+
+
+@pytest.mark.slow
+def test_an_ended_session_keeps_the_records_until_the_screener_signs_in_again(
+    web: WebBed, server: str, browser: Any
+) -> None:
+    context, page = go_offline_after_one_sign_in(browser, server)
+    register(page, "Yao Shufen", "Female", "1952")
+    screen(page, "6/18", "6/24", "clear")
+    # The session ends on the server (revoked, as at expiry) while the device is offline.
+    token = next(c["value"] for c in context.cookies() if c["name"] == "brightline_session")
+    web.client().post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
+    context.set_offline(False)
+    page.get_by_role("button", name="Send now").click()
+    page.get_by_role("link", name="Sign in again").wait_for()
+    assert "Sign in again" in page.locator("#sync-message").inner_text()
+    expect_waiting(page, "1 person, 1 screening waiting to send")
+    assert server_side(web, "Yao Shufen")["people"] == []
+    page.get_by_role("link", name="Sign in again").click()
+    page.get_by_label("Username").fill("screener_a")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    unlock(page)
+    expect_waiting(page, "Nothing waiting to send.")
+    assert len(server_side(web, "Yao Shufen")["screenings"]) == 1
+    context.close()

@@ -22,6 +22,7 @@ from brightline.access.corrections import Corrections
 from brightline.access.patient import issue_access_pin, normalise_code
 from brightline.access.policy import RecordContext
 from brightline.access.signin import resolve_token
+from brightline.access.theatre import Theatre
 from brightline.audit.log import AuditLog
 from brightline.audit.tree import checkpoint_if_due
 from brightline.errors import Conflict, InvalidInput, one_of
@@ -68,6 +69,7 @@ from brightline.service.referrals import (
 from brightline.service.screenings import record_screening
 from brightline.service.surgery import record_follow_up, record_surgery
 from brightline.service.sync import keep_receipt, receipt_for
+from brightline.service.theatre import not_operated_of
 from brightline.site import Site
 from brightline.store.models import (
     Facility,
@@ -78,6 +80,7 @@ from brightline.store.models import (
     Screening,
     Surgery,
 )
+from brightline.theatre_records import NotOperatedRecord
 from brightline.vocabulary import Eye, values
 
 # Lists show a page at a time: only what is on screen is decrypted and logged as accessed.
@@ -145,7 +148,7 @@ def _checkpoint_may_be_due(site: Site, positions: list[int]) -> bool:
     return False
 
 
-class Access(Corrections, Administration):
+class Access(Theatre, Corrections, Administration):
     """Policy-checked, audited access to personal data for one actor in one transaction."""
 
     # -- people ---------------------------------------------------------------------------
@@ -465,6 +468,7 @@ class Access(Corrections, Administration):
             )
             for surgery, follow_ups in lookups.operations_of(self.session, referral.id)
         ]
+        photos = lookups.photos_of_screenings(self.session, [referral.screening_id])
         return CentrePatient(
             record_of(ReferralRecord, referral),
             person,
@@ -472,6 +476,11 @@ class Access(Corrections, Administration):
             record_of(ReviewRecord, review) if review else None,
             record_of(AttendanceRecord, attendance) if attendance else None,
             operations,
+            photos=[record_of(PhotoRecord, p) for p in photos[referral.screening_id]],
+            not_operated=[
+                record_of(NotOperatedRecord, n) for n in not_operated_of(self.session, referral.id)
+            ],
+            surgeons=self.centre_surgeons(),
         )
 
     def record_attendance(
@@ -495,7 +504,10 @@ class Access(Corrections, Administration):
         centre = self._own_facility()
         if surgery.facility_id is not None and surgery.facility_id != centre:
             raise InvalidInput("record surgery at your own centre", field="facility")
-        here = replace(surgery, facility_id=centre, surgeon_id=self.actor.user_id)
+        surgeon = surgery.surgeon_id or self.actor.user_id
+        here = replace(
+            surgery, facility_id=centre, surgeon_id=surgeon, recorded_by=self.actor.user_id
+        )
         return record_of(SurgeryRecord, record_surgery(self.session, here, today=self.site.today()))
 
     def record_follow_up(self, follow_up: FollowUpInput) -> FollowUpRecord:

@@ -77,6 +77,22 @@ ACTIONS: Mapping[str, Action] = _declare(
     ),
     Action("review.amend", "amend one's own online review", on_record=True),
     Action("correction.read", "read the corrections of a person's record", on_record=True),
+    # The surgical centre's theatre list.
+    Action(
+        "appointment.set",
+        "give or change a patient's appointment date",
+        on_record=True,
+        at_own_facility=True,
+    ),
+    Action(
+        "not_operated.create",
+        "record an eye not operated, and why",
+        on_record=True,
+        at_own_facility=True,
+    ),
+    Action(
+        "centre_list.search", "find the centre's expected patients by name", at_own_facility=True
+    ),
 )
 # The actions of account events: what the privacy officer's list of account events shows.
 ACCOUNT_ACTIONS = tuple(name for name in ACTIONS if name.startswith("account."))
@@ -113,6 +129,8 @@ PERSON_RULES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "follow_up.create": ("follow_up", "treatment"),
         "attendance.undo": ("treatment",),
         "correction.read": ("treatment", "follow_up", "quality"),
+        "appointment.set": ("treatment",),
+        "not_operated.create": ("treatment",),
     },
 }
 # Emergency access opens reading, never writing, and only for the clinical roles.
@@ -121,7 +139,7 @@ BREAK_GLASS_ACTIONS = ("person.read", "person.identifiers.read", "screening.read
 GENERAL_RULES: Mapping[str, tuple[str, ...]] = {
     Role.SCREENER: ("person.create", "person.search", "worklist.read", "break_glass.open"),
     Role.REVIEWER: ("review_queue.read", "break_glass.open"),
-    Role.SURGEON: ("centre_list.read", "break_glass.open"),
+    Role.SURGEON: ("centre_list.read", "break_glass.open", "centre_list.search"),
     Role.MANAGER: ("aggregate.read",),
     Role.PRIVACY_OFFICER: ("audit.read", "break_glass.review", "person.erase"),
     Role.ADMIN: (

@@ -55,6 +55,9 @@ ACTION_WORDS = {
     "attendance.undo": "your record was corrected: an arrival recorded in error was withdrawn",
     "review.amend": "your record was corrected: an eye doctor amended their review",
     "correction.read": "looked at the corrections of your record",
+    "appointment.set": "gave or changed your appointment at the hospital",
+    "not_operated.create": "recorded that your eye was not operated, and why",
+    "centre_list.search": "found you in a search of the hospital's expected patients",
 }
 ROLE_WORDS = {
     "screener": "screening health worker",

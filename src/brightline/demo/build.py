@@ -52,6 +52,7 @@ from brightline.demo.files import (
     write_private,
 )
 from brightline.demo.model import (
+    ANAESTHESIA_WEIGHTS,
     ATTENDANCE_MEAN_DAYS,
     BEST_CORRECTED_GAIN,
     COMPLICATION_SHARE,
@@ -61,6 +62,7 @@ from brightline.demo.model import (
     FEMALE_SHARE,
     FOLLOW_UP_DAYS,
     FOLLOW_UP_SHARE,
+    IOL_POSITION_WEIGHTS,
     IOL_SHARE,
     LADDER,
     NATIONAL_ID_SHARE,
@@ -479,7 +481,10 @@ def _operate(
     session, (staff, by) = recorder.session, surgeon
     technique = weighted(rng, TECHNIQUE_WEIGHTS)
     iol = rng.random() < (ECCE_IOL_SHARE if technique == "ECCE" else IOL_SHARE)
-    complication = rng.choice(COMPLICATIONS) if rng.random() < COMPLICATION_SHARE else ""
+    complication = rng.choice(COMPLICATIONS) if rng.random() < COMPLICATION_SHARE else None
+    surgery_id = seeded_uuid(rng)
+    # The theatre details draw from their own stream, so the pathway's stream is unchanged.
+    theatre = Random(surgery_id)
     surgery = record_surgery(
         session,
         SurgeryInput(
@@ -488,10 +493,15 @@ def _operate(
             operated_on=operated_on,
             technique=technique,
             iol=iol,
+            iol_power=theatre.randint(72, 96) / 4 if iol else None,  # 18-24 D
+            iol_position=weighted(theatre, IOL_POSITION_WEIGHTS) if iol else None,
+            anaesthesia=weighted(theatre, ANAESTHESIA_WEIGHTS),
             facility_id=case.to_facility_id,
-            complications=complication,
+            complications=(complication[0],) if complication else (),
+            complication_note=complication[1] if complication else "",
             surgeon_id=staff,
-            id=seeded_uuid(rng),
+            recorded_by=staff,
+            id=surgery_id,
         ),
         today=as_of,
     )

@@ -72,7 +72,15 @@ SAME_DAY_SURGERY = 0.5
 TECHNIQUE_WEIGHTS = {"MSICS": 72, "phaco": 25, "ECCE": 3}
 IOL_SHARE, ECCE_IOL_SHARE = 0.99, 0.7
 COMPLICATION_SHARE = 0.04
-COMPLICATIONS = ("posterior capsule rupture", "vitreous loss", "iris prolapse", "wound leak")
+# Coded complications; an "other" carries its words (vocabulary.Complication).
+COMPLICATIONS = (
+    ("posterior_capsule_rupture", ""),
+    ("vitreous_loss", ""),
+    ("iris_damage", ""),
+    ("other", "wound leak"),
+)
+ANAESTHESIA_WEIGHTS = {"peribulbar": 55, "topical": 25, "retrobulbar": 17, "general": 3}
+IOL_POSITION_WEIGHTS = {"bag": 90, "sulcus": 8, "anterior_chamber": 2}
 SECOND_EYE_SHARE = 0.45  # of people recommended surgery on both eyes and operated once
 FOLLOW_UP_SHARE = 0.85
 FOLLOW_UP_DAYS = {(28, 56): 80, (1, 7): 12, (57, 120): 8}  # most at 4-8 weeks

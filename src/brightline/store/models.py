@@ -31,6 +31,7 @@ from brightline.vocabulary import (
     CorrectionKind,
     Eye,
     FacilityKind,
+    NotOperatedReason,
     Outcome,
     Recommendation,
     ReferralKind,
@@ -56,6 +57,7 @@ URGENCIES = values(Urgency)
 TECHNIQUES = values(Technique)
 OUTCOMES = values(Outcome)
 CORRECTION_KINDS = values(CorrectionKind)
+NOT_OPERATED_REASONS = values(NotOperatedReason)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -217,6 +219,8 @@ class Referral(Base):
     referred_at: Mapped[datetime] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     close_reason: Mapped[str | None] = mapped_column(String(200))
+    # The day the surgical centre gave the patient (0016); printed on a reprinted slip.
+    appointment_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Review(Base):
@@ -280,9 +284,39 @@ class Surgery(Base):
     operated_on: Mapped[date] = mapped_column(Date)
     technique: Mapped[str] = mapped_column(String(8))
     iol: Mapped[bool] = mapped_column(Boolean)
-    complications: Mapped[str] = mapped_column(String(200), default="")
+    # 0016: the theatre register's fields; NULL on operations recorded before it.
+    iol_power: Mapped[float | None] = mapped_column(Float)
+    iol_position: Mapped[str | None] = mapped_column(String(20))
+    anaesthesia: Mapped[str | None] = mapped_column(String(12))
+    # Comma-separated Complication codes in vocabulary order; "" when none.
+    complication_codes: Mapped[str] = mapped_column(String(120), server_default="")
+    # The words of an "other" complication (before 0016: all the complications, in words).
+    complication_note: Mapped[str] = mapped_column("complications", String(200), default="")
     facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    # The operating surgeon, an account of the centre (before 0016: whoever recorded it).
     surgeon_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class NotOperated(Base):
+    """A patient who came for an operation on one eye and was not operated, and why."""
+
+    __tablename__ = "not_operated"
+    __table_args__ = (
+        CheckConstraint(_one_of("eye", EYES), name="eye"),
+        CheckConstraint(_one_of("reason", NOT_OPERATED_REASONS), name="reason"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.id"), index=True)
+    eye: Mapped[str] = mapped_column(String(8))
+    decided_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

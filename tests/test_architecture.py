@@ -18,6 +18,7 @@ PURE_CORE = (
     "pathway",
     "vocabulary",
     "records",
+    "theatre_records",
     "reasons",
     "errors",
     "timestamps",

@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+# The most words an "other" complication or a reason not to operate may hold.
+NOTE_LIMIT = 200
+
 
 @dataclass(frozen=True, kw_only=True)
 class NotOperatedInput:

@@ -9,8 +9,7 @@ from pydantic import BaseModel, Field
 from brightline.api.bounds import ClientId, RecordedDay, RecordRef
 from brightline.api.schemas import Strict
 from brightline.records import SurgeryInput, SurgeryRecord
-from brightline.service.theatre import NOTE_LIMIT
-from brightline.theatre_records import NotOperatedInput, NotOperatedRecord, Surgeon
+from brightline.theatre_records import NOTE_LIMIT, NotOperatedInput, NotOperatedRecord, Surgeon
 from brightline.vocabulary import (
     IOL_POWER_DIOPTRES,
     Anaesthesia,

@@ -13,7 +13,7 @@ from brightline.records import SurgeryInput
 from brightline.service.claims import claim_id
 from brightline.service.referrals import get_referral, latest_review
 from brightline.store.models import Attendance, NotOperated, Surgery, User
-from brightline.theatre_records import NotOperatedInput
+from brightline.theatre_records import NOTE_LIMIT, NotOperatedInput
 from brightline.timestamps import check_recorded_day
 from brightline.vocabulary import (
     IOL_POWER_DIOPTRES,
@@ -29,8 +29,6 @@ from brightline.vocabulary import (
     values,
 )
 
-# The most words an "other" complication or a reason not to operate may hold.
-NOTE_LIMIT = 200
 COMPLICATIONS = values(Complication)
 # An appointment is given for the coming weeks; a year ahead is far past any real list.
 APPOINTMENT_AHEAD_DAYS = 366

@@ -9,7 +9,7 @@ from brightline.access.base import AccessCore, not_found
 from brightline.errors import InvalidInput
 from brightline.records import ExpectedPatient, ReferralRecord, record_of
 from brightline.service import lookups
-from brightline.service.people import identifiers_of
+from brightline.service.people import identifiers_of, reveal_fields
 from brightline.service.theatre import centre_surgeons, record_not_operated, set_appointment
 from brightline.store.models import Referral
 from brightline.theatre_records import NotOperatedInput, NotOperatedRecord, Surgeon
@@ -75,8 +75,11 @@ class Theatre(AccessCore):
         _, rows = lookups.expected_at_centre(self.session, self._own_facility(), limit=None)
         found = []
         for referral, person in rows:
-            identifiers = identifiers_of(self.site.keys, person)
-            if identifiers.name and needle in identifiers.name.casefold():
+            # Only the name is opened to compare; the rest only for the people found.
+            sealed = {"name": person.name_ct}
+            typed = reveal_fields(self.site.keys, person.id, person.data_key, sealed)["name"]
+            if typed and needle in typed.casefold():
+                identifiers = identifiers_of(self.site.keys, person)
                 found.append(ExpectedPatient(record_of(ReferralRecord, referral), identifiers))
             if len(found) == SEARCH_LIMIT:
                 break

@@ -19,6 +19,7 @@ PURE_CORE = (
     "vocabulary",
     "records",
     "contact_records",
+    "theatre_records",
     "reasons",
     "errors",
     "timestamps",

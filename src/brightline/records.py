@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from brightline.acuity import AcuityError, VisualAcuity, parse_va
 from brightline.errors import InvalidInput
+from brightline.theatre_records import NotOperatedRecord, Surgeon
 
 T = TypeVar("T")
 
@@ -128,8 +129,15 @@ class SurgeryInput:
     technique: str
     iol: bool
     facility_id: int | None = None
-    complications: str = ""
+    # Complication codes (vocabulary.Complication); ``complication_note`` words an "other".
+    complications: tuple[str, ...] = ()
+    complication_note: str = ""
+    iol_power: float | None = None
+    iol_position: str | None = None
+    anaesthesia: str | None = None
+    # The operating surgeon (an account of the centre); None: the account recording it.
     surgeon_id: int | None = None
+    recorded_by: int | None = None
     id: str | None = None
 
 
@@ -244,6 +252,7 @@ class ReferralRecord:
     referred_at: datetime
     closed_at: datetime | None
     close_reason: str | None
+    appointment_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -288,9 +297,18 @@ class SurgeryRecord:
     operated_on: date
     technique: str
     iol: bool
-    complications: str
+    complication_codes: str
+    complication_note: str
     facility_id: int
     surgeon_id: int | None
+    iol_power: float | None = None
+    iol_position: str | None = None
+    anaesthesia: str | None = None
+
+    @property
+    def complications(self) -> tuple[str, ...]:
+        """The coded intra-operative complications, in vocabulary order."""
+        return tuple(code for code in self.complication_codes.split(",") if code)
 
 
 @dataclass(frozen=True)
@@ -485,6 +503,10 @@ class CentrePatient:
     review: ReviewRecord | None
     attendance: AttendanceRecord | None
     operations: list[OperatedEye]
+    # The photos of the screening shown, the eyes not operated, and the centre's surgeons.
+    photos: list[PhotoRecord] = field(default_factory=list)
+    not_operated: list[NotOperatedRecord] = field(default_factory=list)
+    surgeons: list[Surgeon] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

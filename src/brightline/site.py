@@ -28,7 +28,8 @@ from brightline.programme import Programme, load_programme
 from brightline.service.accounts import add_user
 from brightline.settings import Settings
 from brightline.store.db import READ_ONLY, engine_for, migrate, session_factory, transaction
-from brightline.store.models import KeyCheck, Person, User
+from brightline.store.models import Person, User
+from brightline.store.security_models import KeyCheck
 from brightline.timestamps import utcnow
 
 

@@ -239,3 +239,48 @@ class ExportStatus(StrEnum):
     APPROVED = "approved"
     REFUSED = "refused"
     PRODUCED = "produced"
+
+
+class Anaesthesia(StrEnum):
+    """Anaesthesia for cataract surgery, as a theatre register records it."""
+
+    TOPICAL = "topical"
+    PERIBULBAR = "peribulbar"
+    RETROBULBAR = "retrobulbar"
+    GENERAL = "general"
+
+
+class IolPosition(StrEnum):
+    """Where the intraocular lens sits: in the capsular bag, the ciliary sulcus, or the AC."""
+
+    BAG = "bag"
+    SULCUS = "sulcus"
+    ANTERIOR_CHAMBER = "anterior_chamber"
+
+
+class Complication(StrEnum):
+    """Intra-operative complications, coded so they are counted (posterior capsule rupture
+    is the usual quality measure of cataract surgery audits); "other" carries words."""
+
+    POSTERIOR_CAPSULE_RUPTURE = "posterior_capsule_rupture"
+    VITREOUS_LOSS = "vitreous_loss"
+    DROPPED_NUCLEUS = "dropped_nucleus"
+    IRIS_DAMAGE = "iris_damage"
+    OTHER = "other"
+
+
+class NotOperatedReason(StrEnum):
+    """Why a patient who came for the operation was not operated on that eye."""
+
+    DECLINED = "declined"
+    CONTRAINDICATION = "medical_contraindication"
+    NOT_CATARACT = "not_cataract"
+    OTHER = "other"
+
+
+IOL_POWER_DIOPTRES = (-10.0, 40.0)
+"""The IOL powers a record may hold, in dioptres: the span of manufactured posterior- and
+anterior-chamber lenses (negative powers for high axial myopia)."""
+
+IOL_POWER_STEP = 0.25
+"""IOLs are made in 0.5 D steps (0.25 D in some ranges); a power is a multiple of 0.25 D."""

@@ -212,7 +212,7 @@ def test_break_glass_flow(bed: Bed) -> None:
 
 
 def test_break_glass_expires(bed: Bed) -> None:
-    from brightline.store.models import BreakGlassGrant
+    from brightline.store.security_models import BreakGlassGrant
 
     person = bed.register()
     bed.post(

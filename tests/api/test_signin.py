@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from brightline.access.signin import token_digest
-from brightline.store.models import ApiToken
+from brightline.store.security_models import ApiToken
 from tests.api.conftest import PASSWORD, Bed
 
 

@@ -17,7 +17,7 @@ from brightline.identifiers import (
 from brightline.service.key_rotation import rotate_identifier_key
 from brightline.settings import Settings
 from brightline.site import Site, initialise
-from brightline.store.models import KeyCheck
+from brightline.store.security_models import KeyCheck
 from tests.conftest import World
 from tests.service.test_shredding import _register
 

@@ -155,8 +155,9 @@ def test_the_whole_pathway_in_chromium(web: WebBed, server: str, browser: Any) -
     # The centre records attendance, surgery and follow-up; the outcome is shown.
     centre = sign_in(browser, server, "surgeon")
     centre.get_by_role("link", name="Huang Guiying").click()
-    centre.get_by_role("button", name="Arrived today").click()
-    centre.locator("input[name=eye][value=right]").check()
+    centre.get_by_role("button", name="Confirm arrival").click()
+    centre.locator("#operation-form input[name=eye][value=right]").check()
+    centre.locator("#anaesthesia").select_option("topical")
     centre.get_by_role("button", name="Save operation").click()
     centre.get_by_label("Presenting VA").fill("6/9")
     centre.get_by_role("button", name="Save follow-up").click()

@@ -143,7 +143,7 @@ def test_a_centre_undoes_an_arrival(web: WebBed) -> None:
     )
     assert undone.status_code == 303, undone.text
     shown = centre.get(patient_url).text
-    assert "Arrived today" in shown and "Arrival undone" in shown
+    assert "Confirm arrival" in shown and "Arrival undone" in shown
     assert "pressed arrived on the wrong patient" in shown
 
 

@@ -27,6 +27,7 @@ from brightline.access.policy import RecordContext
 from brightline.access.recall import Recall
 from brightline.access.releases import Releases
 from brightline.access.signin import resolve_token
+from brightline.access.theatre import Theatre
 from brightline.audit.log import AuditLog
 from brightline.audit.tree import checkpoint_if_due
 from brightline.errors import Conflict, InvalidInput, one_of
@@ -70,6 +71,7 @@ from brightline.service.referrals import (
 from brightline.service.screenings import record_screening
 from brightline.service.surgery import record_follow_up, record_surgery
 from brightline.service.sync import keep_receipt, receipt_for
+from brightline.service.theatre import not_operated_of
 from brightline.site import Site
 from brightline.store.models import (
     Facility,
@@ -80,6 +82,7 @@ from brightline.store.models import (
     Screening,
     Surgery,
 )
+from brightline.theatre_records import NotOperatedRecord
 from brightline.vocabulary import Eye, values
 
 # Lists show a page at a time: only what is on screen is decrypted and logged as accessed.
@@ -147,7 +150,9 @@ def _checkpoint_may_be_due(site: Site, positions: list[int]) -> bool:
     return False
 
 
-class Access(Corrections, Recall, Releases, Exports, FhirReads, DevicePhotos, Administration):
+class Access(
+    Theatre, Corrections, Recall, Releases, Exports, FhirReads, DevicePhotos, Administration
+):
     """Policy-checked, audited access to personal data for one actor in one transaction."""
 
     # -- people ---------------------------------------------------------------------------
@@ -441,6 +446,7 @@ class Access(Corrections, Recall, Releases, Exports, FhirReads, DevicePhotos, Ad
             )
             for surgery, follow_ups in lookups.operations_of(self.session, referral.id)
         ]
+        photos = lookups.photos_of_screenings(self.session, [referral.screening_id])
         return CentrePatient(
             record_of(ReferralRecord, referral),
             person,
@@ -448,6 +454,11 @@ class Access(Corrections, Recall, Releases, Exports, FhirReads, DevicePhotos, Ad
             record_of(ReviewRecord, review) if review else None,
             record_of(AttendanceRecord, attendance) if attendance else None,
             operations,
+            photos=[record_of(PhotoRecord, p) for p in photos[referral.screening_id]],
+            not_operated=[
+                record_of(NotOperatedRecord, n) for n in not_operated_of(self.session, referral.id)
+            ],
+            surgeons=self.centre_surgeons(),
         )
 
     def record_attendance(
@@ -471,7 +482,10 @@ class Access(Corrections, Recall, Releases, Exports, FhirReads, DevicePhotos, Ad
         centre = self._own_facility()
         if surgery.facility_id is not None and surgery.facility_id != centre:
             raise InvalidInput("record surgery at your own centre", field="facility")
-        here = replace(surgery, facility_id=centre, surgeon_id=self.actor.user_id)
+        surgeon = surgery.surgeon_id or self.actor.user_id
+        here = replace(
+            surgery, facility_id=centre, surgeon_id=surgeon, recorded_by=self.actor.user_id
+        )
         return record_of(SurgeryRecord, record_surgery(self.session, here, today=self.site.today()))
 
     def record_follow_up(self, follow_up: FollowUpInput) -> FollowUpRecord:

@@ -19,7 +19,8 @@ from brightline.access.signin import check_throttle, record_failure
 from brightline.audit.reports import AccessReportLine, access_report
 from brightline.errors import Unauthenticated
 from brightline.identifiers import IdentifierKeys
-from brightline.store.models import LoginThrottle, Referral
+from brightline.store.models import Referral
+from brightline.store.security_models import LoginThrottle
 
 PIN_DIGITS = 8
 

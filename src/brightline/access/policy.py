@@ -97,6 +97,22 @@ ACTIONS: Mapping[str, Action] = _declare(
     Action("export.decide", "approve or refuse an export request"),
     # A bulk read of pseudonymous records (FHIR Bulk Data): one entry per person exported.
     Action("records.export", "export pseudonymous records in bulk (FHIR)"),
+    # The surgical centre's theatre list.
+    Action(
+        "appointment.set",
+        "give or change a patient's appointment date",
+        on_record=True,
+        at_own_facility=True,
+    ),
+    Action(
+        "not_operated.create",
+        "record an eye not operated, and why",
+        on_record=True,
+        at_own_facility=True,
+    ),
+    Action(
+        "centre_list.search", "find the centre's expected patients by name", at_own_facility=True
+    ),
 )
 # The actions of account events: what the privacy officer's list of account events shows.
 ACCOUNT_ACTIONS = tuple(name for name in ACTIONS if name.startswith("account."))
@@ -134,6 +150,8 @@ PERSON_RULES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "follow_up.create": ("follow_up", "treatment"),
         "attendance.undo": ("treatment",),
         "correction.read": ("treatment", "follow_up", "quality"),
+        "appointment.set": ("treatment",),
+        "not_operated.create": ("treatment",),
     },
 }
 # Emergency access opens reading, never writing, and only for the clinical roles.
@@ -144,7 +162,7 @@ BREAK_GLASS_ACTIONS = ("person.read", "person.identifiers.read", "screening.read
 GENERAL_RULES: Mapping[str, tuple[str, ...]] = {
     Role.SCREENER: ("person.create", "person.search", "worklist.read", "break_glass.open"),
     Role.REVIEWER: ("review_queue.read", "break_glass.open"),
-    Role.SURGEON: ("centre_list.read", "break_glass.open"),
+    Role.SURGEON: ("centre_list.read", "break_glass.open", "centre_list.search"),
     Role.MANAGER: (
         "aggregate.read",
         "release.propose",

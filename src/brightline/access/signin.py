@@ -22,7 +22,8 @@ from brightline.errors import TooManyAttempts, Unauthenticated
 from brightline.service.accounts import account_by_username, check_credentials, first_admin
 from brightline.settings import Settings
 from brightline.site import Site
-from brightline.store.models import ApiToken, LoginThrottle, Region, User
+from brightline.store.models import Region, User
+from brightline.store.security_models import ApiToken, LoginThrottle
 
 # Five free tries, then waits doubling from 2 s up to 15 minutes: slow for a guesser,
 # harmless for a health worker who mistypes twice.

@@ -35,8 +35,6 @@ from brightline.records import (
     ReviewInput,
     ReviewRecord,
     ScreeningRecord,
-    SurgeryInput,
-    SurgeryRecord,
 )
 from brightline.timestamps import stored_time
 from brightline.vocabulary import (
@@ -48,7 +46,6 @@ from brightline.vocabulary import (
     Role,
     Sex,
     Symptom,
-    Technique,
     Urgency,
 )
 
@@ -258,6 +255,9 @@ class ReferralPublic(BaseModel):
     status: str
     to_facility_id: int
     referred_at: UtcTime
+    appointment_on: date | None = Field(
+        default=None, description="The day the surgical centre gave the patient, if any."
+    )
 
     @classmethod
     def of(cls, referral: ReferralRecord) -> ReferralPublic:
@@ -270,6 +270,7 @@ class ReferralPublic(BaseModel):
             status=referral.status,
             to_facility_id=referral.to_facility_id,
             referred_at=referral.referred_at,
+            appointment_on=referral.appointment_on,
         )
 
 
@@ -412,51 +413,6 @@ class AttendancePublic(BaseModel):
             id=attendance.id,
             referral_id=attendance.referral_id,
             attended_at=attendance.attended_at,
-        )
-
-
-class SurgeryCreate(Strict):
-    id: ClientId | None = None
-    referral_id: RecordRef
-    eye: Eye
-    operated_on: RecordedDay
-    technique: Technique
-    iol: bool
-    complications: str = Field(default="", max_length=200)
-
-    def to_input(self) -> SurgeryInput:
-        return SurgeryInput(
-            referral_id=self.referral_id,
-            eye=self.eye,
-            operated_on=self.operated_on,
-            technique=self.technique,
-            iol=self.iol,
-            complications=self.complications,
-            id=self.id,
-        )
-
-
-class SurgeryPublic(BaseModel):
-    id: str
-    referral_id: str
-    person_id: str
-    eye: str
-    operated_on: date
-    technique: str
-    iol: bool
-    complications: str
-
-    @classmethod
-    def of(cls, surgery: SurgeryRecord) -> SurgeryPublic:
-        return cls(
-            id=surgery.id,
-            referral_id=surgery.referral_id,
-            person_id=surgery.person_id,
-            eye=surgery.eye,
-            operated_on=surgery.operated_on,
-            technique=surgery.technique,
-            iol=surgery.iol,
-            complications=surgery.complications,
         )
 
 

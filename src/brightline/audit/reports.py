@@ -56,6 +56,9 @@ ACTION_WORDS = {
     "review.amend": "your record was corrected: an eye doctor amended their review",
     "correction.read": "looked at the corrections of your record",
     "contact_attempt.create": "noted a call or visit about your referral",
+    "appointment.set": "gave or changed your appointment at the hospital",
+    "not_operated.create": "recorded that your eye was not operated, and why",
+    "centre_list.search": "found you in a search of the hospital's expected patients",
 }
 ROLE_WORDS = {
     "screener": "screening health worker",

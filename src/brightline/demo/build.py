@@ -54,14 +54,10 @@ from brightline.demo.files import (
 from brightline.demo.model import (
     ATTENDANCE_MEAN_DAYS,
     BEST_CORRECTED_GAIN,
-    COMPLICATION_SHARE,
-    COMPLICATIONS,
     COUNTIES,
-    ECCE_IOL_SHARE,
     FEMALE_SHARE,
     FOLLOW_UP_DAYS,
     FOLLOW_UP_SHARE,
-    IOL_SHARE,
     LADDER,
     NATIONAL_ID_SHARE,
     OUTCOME_VA,
@@ -76,7 +72,6 @@ from brightline.demo.model import (
     SURGICAL_CENTRE_COUNTIES,
     SYMPTOM_RATE,
     SYMPTOM_WEIGHTS,
-    TECHNIQUE_WEIGHTS,
     UPTAKE,
     VILLAGES,
     draw_age,
@@ -84,6 +79,7 @@ from brightline.demo.model import (
     draw_phone,
     eye_findings,
     eye_states,
+    operation_of,
     seeded_uuid,
     weighted,
     within_day,
@@ -94,7 +90,6 @@ from brightline.records import (
     PersonInput,
     ReviewInput,
     ScreeningInput,
-    SurgeryInput,
 )
 from brightline.service.accounts import add_user
 from brightline.service.people import person_row
@@ -477,24 +472,9 @@ def _operate(
 ) -> None:
     """One operation and perhaps its follow-up, logged as the centre's surgeon's."""
     session, (staff, by) = recorder.session, surgeon
-    technique = weighted(rng, TECHNIQUE_WEIGHTS)
-    iol = rng.random() < (ECCE_IOL_SHARE if technique == "ECCE" else IOL_SHARE)
-    complication = rng.choice(COMPLICATIONS) if rng.random() < COMPLICATION_SHARE else ""
-    surgery = record_surgery(
-        session,
-        SurgeryInput(
-            referral_id=case.referral_id,
-            eye=eye,
-            operated_on=operated_on,
-            technique=technique,
-            iol=iol,
-            facility_id=case.to_facility_id,
-            complications=complication,
-            surgeon_id=staff,
-            id=seeded_uuid(rng),
-        ),
-        today=as_of,
-    )
+    operation = operation_of(rng, case.referral_id, eye, operated_on, case.to_facility_id, staff)
+    surgery = record_surgery(session, operation, today=as_of)
+    complication, iol = bool(operation.complications), operation.iol
     at_noon = datetime.combine(operated_on, datetime.min.time()) + timedelta(hours=12)
     recorder.touched(case.person_id, "surgery.create", at=at_noon, by=by)
     if rng.random() >= FOLLOW_UP_SHARE:

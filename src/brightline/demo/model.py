@@ -11,7 +11,9 @@ import uuid
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from random import Random
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from brightline.records import SurgeryInput
 
 T = TypeVar("T")
 
@@ -72,7 +74,15 @@ SAME_DAY_SURGERY = 0.5
 TECHNIQUE_WEIGHTS = {"MSICS": 72, "phaco": 25, "ECCE": 3}
 IOL_SHARE, ECCE_IOL_SHARE = 0.99, 0.7
 COMPLICATION_SHARE = 0.04
-COMPLICATIONS = ("posterior capsule rupture", "vitreous loss", "iris prolapse", "wound leak")
+# Coded complications; an "other" carries its words (vocabulary.Complication).
+COMPLICATIONS = (
+    ("posterior_capsule_rupture", ""),
+    ("vitreous_loss", ""),
+    ("iris_damage", ""),
+    ("other", "wound leak"),
+)
+ANAESTHESIA_WEIGHTS = {"peribulbar": 55, "topical": 25, "retrobulbar": 17, "general": 3}
+IOL_POSITION_WEIGHTS = {"bag": 90, "sulcus": 8, "anterior_chamber": 2}
 SECOND_EYE_SHARE = 0.45  # of people recommended surgery on both eyes and operated once
 FOLLOW_UP_SHARE = 0.85
 FOLLOW_UP_DAYS = {(28, 56): 80, (1, 7): 12, (57, 120): 8}  # most at 4-8 weeks
@@ -177,4 +187,39 @@ def draw_age(rng: Random) -> int:
 def within_day(rng: Random, day: date, first_hour: int = 8, hours: int = 9) -> datetime:
     return datetime.combine(day, datetime.min.time()) + timedelta(
         hours=first_hour + rng.randrange(hours), minutes=rng.randrange(60)
+    )
+
+
+def theatre_details(surgery_id: str, *, iol: bool) -> dict[str, Any]:
+    """Anaesthesia and the lens's power (18-24 D) and position of a demo operation, drawn
+    from a stream of the operation's own, so the pathway's stream is the same as before."""
+    theatre = Random(surgery_id)
+    return {
+        "iol_power": theatre.randint(72, 96) / 4 if iol else None,
+        "iol_position": weighted(theatre, IOL_POSITION_WEIGHTS) if iol else None,
+        "anaesthesia": weighted(theatre, ANAESTHESIA_WEIGHTS),
+    }
+
+
+def operation_of(
+    rng: Random, referral_id: str, eye: str, operated_on: date, centre: int, staff: int | None
+) -> SurgeryInput:
+    """A demo operation as a theatre records it: technique, lens, complications, surgeon."""
+    technique = weighted(rng, TECHNIQUE_WEIGHTS)
+    iol = rng.random() < (ECCE_IOL_SHARE if technique == "ECCE" else IOL_SHARE)
+    complication = rng.choice(COMPLICATIONS) if rng.random() < COMPLICATION_SHARE else None
+    surgery_id = seeded_uuid(rng)
+    return SurgeryInput(
+        referral_id=referral_id,
+        eye=eye,
+        operated_on=operated_on,
+        technique=technique,
+        iol=iol,
+        **theatre_details(surgery_id, iol=iol),
+        facility_id=centre,
+        complications=(complication[0],) if complication else (),
+        complication_note=complication[1] if complication else "",
+        surgeon_id=staff,
+        recorded_by=staff,
+        id=surgery_id,
     )

@@ -151,7 +151,14 @@ def procedure(surgery: SurgeryRecord) -> dict[str, Any]:
         "bodySite": [codes.eye_site(surgery.eye)],
     }
     if surgery.complications:
-        resource["complication"] = [codes.concept(text=surgery.complications)]
+        # Coded in Brightline's own list (vocabulary.Complication); "other" carries its words.
+        resource["complication"] = [
+            codes.concept(
+                codes.coding(codes.COMPLICATION, code, code.replace("_", " ")),
+                text=surgery.complication_note if code == "other" else None,
+            )
+            for code in surgery.complications
+        ]
     if surgery.iol:
         resource["contained"] = [
             {"resourceType": "Device", "id": "iol", "type": codes.concept(text="Intraocular lens")}

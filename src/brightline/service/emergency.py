@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from brightline.errors import InvalidInput, NotFound
 from brightline.service.lookups import by_id
-from brightline.store.models import BreakGlassGrant
+from brightline.store.security_models import BreakGlassGrant
 
 
 def open_grant(

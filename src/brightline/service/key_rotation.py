@@ -16,7 +16,8 @@ from brightline.identifiers import (
     wrapped_key_version,
 )
 from brightline.site import Site
-from brightline.store.models import KeyCheck, Person
+from brightline.store.models import Person
+from brightline.store.security_models import KeyCheck
 
 BATCH = 1000
 

@@ -10,24 +10,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from brightline.store.models import (
     Attendance,
     Base,
-    BreakGlassGrant,
     Facility,
     FollowUp,
     Person,
     Photo,
     Referral,
     Region,
+    Review,
     Screening,
     Surgery,
     User,
 )
-from brightline.vocabulary import OPEN_REFERRAL_STATUSES
+from brightline.store.security_models import BreakGlassGrant
+from brightline.vocabulary import (
+    OPEN_REFERRAL_STATUSES,
+    Priority,
+    Recommendation,
+    ReferralStatus,
+)
 
 M = TypeVar("M", bound=Base)
 
@@ -88,20 +94,45 @@ def referral_at_centre(session: Session, code: str, centre_id: int) -> Referral 
     )
 
 
-def expected_at_centre(
-    session: Session, centre_id: int, *, limit: int, offset: int
-) -> tuple[int, list[tuple[Referral, Person]]]:
-    """How many people referred to a centre have not attended, and one page of them."""
-    waiting = (
+def _expected_where(centre_id: int) -> tuple[ColumnElement[bool], ...]:
+    """Referrals the centre should expect: a review recommends surgery and they have not
+    arrived, or they are urgent and not reviewed yet (sent straight on; docs/pathway.md)."""
+    latest = (
+        select(Review.recommendation)
+        .where(Review.referral_id == Referral.id)
+        .order_by(Review.reviewed_at.desc(), Review.id.desc())
+        .limit(1)
+        .correlate(Referral)
+        .scalar_subquery()
+    )
+    return (
         Referral.to_facility_id == centre_id,
         Referral.status.in_(OPEN_REFERRAL_STATUSES),
+        or_(
+            and_(Referral.status == ReferralStatus.REVIEWED, latest == Recommendation.SURGERY),
+            and_(Referral.status == ReferralStatus.OPEN, Referral.priority == Priority.URGENT),
+        ),
     )
+
+
+def expected_at_centre(
+    session: Session, centre_id: int, *, limit: int | None, offset: int = 0
+) -> tuple[int, list[tuple[Referral, Person]]]:
+    """How many people the centre expects, and one page of them: urgent first, then by
+    appointment date (none last), then the oldest referral."""
+    waiting = _expected_where(centre_id)
     total = int(session.scalar(select(func.count()).select_from(Referral).where(*waiting)) or 0)
     rows = session.execute(
         select(Referral, Person)
         .join(Person, Person.id == Referral.person_id)
         .where(*waiting)
-        .order_by(Referral.priority.desc(), Referral.referred_at, Referral.id)
+        .order_by(
+            Referral.priority.desc(),
+            Referral.appointment_on.is_(None),
+            Referral.appointment_on,
+            Referral.referred_at,
+            Referral.id,
+        )
         .offset(offset)
         .limit(limit)
     ).all()

@@ -20,7 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from brightline.access.policy import RecordContext
-from brightline.store.models import BreakGlassGrant, Facility, Person, Referral, Region, Screening
+from brightline.store.models import Facility, Person, Referral, Region, Screening
+from brightline.store.security_models import BreakGlassGrant
 from brightline.vocabulary import REVIEW_REFERRAL_KINDS
 
 

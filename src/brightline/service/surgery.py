@@ -13,9 +13,8 @@ from brightline.pathway import check_follow_up, check_surgery
 from brightline.records import FollowUpInput, SurgeryInput, parse_va_field
 from brightline.service.claims import claim_id
 from brightline.service.referrals import get_referral, latest_review
+from brightline.service.theatre import check_surgeon, check_theatre_fields
 from brightline.store.models import Attendance, FollowUp, Surgery
-
-MAX_COMPLICATIONS_LENGTH = 200
 
 
 def record_surgery(session: Session, surgery: SurgeryInput, *, today: date) -> Surgery:
@@ -33,10 +32,7 @@ def record_surgery(session: Session, surgery: SurgeryInput, *, today: date) -> S
     operated = set(
         session.scalars(select(Surgery.eye).where(Surgery.person_id == referral.person_id))
     )
-    if len(surgery.complications) > MAX_COMPLICATIONS_LENGTH:
-        raise InvalidInput(
-            f"longer than {MAX_COMPLICATIONS_LENGTH} characters", field="complications"
-        )
+    codes, note = check_theatre_fields(surgery)
     check_surgery(
         eye=surgery.eye,
         technique=surgery.technique,
@@ -47,7 +43,9 @@ def record_surgery(session: Session, surgery: SurgeryInput, *, today: date) -> S
         operated_eyes=operated,
         today=today,
     )
-    assert review is not None
+    assert review is not None and surgery.facility_id is not None
+    if surgery.surgeon_id is not None:
+        check_surgeon(session, surgery.surgeon_id, surgery.facility_id)
     record = Surgery(
         id=claim_id(session, Surgery, surgery.id),
         person_id=referral.person_id,
@@ -57,9 +55,14 @@ def record_surgery(session: Session, surgery: SurgeryInput, *, today: date) -> S
         operated_on=surgery.operated_on,
         technique=surgery.technique,
         iol=surgery.iol,
-        complications=surgery.complications.strip(),
+        iol_power=surgery.iol_power,
+        iol_position=surgery.iol_position,
+        anaesthesia=surgery.anaesthesia,
+        complication_codes=codes,
+        complication_note=note,
         facility_id=surgery.facility_id,
         surgeon_id=surgery.surgeon_id,
+        recorded_by=surgery.recorded_by,
     )
     session.add(record)
     session.flush()

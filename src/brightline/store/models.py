@@ -33,6 +33,7 @@ from brightline.vocabulary import (
     DeclineReason,
     Eye,
     FacilityKind,
+    NotOperatedReason,
     Outcome,
     Recommendation,
     ReferralKind,
@@ -60,6 +61,7 @@ OUTCOMES = values(Outcome)
 CORRECTION_KINDS = values(CorrectionKind)
 CONTACT_OUTCOMES = values(ContactOutcome)
 DECLINE_REASONS = values(DeclineReason)
+NOT_OPERATED_REASONS = values(NotOperatedReason)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -221,6 +223,8 @@ class Referral(Base):
     referred_at: Mapped[datetime] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     close_reason: Mapped[str | None] = mapped_column(String(200))
+    # The day the surgical centre gave the patient (0016); printed on a reprinted slip.
+    appointment_on: Mapped[date | None] = mapped_column(Date)
 
 
 class ContactAttempt(Base):
@@ -318,9 +322,39 @@ class Surgery(Base):
     operated_on: Mapped[date] = mapped_column(Date)
     technique: Mapped[str] = mapped_column(String(8))
     iol: Mapped[bool] = mapped_column(Boolean)
-    complications: Mapped[str] = mapped_column(String(200), default="")
+    # 0016: the theatre register's fields; NULL on operations recorded before it.
+    iol_power: Mapped[float | None] = mapped_column(Float)
+    iol_position: Mapped[str | None] = mapped_column(String(20))
+    anaesthesia: Mapped[str | None] = mapped_column(String(12))
+    # Comma-separated Complication codes in vocabulary order; "" when none.
+    complication_codes: Mapped[str] = mapped_column(String(120), server_default="")
+    # The words of an "other" complication (before 0016: all the complications, in words).
+    complication_note: Mapped[str] = mapped_column("complications", String(200), default="")
     facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    # The operating surgeon, an account of the centre (before 0016: whoever recorded it).
     surgeon_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class NotOperated(Base):
+    """A patient who came for an operation on one eye and was not operated, and why."""
+
+    __tablename__ = "not_operated"
+    __table_args__ = (
+        CheckConstraint(_one_of("eye", EYES), name="eye"),
+        CheckConstraint(_one_of("reason", NOT_OPERATED_REASONS), name="reason"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.id"), index=True)
+    eye: Mapped[str] = mapped_column(String(8))
+    decided_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -343,46 +377,6 @@ class FollowUp(Base):
     outcome_presenting: Mapped[str] = mapped_column(String(12))
     outcome_best_corrected: Mapped[str | None] = mapped_column(String(12))
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-
-
-class ApiToken(Base):
-    """A sign-in token, stored only as its SHA-256 so a database leak yields no usable token."""
-
-    __tablename__ = "api_tokens"
-
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    last_used_at: Mapped[datetime] = mapped_column(DateTime)
-    expires_at: Mapped[datetime] = mapped_column(DateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
-
-
-class LoginThrottle(Base):
-    """Failed sign-ins per account and per client, to slow down password guessing."""
-
-    __tablename__ = "login_throttle"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    last_failure_at: Mapped[datetime] = mapped_column(DateTime)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
-
-
-class BreakGlassGrant(Base):
-    """Emergency access to one person's record: reasoned, time-limited, reviewed afterwards."""
-
-    __tablename__ = "break_glass_grants"
-
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
-    reason: Mapped[str] = mapped_column(Text)
-    opened_at: Mapped[datetime] = mapped_column(DateTime)
-    expires_at: Mapped[datetime] = mapped_column(DateTime)
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    review_note: Mapped[str | None] = mapped_column(Text)
 
 
 class Photo(Base):
@@ -555,20 +549,8 @@ class Population(Base):
     count: Mapped[int] = mapped_column(Integer)
 
 
-class KeyCheck(Base):
-    """The installation's key check: recognises its key files even before anyone is stored.
-
-    One row, written by ``brightline init`` (see ``identifiers.make_key_check``).
-    """
-
-    __tablename__ = "key_check"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
-    pseudonym_check: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-
-# The disclosure tables (releases, ε ledger, export requests) live in their own module and
-# join this metadata on import, so every user of ``Base.metadata`` sees them.
+# The disclosure tables (releases, ε ledger, export requests) and the sign-in and security
+# tables live in their own modules and join this metadata on import, so every user of
+# ``Base.metadata`` sees them.
 from brightline.store import disclosure_models as _disclosure_models  # noqa: E402, F401
+from brightline.store import security_models as _security_models  # noqa: E402, F401

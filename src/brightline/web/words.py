@@ -119,6 +119,9 @@ _MARKED = (
     N_("your record was corrected: an eye doctor amended their review"),
     N_("looked at the corrections of your record"),
     N_("noted a call or visit about your referral"),
+    N_("gave or changed your appointment at the hospital"),
+    N_("recorded that your eye was not operated, and why"),
+    N_("found you in a search of the hospital's expected patients"),
     N_("screening health worker"),
     N_("eye doctor (online review)"),
     N_("surgical centre staff"),
@@ -163,4 +166,29 @@ RELEASE_STATUS = {
     "proposed": N_("Waiting for a decision"),
     "published": N_("Published"),
     "refused": N_("Refused"),
+}
+# The theatre record (vocabulary.Anaesthesia, IolPosition, Complication, NotOperatedReason).
+ANAESTHESIA = {
+    "topical": N_("Topical"),
+    "peribulbar": N_("Peribulbar"),
+    "retrobulbar": N_("Retrobulbar"),
+    "general": N_("General"),
+}
+IOL_POSITION = {
+    "bag": N_("Posterior chamber, in the bag"),
+    "sulcus": N_("Posterior chamber, sulcus"),
+    "anterior_chamber": N_("Anterior chamber"),
+}
+COMPLICATION = {
+    "posterior_capsule_rupture": N_("Posterior capsule rupture"),
+    "vitreous_loss": N_("Vitreous loss"),
+    "dropped_nucleus": N_("Dropped nucleus"),
+    "iris_damage": N_("Iris damage"),
+    "other": N_("Other complication"),
+}
+NOT_OPERATED = {
+    "declined": N_("Declined on the day"),
+    "medical_contraindication": N_("Medical contra-indication"),
+    "not_cataract": N_("Not cataract"),
+    "other": N_("Other reason"),
 }

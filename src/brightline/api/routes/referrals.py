@@ -20,6 +20,7 @@ from brightline.api.schemas import (
     ReviewCreate,
     ReviewPublic,
 )
+from brightline.api.theatre_schemas import AppointmentSet
 from brightline.contact_records import WorklistFilter
 from brightline.timestamps import stored_time
 
@@ -91,20 +92,41 @@ def new_access_pin(referral_id: PathId, caller: CallerDep) -> AccessPinPublic:
 
 @router.get("/centre/expected", response_model=list[ExpectedPatient])
 def expected(
-    caller: CallerDep, response: Response, limit: PageLimit = PAGE_SIZE, offset: PageOffset = 0
+    caller: CallerDep,
+    response: Response,
+    limit: PageLimit = PAGE_SIZE,
+    offset: PageOffset = 0,
+    name: Annotated[
+        str | None, Query(max_length=100, description="Part of a name (2 letters or more).")
+    ] = None,
 ) -> list[ExpectedPatient]:
-    """People referred to your surgical centre who have not attended yet, a page at a time."""
+    """People your surgical centre expects (a review recommends surgery, or urgent and not
+    reviewed yet) who have not arrived, a page at a time; or those whose name contains
+    ``name`` (at most 20; each found person is logged)."""
     with caller.access() as access:
-        page = access.expected_at_centre(limit=limit, offset=offset)
-        response.headers["X-Total-Count"] = str(page.total)
+        if name is not None:
+            found = access.search_expected(name)
+            response.headers["X-Total-Count"] = str(len(found))
+            items = found
+        else:
+            page = access.expected_at_centre(limit=limit, offset=offset)
+            response.headers["X-Total-Count"] = str(page.total)
+            items = page.items
         return [
             ExpectedPatient(
                 referral=ReferralPublic.of(patient.referral),
                 name=patient.identifiers.name,
                 phone=patient.identifiers.phone,
             )
-            for patient in page.items
+            for patient in items
         ]
+
+
+@router.put("/referrals/{referral_id}/appointment", response_model=ReferralPublic)
+def appointment(referral_id: PathId, body: AppointmentSet, caller: CallerDep) -> ReferralPublic:
+    """Give, change or take away the day your centre expects a referred patient (audited)."""
+    with caller.access() as access:
+        return ReferralPublic.of(access.set_appointment(referral_id, body.appointment_on))
 
 
 @router.post(

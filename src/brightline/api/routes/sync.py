@@ -27,8 +27,8 @@ from brightline.api.schemas import (
     ReviewCreate,
     ScreeningCreate,
     Strict,
-    SurgeryCreate,
 )
+from brightline.api.theatre_schemas import SurgeryCreate
 from brightline.errors import BrightlineError, InvalidInput
 from brightline.timestamps import stored_time
 

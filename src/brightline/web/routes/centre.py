@@ -1,155 +1,120 @@
-"""Surgical centre pages: expected patients, attendance, surgery and follow-up with outcome."""
+"""Surgical centre pages: expected patients (paged, searched by code or name), appointments,
+arrival on a chosen day, and the patient page; the theatre forms are in centre_theatre."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any
+from datetime import datetime, time
+from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from brightline.access.layer import MAX_OFFSET, PAGE_SIZE, Access
+from brightline.access.layer import MAX_OFFSET, PAGE_SIZE
 from brightline.errors import BrightlineError, InvalidInput
-from brightline.records import FollowUpInput, SurgeryInput
-from brightline.timestamps import check_recorded_day
-from brightline.vocabulary import Technique, values
-from brightline.web.forms import FormDep, field_errors, optional, text
+from brightline.web.forms import FormDep, field_errors, text
 from brightline.web.render import redirect, render, signed_in_as
+from brightline.web.routes import centre_theatre
+from brightline.web.routes.centre_page import form_date, patient_page, retry
 from brightline.web.session import PageNotFound, csrf_protect, staff_access
 
+__all__ = ["patient_page", "router"]
 router = APIRouter(prefix="/centre", dependencies=[Depends(csrf_protect)])
-TECHNIQUES = values(Technique)
+# An arrival on an earlier day has no time of its own: the end of that day keeps it after a
+# referral made the same day.
+EARLIER_DAY_ARRIVAL = time(23, 59)
 
 
 @router.get("", response_class=HTMLResponse)
 def expected(
-    request: Request, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0
+    request: Request,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    name: Annotated[str, Query(max_length=100)] = "",
 ) -> HTMLResponse:
-    """People referred to this centre who have not arrived yet (urgent first)."""
+    """The patients this centre expects (urgent first, then by appointment), or a name search."""
     with staff_access(request) as access:
         signed_in_as(request, access)
-        page = access.expected_at_centre(offset=offset)
-        return render(request, "centre/expected.html", page=page, page_size=PAGE_SIZE, code="")
+        errors: dict[str, str] = {}
+        found = None
+        if name:
+            try:
+                found = access.search_expected(name)
+            except BrightlineError as exc:
+                errors = field_errors(exc)
+        page = access.expected_at_centre(offset=offset) if found is None else None
+        return render(
+            request,
+            "centre/expected.html",
+            status=422 if errors else 200,
+            page=page,
+            found=found,
+            name=name,
+            errors=errors,
+            page_size=PAGE_SIZE,
+            today=access.site.today(),
+        )
 
 
 @router.get("/find", response_model=None)
-def find(request: Request, code: Annotated[str, Query(max_length=40)] = "") -> Response:
-    """Open a patient by the referral code on the slip they bring."""
+def find(
+    request: Request,
+    code: Annotated[str, Query(max_length=40)] = "",
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """Open a patient by the referral code on their slip; anything else searches names."""
+    asked = (q or code).strip()
     with staff_access(request) as access:
-        referral_id = access.find_at_centre(code)
-    if referral_id is None:
-        raise PageNotFound()
-    # The patient page checks the policy (and logs the access) like every other record page.
-    return redirect(f"/centre/referrals/{referral_id}")
-
-
-def _patient(access: Access, referral_id: str) -> dict[str, Any]:
-    """The patient's referral, record and pathway so far (after the access check)."""
-    patient = access.centre_patient(referral_id)
-    return {
-        "referral": patient.referral,
-        "view": patient.person,
-        "screening": patient.screening,
-        "review": patient.review,
-        "attendance": patient.attendance,
-        "surgeries": [operated.surgery for operated in patient.operations],
-        "follow_ups": {operated.surgery.id: operated.follow_ups for operated in patient.operations},
-        "techniques": TECHNIQUES,
-        "corrections": access.correction_history(patient.referral.person_id, "treatment"),
-        "undo_days": access.site.settings.attendance_undo_days,
-    }
-
-
-def patient_page(
-    request: Request, access: Access, referral_id: str, errors: dict[str, str], **extra: Any
-) -> HTMLResponse:
-    context = _patient(access, referral_id)
-    saved = extra.pop("saved", "")
-    shown = [f for visits in context["follow_ups"].values() for f in visits if f.id == saved]
-    return render(
-        request,
-        "centre/patient.html",
-        status=422 if errors else 200,
-        errors=errors,
-        saved=shown[0] if shown else None,
-        values=extra.pop("values", {}),
-        today=access.site.today(),
-        **context,
-    )
+        referral_id = access.find_at_centre(asked) if asked else None
+    if referral_id is not None:
+        # The patient page checks the policy (and logs the access) like every other record page.
+        return redirect(f"/centre/referrals/{referral_id}")
+    if q and not any(c.isdigit() for c in q):
+        return redirect(f"/centre?name={quote(q)}")
+    raise PageNotFound()
 
 
 @router.get("/referrals/{referral_id}", response_class=HTMLResponse)
 def patient(request: Request, referral_id: str, saved: str = "") -> HTMLResponse:
-    """One referred patient: details, review, attendance, surgery and follow-up forms."""
+    """One referred patient: review, photos, appointment, arrival, operation and follow-up."""
     with staff_access(request) as access:
         signed_in_as(request, access)
         return patient_page(request, access, referral_id, {}, saved=saved)
 
 
-def _retry(request: Request, referral_id: str, error: BrightlineError, values: Any) -> Response:
-    with staff_access(request) as access:
-        signed_in_as(request, access)
-        return patient_page(request, access, referral_id, field_errors(error), values=values)
-
-
 @router.post("/referrals/{referral_id}/attendance", response_model=None)
-def attend(request: Request, referral_id: str) -> Response:
-    """The patient arrived today."""
+def attend(request: Request, referral_id: str, form: FormDep) -> Response:
+    """The patient arrived, on the day chosen (today unless another is given)."""
+    values = {"attended_on": text(form, "attended_on")}
     try:
         with staff_access(request) as access:
-            access.record_attendance(referral_id, access.site.now())
+            today = access.site.today()
+            day = form_date(form, "attended_on", default=today)
+            if day > today:
+                raise InvalidInput("an arrival cannot be in the future", field="attended_on")
+            at = access.site.now() if day == today else datetime.combine(day, EARLIER_DAY_ARRIVAL)
+            access.record_attendance(referral_id, at)
     except BrightlineError as exc:
-        return _retry(request, referral_id, exc, {})
+        if exc.field == "attended_at":
+            exc.field = "attended_on"  # the pathway's name for what this form calls the day
+        return retry(request, referral_id, exc, values)
     return redirect(f"/centre/referrals/{referral_id}")
 
 
-def _date(form: Any, name: str) -> date:
-    try:
-        chosen = date.fromisoformat(text(form, name))
-    except ValueError:
-        raise InvalidInput("choose a date (YYYY-MM-DD)", field=name) from None
-    return check_recorded_day(chosen, name)
-
-
-@router.post("/referrals/{referral_id}/surgery", response_model=None)
-def operate(request: Request, referral_id: str, form: FormDep) -> Response:
-    """An operation on one eye at this centre."""
-    values = {k: text(form, k) for k in ("eye", "operated_on", "technique", "complications")}
-    values["iol"] = "yes" if text(form, "iol") else ""
+@router.post("/referrals/{referral_id}/appointment", response_model=None)
+def appointment(request: Request, referral_id: str, form: FormDep) -> Response:
+    """Give, change or (with an empty date) take away the patient's appointment."""
+    values = {"appointment_on": text(form, "appointment_on")}
     try:
         with staff_access(request) as access:
-            access.record_surgery(
-                SurgeryInput(
-                    referral_id=referral_id,
-                    eye=values["eye"],
-                    operated_on=_date(form, "operated_on"),
-                    technique=values["technique"],
-                    iol=bool(values["iol"]),
-                    complications=values["complications"],
-                )
+            day = (
+                form_date(form, "appointment_on", recorded=False)
+                if values["appointment_on"]
+                else None
             )
+            access.set_appointment(referral_id, day)
     except BrightlineError as exc:
-        return _retry(request, referral_id, exc, values)
-    return redirect(f"/centre/referrals/{referral_id}")
+        return retry(request, referral_id, exc, values)
+    return redirect(f"/centre/referrals/{referral_id}#appointment")
 
 
-@router.post("/surgeries/{surgery_id}/follow-up", response_model=None)
-def follow_up(request: Request, surgery_id: str, form: FormDep) -> Response:
-    """Follow-up VA of an operated eye; the outcome category is shown on the next page."""
-    referral_id = text(form, "referral_id")
-    values = {k: text(form, k) for k in ("examined_on", "presenting_va", "best_corrected_va")}
-    values["surgery_id"] = surgery_id
-    try:
-        with staff_access(request) as access:
-            recorded = access.record_follow_up(
-                FollowUpInput(
-                    surgery_id=surgery_id,
-                    examined_on=_date(form, "examined_on"),
-                    presenting_va=values["presenting_va"],
-                    best_corrected_va=optional(form, "best_corrected_va"),
-                )
-            )
-            saved = recorded.id
-    except BrightlineError as exc:
-        return _retry(request, referral_id, exc, values)
-    return redirect(f"/centre/referrals/{referral_id}?saved={saved}#surgery-{surgery_id}")
+router.include_router(centre_theatre.router)

@@ -1,0 +1,102 @@
+"""The surgical centre's pages on the demo: the expected list, a name search, a patient page.
+
+Builds the demo (``brightline.demo.build_demo``, or reuses ``--home``), signs in as the demo
+centre's surgeon and fetches each page N times in-process after one warm-up, gzip accepted.
+Bytes: the page plus its CSS and script (empty cache). Time: server time per request. Goal:
+each page < 200 KB and < 300 ms (p95).
+
+    python benchmarks/bench_centre.py [--people 100000] [--home DIR] [--repeat 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import tempfile
+import time
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from bench_web import ASSET, GOAL_BYTES, GOAL_MS, percentile, sign_in
+from brightline.api.app import create_app
+from brightline.demo import build_demo, read_accounts, read_marker
+from brightline.settings import Settings
+from brightline.site import Site
+from machine import machine
+
+SURGEON = "surgeon-baihe"
+PATIENT_LINK = re.compile(r'href="(/centre/referrals/[0-9a-f-]{36})"><strong>([^<]+)</strong>')
+
+
+def _fetch(client: TestClient, url: str, repeat: int) -> tuple[int, int, float, float]:
+    times, page_bytes, html = [], 0, ""
+    for _ in range(repeat + 1):  # the first fetch warms caches and is not counted
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+        page_bytes = int(response.headers.get("content-length") or len(response.content))
+        html = response.text
+    assets = 0
+    for asset in sorted(set(ASSET.findall(html))):
+        fetched = client.get(asset)
+        assets += int(fetched.headers.get("content-length") or len(fetched.content))
+    return (
+        page_bytes,
+        page_bytes + assets,
+        statistics.median(times[1:]),
+        percentile(times[1:], 0.95),
+    )
+
+
+def measure(home: Path, repeat: int) -> list[tuple[str, int, int, float, float]]:
+    settings = Settings(home=home)
+    site = Site.open(settings)
+    accounts = {a.username: a.password for a in read_accounts(settings)}
+    try:
+        client = TestClient(create_app(site), headers={"Accept-Encoding": "gzip"})
+        sign_in(client, SURGEON, accounts[SURGEON])
+        listed = PATIENT_LINK.search(client.get("/centre").text)
+        assert listed, "the demo centre expects nobody"
+        patient, name = listed.groups()
+        pages = ["/centre", f"/centre?name={name.split()[0][:2]}", patient]
+        return [(url, *_fetch(client, url, repeat)) for url in pages]
+    finally:
+        site.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--home", type=Path, help="reuse this demo data directory")
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    with tempfile.TemporaryDirectory() as scratch:
+        home = args.home or Path(scratch) / "demo"
+        settings = Settings(home=home)
+        if read_marker(settings) is None:
+            started = time.perf_counter()
+            build_demo(settings, people=args.people, seed=args.seed)
+            print(f"demo of {args.people:,} people built in {time.perf_counter() - started:.1f} s")
+        rows = measure(home, args.repeat)
+    print(f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {machine()}")
+    print(f"{args.repeat} fetches per page after one warm-up; gzip; empty cache for assets\n")
+    print("| page | HTML (gzip) | with CSS/JS | p50 ms | p95 ms | goal |")
+    print("|---|---:|---:|---:|---:|---|")
+    for url, page_bytes, total, p50, p95 in rows:
+        ok = "met" if total < GOAL_BYTES and p95 < GOAL_MS else "MISSED"
+        shown = re.sub(r"[0-9a-f-]{36}", "{id}", re.sub(r"name=.*", "name=…", url))
+        print(
+            f"| `{shown}` | {page_bytes / 1024:.1f} KB | {total / 1024:.1f} KB "
+            f"| {p50:.0f} | {p95:.0f} | {ok} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -244,6 +244,11 @@ class ReferralRecord:
     referred_at: datetime
     closed_at: datetime | None
     close_reason: str | None
+    # Sent back to the screening clinic by a reviewer, and when the clinic's work brought it back.
+    return_reason: str | None = None
+    returned_at: datetime | None = None
+    return_note: str | None = None
+    resumed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -167,3 +167,14 @@ class CorrectionKind(StrEnum):
 
 SCREENING_VOIDED = "its screening was voided"
 """The close reason of a referral that no screening holds open any more: it leaves the figures."""
+
+
+class ReturnReason(StrEnum):
+    """Why a reviewer sends a case back to the screening clinic instead of diagnosing it.
+
+    A photo the grader cannot read, or a VA that does not fit the lens, is a quality outcome
+    of its own (as in teleophthalmology grading: "ungradable image"), not a diagnosis.
+    """
+
+    UNGRADABLE_PHOTO = "ungradable_photo"
+    RETEST_VA = "retest_va"

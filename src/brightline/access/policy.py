@@ -77,6 +77,8 @@ ACTIONS: Mapping[str, Action] = _declare(
     ),
     Action("review.amend", "amend one's own online review", on_record=True),
     Action("correction.read", "read the corrections of a person's record", on_record=True),
+    # A case a reviewer cannot grade goes back to its clinic: photo retake, VA re-test.
+    Action("review.return", "send a case back to its screening clinic", on_record=True),
 )
 # The actions of account events: what the privacy officer's list of account events shows.
 ACCOUNT_ACTIONS = tuple(name for name in ACTIONS if name.startswith("account."))
@@ -102,6 +104,7 @@ PERSON_RULES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "review.create": ("review",),
         "review.amend": ("review",),
         "correction.read": ("review", "quality"),
+        "review.return": ("review",),
     },
     Role.SURGEON: {
         "person.read": ("treatment", "follow_up", "quality"),

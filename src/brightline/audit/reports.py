@@ -55,6 +55,7 @@ ACTION_WORDS = {
     "attendance.undo": "your record was corrected: an arrival recorded in error was withdrawn",
     "review.amend": "your record was corrected: an eye doctor amended their review",
     "correction.read": "looked at the corrections of your record",
+    "review.return": "asked your clinic to see you again (a new eye photo or vision test)",
 }
 ROLE_WORDS = {
     "screener": "screening health worker",

@@ -134,3 +134,17 @@ _MARKED = (
     N_("emergency access"),
     N_("not given"),
 )
+# WHO / ICD-10 H54 categories of presenting visual acuity (ICD-11 9D90), one eye; 9 = unknown.
+WHO_CATEGORY = {
+    0: N_("cat. 0 · no or mild impairment"),
+    1: N_("cat. 1 · moderate impairment"),
+    2: N_("cat. 2 · severe impairment"),
+    3: N_("cat. 3 · blindness"),
+    4: N_("cat. 4 · blindness"),
+    5: N_("cat. 5 · no light perception"),
+    9: N_("not measured"),
+}
+RETURN_REASON = {
+    "ungradable_photo": N_("Ungradable photo — retake"),
+    "retest_va": N_("Re-test visual acuity"),
+}

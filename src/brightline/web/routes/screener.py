@@ -262,6 +262,7 @@ def worklist(
         return render(
             request,
             "screener/worklist.html",
+            returned=access.returned_cases(),
             page=page,
             page_size=PAGE_SIZE,
             days=access.site.programme.worklist_not_attended_days,

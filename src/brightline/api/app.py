@@ -26,6 +26,7 @@ from brightline.api.routes import (
     people,
     photos,
     referrals,
+    review_work,
     screenings,
     surgery,
     sync,
@@ -147,6 +148,7 @@ def create_app(site: Site) -> FastAPI:
         patient,
         indicators,
         corrections,
+        review_work,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
         endpoints += [route.path for route in module.router.routes if isinstance(route, APIRoute)]

@@ -33,7 +33,8 @@ def test_queue_rows_filter_and_page(bed: Bed) -> None:
 
 def test_a_case_sent_back_leaves_the_queue_until_the_clinic_screens_again(bed: Bed) -> None:
     person = bed.register(name="Api Back")
-    referral = bed.screen(person["id"])["referral"]
+    screened = bed.screen(person["id"])
+    referral = screened["referral"]
     sent = bed.post(
         "reviewer", f"/referrals/{referral['id']}/return", {"reason": "retest_va", "note": "VA?"}
     )
@@ -54,6 +55,14 @@ def test_a_case_sent_back_leaves_the_queue_until_the_clinic_screens_again(bed: B
     with bed.site.transaction() as session:
         actions = session.scalars(select(AuditEntry.action)).all()
     assert actions.count("review.return") == 1
+    report = bed.client.post(
+        "/api/v1/patient/access-report",
+        json={"referral_code": referral["code"], "pin": screened["access_pin"]},
+    ).json()
+    phrase = "asked your clinic to see you again (a new eye photo or vision test)"
+    assert [line["role"] for line in report if line["action"] == phrase] == [
+        "eye doctor (online review)"
+    ]
 
 
 def test_sending_back_is_refused_with_the_field_named(bed: Bed) -> None:

@@ -118,6 +118,7 @@ _MARKED = (
     N_("your record was corrected: an arrival recorded in error was withdrawn"),
     N_("your record was corrected: an eye doctor amended their review"),
     N_("looked at the corrections of your record"),
+    N_("asked your clinic to see you again (a new eye photo or vision test)"),
     N_("screening health worker"),
     N_("eye doctor (online review)"),
     N_("surgical centre staff"),

@@ -31,13 +31,16 @@ from brightline.settings import Settings
 from brightline.site import Site
 from machine import machine
 
-PAGES = {  # demo username → its main page
-    "screener-shuikou": "/screener/worklist",
-    "reviewer": "/reviewer",
-    "surgeon-baihe": "/centre",
-    "manager": "/manager",
-    "privacy-officer": "/privacy",
-}
+PAGES = [  # (demo username, its main pages); {case} is the first case of the review queue
+    ("screener-shuikou", "/screener/worklist"),
+    ("reviewer", "/reviewer"),
+    ("reviewer", "/reviewer?photos=no&urgent=1"),
+    ("reviewer", "/reviewer/cases/{case}"),
+    ("surgeon-baihe", "/centre"),
+    ("manager", "/manager"),
+    ("privacy-officer", "/privacy"),
+]
+FIRST_CASE = re.compile(r'href="/reviewer/cases/([^"]+)"')
 ASSET = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 GOAL_BYTES, GOAL_MS = 200_000, 300.0
 
@@ -66,9 +69,13 @@ def measure(home: Path, repeat: int) -> list[tuple[str, str, int, int, float, fl
     app = create_app(site)
     rows = []
     try:
-        for username, url in PAGES.items():
+        for username, url in PAGES:
             client = TestClient(app, headers={"Accept-Encoding": "gzip"})
             sign_in(client, username, accounts[username])
+            if "{case}" in url:
+                first = FIRST_CASE.search(client.get("/reviewer").text)
+                assert first, "the demo's review queue is empty"
+                url = url.format(case=first.group(1))
             times, page_bytes, html = [], 0, ""
             for _ in range(repeat + 1):  # the first fetch warms caches and is not counted
                 started = time.perf_counter()

@@ -253,6 +253,11 @@ class ReferralRecord:
     closed_at: datetime | None
     close_reason: str | None
     appointment_on: date | None = None
+    # Sent back to the screening clinic by a reviewer, and when the clinic's work brought it back.
+    return_reason: str | None = None
+    returned_at: datetime | None = None
+    return_note: str | None = None
+    resumed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

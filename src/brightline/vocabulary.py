@@ -284,3 +284,14 @@ anterior-chamber lenses (negative powers for high axial myopia)."""
 
 IOL_POWER_STEP = 0.25
 """IOLs are made in 0.5 D steps (0.25 D in some ranges); a power is a multiple of 0.25 D."""
+
+
+class ReturnReason(StrEnum):
+    """Why a reviewer sends a case back to the screening clinic instead of diagnosing it.
+
+    A photo the grader cannot read, or a VA that does not fit the lens, is a quality outcome
+    of its own (as in teleophthalmology grading: "ungradable image"), not a diagnosis.
+    """
+
+    UNGRADABLE_PHOTO = "ungradable_photo"
+    RETEST_VA = "retest_va"

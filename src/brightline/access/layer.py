@@ -26,6 +26,7 @@ from brightline.access.patient import issue_access_pin, normalise_code
 from brightline.access.policy import RecordContext
 from brightline.access.recall import Recall
 from brightline.access.releases import Releases
+from brightline.access.review_work import ReviewWork
 from brightline.access.signin import resolve_token
 from brightline.access.theatre import Theatre
 from brightline.audit.log import AuditLog
@@ -68,6 +69,7 @@ from brightline.service.referrals import (
     record_review,
     review_queue,
 )
+from brightline.service.review_queue import resume_after_photo, resume_after_screening
 from brightline.service.screenings import record_screening
 from brightline.service.surgery import record_follow_up, record_surgery
 from brightline.service.sync import keep_receipt, receipt_for
@@ -151,7 +153,15 @@ def _checkpoint_may_be_due(site: Site, positions: list[int]) -> bool:
 
 
 class Access(
-    Theatre, Corrections, Recall, Releases, Exports, FhirReads, DevicePhotos, Administration
+    ReviewWork,
+    Theatre,
+    Corrections,
+    Recall,
+    Releases,
+    Exports,
+    FhirReads,
+    DevicePhotos,
+    Administration,
 ):
     """Policy-checked, audited access to personal data for one actor in one transaction."""
 
@@ -224,6 +234,14 @@ class Access(
             self.site.programme,
             here,
             refer_to_facility_id=lambda: refer_to_centre(self.session, facility_id),
+        )
+        # A VA re-test a reviewer asked for is answered by this screening: back to the queue.
+        resume_after_screening(
+            self.session,
+            screening.person_id,
+            screened_at=screening.screened_at,
+            with_photos=False,
+            now=self.site.now(),
         )
         pin = None
         referral = None
@@ -318,6 +336,7 @@ class Access(
             uploaded_at=self.site.now(),
             uploaded_by=self.actor.user_id,
         )
+        resume_after_photo(self.session, screening, now=self.site.now())
         return record_of(PhotoRecord, stored)
 
     def photos_of(self, screening_id: str, purpose: str | None) -> list[PhotoRecord]:

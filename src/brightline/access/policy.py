@@ -113,6 +113,8 @@ ACTIONS: Mapping[str, Action] = _declare(
     Action(
         "centre_list.search", "find the centre's expected patients by name", at_own_facility=True
     ),
+    # A case a reviewer cannot grade goes back to its clinic: photo retake, VA re-test.
+    Action("review.return", "send a case back to its screening clinic", on_record=True),
 )
 # The actions of account events: what the privacy officer's list of account events shows.
 ACCOUNT_ACTIONS = tuple(name for name in ACTIONS if name.startswith("account."))
@@ -139,6 +141,7 @@ PERSON_RULES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "review.create": ("review",),
         "review.amend": ("review",),
         "correction.read": ("review", "quality"),
+        "review.return": ("review",),
     },
     Role.SURGEON: {
         "person.read": ("treatment", "follow_up", "quality"),

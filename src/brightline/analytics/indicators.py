@@ -57,6 +57,7 @@ from brightline.analytics.recall_indicators import (
     derive_eligible_uptake,
 )
 from brightline.analytics.snapshot import current_snapshot, read_manifest
+from brightline.analytics.turnaround import add_review_turnaround
 from brightline.vocabulary import Outcome, ReferralKind, values
 
 VI_CATEGORIES = ("0", "1", "2", "3", "4", "5", "9")
@@ -494,6 +495,7 @@ def compute_indicators(
     count_barriers(b, engine, tables, query)
     _count_operated_eyes(b, engine, tables, query)
     backlog_age = _count_backlog(b, engine, tables, query)
+    add_review_turnaround(b, engine, tables, query)
     every = [*_complete_counts(b), ALL]
     _relate_sums(b, every)
     _derive_uptake_and_turnaround(b, engine, tables, query, every)

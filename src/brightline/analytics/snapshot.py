@@ -66,7 +66,9 @@ from brightline.store.models import (
     Surgery,
 )
 
-SCHEMA_VERSION = 2  # 2: referrals' closing reason and barrier (the recall loop)
+# 2: referrals' closing reason and barrier (the recall loop); 3: the first reviewer's staff
+# pseudonym (review turnaround per reviewer).
+SCHEMA_VERSION = 3
 CURRENT = "current"
 MANIFEST = "manifest.json"
 VERSION_PREFIX = "v-"
@@ -114,6 +116,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("days_to_attendance", pa.int32()),
             ("first_reviewed_at", pa.timestamp("us")),
             ("days_to_first_review", pa.int32()),
+            ("first_reviewer", pa.string()),
             ("recommendation", pa.string()),
             ("recommended_on", pa.date32()),
             ("surgery_right", pa.bool_()),

@@ -203,6 +203,7 @@ def _referrals(
         select(
             Review.referral_id,
             Review.reviewed_at,
+            Review.reviewer_id,
             Review.recommendation,
             Review.surgery_right,
             Review.surgery_left,
@@ -263,6 +264,9 @@ def _referrals(
                 "days_to_attendance": _days(r.attended_at, r.referred_at),
                 "first_reviewed_at": first.reviewed_at if first else None,
                 "days_to_first_review": _days(first.reviewed_at, r.referred_at) if first else None,
+                "first_reviewer": (
+                    places.staff.get(first.reviewer_id) if first and first.reviewer_id else None
+                ),
                 "recommendation": latest.recommendation if latest else None,
                 "recommended_on": latest.reviewed_at.date() if latest else None,
                 "surgery_right": bool(latest.surgery_right) if latest else None,

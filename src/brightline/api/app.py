@@ -29,6 +29,7 @@ from brightline.api.routes import (
     photos,
     referrals,
     releases,
+    review_work,
     screenings,
     surgery,
     sync,
@@ -152,6 +153,7 @@ def create_app(site: Site) -> FastAPI:
         indicators,
         corrections,
         releases,
+        review_work,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
         endpoints += [route.path for route in module.router.routes if isinstance(route, APIRoute)]

@@ -59,6 +59,7 @@ ACTION_WORDS = {
     "appointment.set": "gave or changed your appointment at the hospital",
     "not_operated.create": "recorded that your eye was not operated, and why",
     "centre_list.search": "found you in a search of the hospital's expected patients",
+    "review.return": "asked your clinic to see you again (a new eye photo or vision test)",
 }
 ROLE_WORDS = {
     "screener": "screening health worker",

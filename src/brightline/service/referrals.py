@@ -17,6 +17,7 @@ from brightline.pathway import (
 )
 from brightline.records import ReviewInput
 from brightline.service.claims import claim_id
+from brightline.service.review_queue import awaiting_review
 from brightline.store.models import Attendance, Referral, Review
 
 ICD10_PREFIXES = ("H", "Q", "Z", "S", "T")
@@ -121,11 +122,11 @@ def record_attendance(
 def review_queue(
     session: Session, facility_ids: Sequence[int] | None = None, *, limit: int = 100
 ) -> list[Referral]:
-    """Referrals awaiting online review: urgent first, then oldest first."""
+    """Referrals awaiting online review (not sent back to their clinic): urgent, then oldest."""
     urgent_first = case((Referral.priority == "urgent", 0), else_=1)
     query = (
         select(Referral)
-        .where(Referral.status == "open", Referral.kind.in_(("review", "urgent_review")))
+        .where(awaiting_review())
         .order_by(urgent_first, Referral.referred_at, Referral.id)
         .limit(limit)
     )

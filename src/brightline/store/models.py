@@ -225,6 +225,14 @@ class Referral(Base):
     close_reason: Mapped[str | None] = mapped_column(String(200))
     # The day the surgical centre gave the patient (0016); printed on a reprinted slip.
     appointment_on: Mapped[date | None] = mapped_column(Date)
+    # Sent back to the clinic by a reviewer (photo retake, VA re-test): off the review queue
+    # until the clinic has done it (resumed_at set), then back on it. Values: ReturnReason,
+    # checked by the service (a CHECK added to an existing SQLite table would copy it).
+    return_reason: Mapped[str | None] = mapped_column(String(20))
+    returned_at: Mapped[datetime | None] = mapped_column(DateTime)
+    returned_by: Mapped[int | None] = mapped_column(Integer)
+    return_note: Mapped[str | None] = mapped_column(String(500))
+    resumed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class ContactAttempt(Base):

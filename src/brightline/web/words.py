@@ -122,6 +122,7 @@ _MARKED = (
     N_("gave or changed your appointment at the hospital"),
     N_("recorded that your eye was not operated, and why"),
     N_("found you in a search of the hospital's expected patients"),
+    N_("asked your clinic to see you again (a new eye photo or vision test)"),
     N_("screening health worker"),
     N_("eye doctor (online review)"),
     N_("surgical centre staff"),
@@ -191,4 +192,18 @@ NOT_OPERATED = {
     "medical_contraindication": N_("Medical contra-indication"),
     "not_cataract": N_("Not cataract"),
     "other": N_("Other reason"),
+}
+# WHO / ICD-10 H54 categories of presenting visual acuity (ICD-11 9D90), one eye; 9 = unknown.
+WHO_CATEGORY = {
+    0: N_("cat. 0 · no or mild impairment"),
+    1: N_("cat. 1 · moderate impairment"),
+    2: N_("cat. 2 · severe impairment"),
+    3: N_("cat. 3 · blindness"),
+    4: N_("cat. 4 · blindness"),
+    5: N_("cat. 5 · no light perception"),
+    9: N_("not measured"),
+}
+RETURN_REASON = {
+    "ungradable_photo": N_("Ungradable photo — retake"),
+    "retest_va": N_("Re-test visual acuity"),
 }

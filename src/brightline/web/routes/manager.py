@@ -27,7 +27,8 @@ from brightline.analytics.indicators import (
     snapshot_tables,
 )
 from brightline.analytics.snapshot import SnapshotMissing, current_snapshot, default_snapshot_dir
-from brightline.analytics.suppression import export
+from brightline.analytics.suppression import PRIMARY, Suppression, export, suppress
+from brightline.analytics.turnaround import turnaround_rows
 from brightline.vocabulary import CLOSING_CONTACT_OUTCOMES
 from brightline.web.i18n import Formats
 from brightline.web.render import formats, render, signed_in_as
@@ -194,6 +195,44 @@ def dashboard_context(table: IndicatorTable, fmt: Formats) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=32)
+def _suppression(snapshot: Path, query: IndicatorQuery) -> Suppression:
+    """Small-cell suppression of a snapshot's table, worked out once per snapshot and query."""
+    return suppress(_indicators(snapshot, query))
+
+
+# A manager sees reviewers by the start of their staff pseudonym, never by name: turnaround
+# is a programme figure, and the snapshot it comes from holds no staff names (docs/indicators.md).
+REVIEWER_LABEL = 8
+
+
+def turnaround_tables(
+    table: IndicatorTable, hidden: Suppression, fmt: Formats
+) -> dict[str, list[dict[str, str]]]:
+    """Review turnaround per reviewer and per clinic, suppressed like every published table."""
+    region = ALL if table.get(ALL, "screened", "people") else (table.regions or [ALL])[0]
+    tables: dict[str, list[dict[str, str]]] = {}
+    for kind in ("reviewer", "clinic"):
+        shown = []
+        for row in turnaround_rows(table.cells, region, kind):
+            key = (region, "online_review", f"{kind}:{row['who']}", "reviewed")
+            why = hidden.hidden.get(key)
+            count = fmt.number(row.get("reviewed"))
+            if why is not None:
+                count = PRIMARY if why == "primary" else "x"
+            label = row["who"][:REVIEWER_LABEL] if kind == "reviewer" else row["who"]
+            shown.append(
+                {
+                    "who": label,
+                    "reviewed": count,
+                    "median": "x" if why else fmt.number(row.get("median_days"), 1),
+                    "p90": "x" if why else fmt.number(row.get("p90_days"), 1),
+                }
+            )
+        tables[kind] = shown
+    return tables
+
+
 def _page(request: Request, template: str) -> HTMLResponse:
     with staff_access(request) as access:
         signed_in_as(request, access)
@@ -204,6 +243,7 @@ def _page(request: Request, template: str) -> HTMLResponse:
         context.update(dashboard_context(table, fmt))
         snapshot = current_snapshot(default_snapshot_dir(access.site.settings.home))
         context["trend_charts"] = trend_charts(_monthly(snapshot, query), query, fmt)
+        context["turnaround"] = turnaround_tables(table, _suppression(snapshot, query), fmt)
     return render(request, template, **context)
 
 

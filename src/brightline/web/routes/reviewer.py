@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from brightline.access.layer import Access
+from brightline.access.review_work import QUEUE_MAX_OFFSET, QUEUE_PAGE_SIZE
 from brightline.errors import BrightlineError
 from brightline.records import ReviewInput, ReviewRecord
+from brightline.review_records import QueueQuery
+from brightline.vocabulary import ReturnReason, values
 from brightline.web.forms import FormDep, field_errors, optional, text
 from brightline.web.icd import ICD10, ICD11
 from brightline.web.render import redirect, render, signed_in_as
@@ -19,24 +23,79 @@ router = APIRouter(prefix="/reviewer", dependencies=[Depends(csrf_protect)])
 ICD_FIELDS = ("right_icd10", "right_icd11", "left_icd10", "left_icd11")
 
 
+def _queue_query(clinic: str, county: str, urgent: str, photos: str, code: str) -> QueueQuery:
+    """The queue's filters as sent by its form (a blank or unknown choice filters nothing)."""
+    return QueueQuery(
+        clinic=int(clinic) if clinic.isdigit() and len(clinic) < 10 else None,
+        county=county.strip()[:32] or None,
+        urgent_only=urgent == "1",
+        with_photos={"yes": True, "no": False}.get(photos),
+        code=code.strip()[:32] or None,
+    )
+
+
 @router.get("", response_class=HTMLResponse)
-def queue(request: Request) -> HTMLResponse:
-    """Cases waiting for review in this reviewer's region: urgent first, then oldest."""
+def queue(
+    request: Request,
+    offset: Annotated[int, Query(ge=0, le=QUEUE_MAX_OFFSET)] = 0,
+    clinic: Annotated[str, Query(max_length=12)] = "",
+    county: Annotated[str, Query(max_length=32)] = "",
+    urgent: Annotated[str, Query(max_length=1)] = "",
+    photos: Annotated[str, Query(max_length=3)] = "",
+    code: Annotated[str, Query(max_length=32)] = "",
+) -> HTMLResponse:
+    """Cases waiting for review in this reviewer's region, filtered: urgent first, then oldest."""
+    wanted = _queue_query(clinic, county, urgent, photos, code)
+    filters = {"clinic": clinic, "county": county, "urgent": urgent, "photos": photos, "code": code}
     with staff_access(request) as access:
         signed_in_as(request, access)
-        referrals = access.review_queue()
-        now = access.site.now()
-        return render(request, "reviewer/queue.html", referrals=referrals, now=now)
+        errors: dict[str, str] = {}
+        try:
+            page = access.review_queue_page(wanted, offset=offset)
+        except BrightlineError as exc:
+            errors = field_errors(exc)
+            page = access.review_queue_page(QueueQuery(), offset=0)
+            filters["county"] = ""
+        return render(
+            request,
+            "reviewer/queue.html",
+            status=422 if errors else 200,
+            page=page,
+            page_size=QUEUE_PAGE_SIZE,
+            choices=access.queue_choices(),
+            filters=filters,
+            paging=urlencode({k: v for k, v in filters.items() if v}),
+            errors=errors,
+            done=request.query_params.get("done") == "1",
+        )
+
+
+def _saved_code(access: Access, saved: str) -> str | None:
+    """The code of the case just reviewed or sent back, for the confirmation (None: gone)."""
+    if not saved:
+        return None
+    try:
+        return access.read_referral(saved, "review").code
+    except BrightlineError:
+        return None
 
 
 def _case(access: Access, referral_id: str) -> dict[str, Any]:
     case = access.review_case(referral_id)
     review = case.review
+    current = next((s for s in case.screenings if s.id == case.referral.screening_id), None)
+    shown = case.photos.get(current.id, []) if current else []
     return {
         "referral": case.referral,
         "view": case.person,
         "screenings": case.screenings,
         "photos": case.photos,
+        "current": current,
+        # The two eyes side by side: the case's own screening's photos, by eye.
+        "by_eye": {eye: [p for p in shown if p.eye == eye] for eye in ("right", "left")},
+        "unlabelled": [p for p in shown if p.eye not in ("right", "left")],
+        "earlier": [s for s in case.screenings if current is None or s.id != current.id],
+        "return_reasons": values(ReturnReason),
         "review": review,
         # The caller's own latest review is shown in the form, to amend it.
         "mine": review is not None and review.reviewer_id == access.actor.user_id,
@@ -63,6 +122,9 @@ def case_page(
 ) -> HTMLResponse:
     """The case page; ``prefill`` puts the caller's own latest review in the form."""
     context = _case(access, referral_id)
+    saved = request.query_params.get("saved", "")[:64]
+    context["saved"] = _saved_code(access, saved) if saved != referral_id else None
+    context["returned"] = request.query_params.get("returned") == "1"
     if prefill and context["mine"]:
         values = review_values(context["review"])
     return render(
@@ -118,13 +180,29 @@ def review(request: Request, referral_id: str, form: FormDep) -> Response:
 
 
 @router.get("/next", response_model=None)
-def next_case(request: Request, done: str = "", after: str = "") -> Response:
+def next_case(request: Request, done: str = "", after: str = "", returned: str = "") -> Response:
     """The next case in the queue (after ``after``, if given), or the queue when it is empty."""
     with staff_access(request) as access:
-        queue_ids = [r.id for r in access.review_queue()]
-    if after in queue_ids:
-        queue_ids = queue_ids[queue_ids.index(after) + 1 :] + queue_ids[: queue_ids.index(after)]
-    queue_ids = [i for i in queue_ids if i not in (done, after)]
-    if not queue_ids:
-        return redirect("/reviewer?done=1" if done else "/reviewer")
-    return redirect(f"/reviewer/cases/{queue_ids[0]}" + ("?reviewed=1" if done else ""))
+        following = access.next_in_queue(after=after, done=done)
+    sent_back = "&returned=1" if returned == "1" else ""
+    if following is None:
+        return redirect(f"/reviewer?done=1{sent_back}" if done else "/reviewer")
+    saved = f"?saved={quote(done)}{sent_back}" if done else ""
+    return redirect(f"/reviewer/cases/{following}{saved}")
+
+
+@router.post("/cases/{referral_id}/return", response_model=None)
+def send_back(request: Request, referral_id: str, form: FormDep) -> Response:
+    """Send the case back to its clinic (photo retake, VA re-test), then the next case."""
+    reason = text(form, "return_reason")
+    try:
+        with staff_access(request) as access:
+            access.return_case(referral_id, reason, optional(form, "return_note"))
+        return redirect(f"/reviewer/next?done={quote(referral_id)}&returned=1")
+    except BrightlineError as exc:
+        errors = field_errors(exc, "return_reason")
+    with staff_access(request) as access:
+        signed_in_as(request, access)
+        values_: dict[str, Any] = {"recommendation": "", "urgency": "routine", "surgery_eyes": []}
+        values_.update(return_reason=reason, return_note=text(form, "return_note"))
+        return case_page(request, access, referral_id, values_, errors)

@@ -40,6 +40,7 @@ def worklist(
         return render(
             request,
             "screener/worklist.html",
+            returned=access.returned_cases(),
             page=page,
             page_size=PAGE_SIZE,
             page_query=f"{query}&",

@@ -4,6 +4,7 @@ code the mapping sends is in the tables of docs/fhir.md."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -222,18 +223,35 @@ def test_referral_as_service_request_status_priority_performer() -> None:
 
 def test_surgery_as_procedure_with_iol_and_follow_up_part_of_it() -> None:
     surgery = SurgeryRecord(
-        "55555555-5555-4555-8555-555555555555",
-        PERSON,
-        REFERRAL,
-        "left",
-        date(2026, 3, 9),
-        "phaco",
-        True,
-        "",
-        8,
-        None,
+        id="55555555-5555-4555-8555-555555555555",
+        person_id=PERSON,
+        referral_id=REFERRAL,
+        eye="left",
+        operated_on=date(2026, 3, 9),
+        technique="phaco",
+        iol=True,
+        complication_codes="",
+        complication_note="",
+        facility_id=8,
+        surgeon_id=None,
     )
     resource = valid(procedure(surgery))
+    assert "complication" not in resource
+    complicated = valid(
+        procedure(
+            replace(
+                surgery,
+                complication_codes="posterior_capsule_rupture,other",
+                complication_note="zonular dialysis",
+            )
+        )
+    )
+    assert [c["coding"][0]["code"] for c in complicated["complication"]] == [
+        "posterior_capsule_rupture",
+        "other",
+    ]
+    assert complicated["complication"][1]["text"] == "zonular dialysis"
+    assert all(c["coding"][0]["system"] == codes.COMPLICATION for c in complicated["complication"])
     assert resource["code"]["coding"][0] == {
         "system": codes.SNOMED,
         "code": "54885007",

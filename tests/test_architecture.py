@@ -21,6 +21,7 @@ PURE_CORE = (
     "reasons",
     "errors",
     "timestamps",
+    "problems",
     "audit.merkle",
 )
 # Standard-library modules that reach files, processes or the network.

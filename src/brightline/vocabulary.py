@@ -154,3 +154,14 @@ OPEN_REFERRAL_STATUSES = (ReferralStatus.OPEN.value, ReferralStatus.REVIEWED.val
 
 REVIEW_REFERRAL_KINDS = (ReferralKind.REVIEW.value, ReferralKind.URGENT_REVIEW.value)
 """Referrals that go to an online reviewer's queue."""
+
+
+class Untestable(StrEnum):
+    """Why an eye's presenting VA could not be tested at screening (RAAB 7 "cannot be examined").
+
+    An untestable eye is WHO category 9 (not measured): it never counts as the better eye.
+    """
+
+    COULD_NOT_COOPERATE = "could_not_cooperate"
+    EYE_ABSENT = "eye_absent"
+    NOT_ATTEMPTED = "not_attempted"

@@ -216,16 +216,23 @@ class Access(Administration):
             self.site.programme,
             here,
             refer_to_facility_id=lambda: refer_to_centre(self.session, facility_id),
+            today=self.site.today(),
         )
         pin = None
         referral = None
-        if rows.referral is not None:
+        if rows.attached_to is not None:
+            referral = record_of(ReferralRecord, rows.attached_to)
+        elif rows.referral is not None:
             stored = lookups.by_id(self.session, Referral, rows.referral["id"])
             assert stored is not None
             pin = issue_access_pin(self.site.keys, stored)
             referral = record_of(ReferralRecord, rows.referral)
         recorded = RecordedScreening(
-            record_of(ScreeningRecord, rows.screening), referral, tuple(rows.triage.reasons), pin
+            record_of(ScreeningRecord, rows.screening),
+            referral,
+            tuple(rows.triage.reasons),
+            pin,
+            attached=rows.attached_to is not None,
         )
         if not with_slip:
             return recorded

@@ -49,6 +49,7 @@ from brightline.vocabulary import (
     Sex,
     Symptom,
     Technique,
+    Untestable,
     Urgency,
 )
 
@@ -212,6 +213,12 @@ class ScreeningCreate(Strict):
     left_pinhole_va: VaText | None = None
     right_lens: LensStatus | None = None
     left_lens: LensStatus | None = None
+    right_untestable: Untestable | None = Field(
+        default=None, description="Why the right eye's VA could not be tested (instead of a VA)."
+    )
+    left_untestable: Untestable | None = Field(
+        default=None, description="Why the left eye's VA could not be tested (instead of a VA)."
+    )
     symptoms: list[Symptom] = Field(default_factory=list, max_length=len(Symptom))
 
 
@@ -277,6 +284,7 @@ class EyePublic(BaseModel):
     pinhole_va: str | None
     pinhole_logmar: float | None
     lens: str | None
+    untestable: str | None = None
 
 
 class ScreeningPublic(BaseModel):
@@ -294,6 +302,11 @@ class ScreeningPublic(BaseModel):
         description="The patient's PIN for their access report: returned once, when the "
         "screening refers the person; print it on the slip.",
     )
+    attached_referral_id: str | None = Field(
+        default=None,
+        description="The person already had an open referral: these findings joined it "
+        "(its priority raised if they are more urgent) and no new referral or PIN was issued.",
+    )
 
     @classmethod
     def of(cls, screening: ScreeningRecord, referral: ReferralRecord | None) -> ScreeningPublic:
@@ -306,6 +319,7 @@ class ScreeningPublic(BaseModel):
                 pinhole_va=value(f"{side}_pinhole_va"),
                 pinhole_logmar=value(f"{side}_pinhole_logmar"),
                 lens=value(f"{side}_lens"),
+                untestable=value(f"{side}_untestable"),
             )
 
         return cls(
@@ -318,6 +332,7 @@ class ScreeningPublic(BaseModel):
             symptoms=[s for s in value("symptoms").split(",") if s],
             triage=TriagePublic.of(value),
             referral=ReferralPublic.of(referral) if referral is not None else None,
+            attached_referral_id=value("attached_referral_id"),
         )
 
 

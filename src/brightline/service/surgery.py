@@ -10,12 +10,15 @@ from sqlalchemy.orm import Session
 from brightline.acuity import outcome_category
 from brightline.errors import InvalidInput, NotFound
 from brightline.pathway import check_follow_up, check_surgery
+from brightline.problems import Problems, problem
 from brightline.records import FollowUpInput, SurgeryInput, parse_va_field
 from brightline.service.claims import claim_id
 from brightline.service.referrals import get_referral, latest_review
 from brightline.store.models import Attendance, FollowUp, Surgery
 
 MAX_COMPLICATIONS_LENGTH = 200
+BCVA_SLACK = 10
+"""Best-corrected VA may read up to 0.10 logMAR (one line, test-retest) worse than presenting."""
 
 
 def record_surgery(session: Session, surgery: SurgeryInput, *, today: date) -> Surgery:
@@ -81,6 +84,18 @@ def record_follow_up(
     if presenting is None:
         raise InvalidInput("presenting VA is required at follow-up", field="presenting_va")
     best = parse_va_field("best_corrected_va", follow_up.best_corrected_va)
+    if best is not None and best.logmar_hundredths - presenting.logmar_hundredths > BCVA_SLACK:
+        # Correction cannot make vision worse; beyond one chart line it is a mis-entry.
+        raise Problems(
+            [
+                problem(
+                    "best_corrected_va",
+                    "bcva_worse",
+                    bcva=best.snellen_metric,
+                    va=presenting.snellen_metric,
+                )
+            ]
+        )
     record = FollowUp(
         id=claim_id(session, FollowUp, follow_up.id),
         surgery_id=surgery.id,

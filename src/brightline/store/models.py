@@ -149,6 +149,8 @@ class Person(Base):
     address_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Keyed HMAC pseudonym of the national ID: de-duplicates without storing the ID.
     national_id_hmac: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Keyed pseudonym of the phone number: exact search without decrypting anyone's phone.
+    phone_hmac: Mapped[str | None] = mapped_column(String(64), index=True)
     client_record_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -175,11 +177,19 @@ class Screening(Base):
     left_pinhole_logmar: Mapped[float | None] = mapped_column(Float)
     right_lens: Mapped[str | None] = mapped_column(String(16))
     left_lens: Mapped[str | None] = mapped_column(String(16))
+    # Why an eye's VA could not be tested (vocabulary.Untestable); NULL when it was measured.
+    right_untestable: Mapped[str | None] = mapped_column(String(24))
+    left_untestable: Mapped[str | None] = mapped_column(String(24))
     symptoms: Mapped[str] = mapped_column(String(200), default="")
     triage_decision: Mapped[str] = mapped_column(String(16))
     triage_reasons: Mapped[str] = mapped_column(Text)
     triage_rule_version: Mapped[str] = mapped_column(String(64))
     suspected_cataract: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A person's second screening while a referral is open joins it instead of opening another.
+    attached_referral_id: Mapped[str | None] = mapped_column(
+        ForeignKey("referrals.id", use_alter=True, name="fk_screenings_attached_referral"),
+        index=True,
+    )
     client_record_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

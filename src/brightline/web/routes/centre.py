@@ -13,7 +13,7 @@ from brightline.errors import BrightlineError, InvalidInput
 from brightline.records import FollowUpInput, SurgeryInput
 from brightline.timestamps import check_recorded_day
 from brightline.vocabulary import Technique, values
-from brightline.web.forms import FormDep, field_errors, optional, text
+from brightline.web.forms import FieldErrors, FormDep, field_errors, optional, text
 from brightline.web.render import redirect, render, signed_in_as
 from brightline.web.session import PageNotFound, csrf_protect, staff_access
 
@@ -59,7 +59,7 @@ def _patient(access: Access, referral_id: str) -> dict[str, Any]:
 
 
 def _patient_page(
-    request: Request, access: Access, referral_id: str, errors: dict[str, str], **extra: Any
+    request: Request, access: Access, referral_id: str, errors: FieldErrors, **extra: Any
 ) -> HTMLResponse:
     context = _patient(access, referral_id)
     saved = extra.pop("saved", "")

@@ -22,7 +22,14 @@ from brightline.records import (
 )
 from brightline.vocabulary import Eye, LensStatus, Symptom
 from brightline.vocabulary import values as listed
-from brightline.web.forms import FormDep, field_errors, files, optional, text
+from brightline.web.forms import (
+    FormDep,
+    field_errors,
+    files,
+    optional,
+    problem_errors,
+    text,
+)
 from brightline.web.render import redirect, render, signed_in_as
 from brightline.web.session import csrf_protect, staff_access
 
@@ -158,7 +165,7 @@ def record(request: Request, person_id: str, form: FormDep) -> Response:
     values["left_lens"] = text(form, "left_lens")
     values["symptoms"] = [s for s in form.getlist("symptoms") if isinstance(s, str)]
     values["screening_id"] = screening_id = _form_screening_id(form)
-    errors = va_problems({name: optional(form, name) for name in VA_FIELDS})
+    errors = problem_errors(va_problems({name: optional(form, name) for name in VA_FIELDS}))
     photos = {eye: files(form, f"photo_{eye}") for eye in listed(Eye)}
     if sum(len(p) for p in photos.values()) > PHOTO_LIMIT:
         errors["photo_right"] = f"at most {PHOTO_LIMIT} photos per screening"

@@ -1,0 +1,106 @@
+"""Data that is right at entry: untestable eyes, screenings attached to an open referral,
+and a keyed pseudonym of the phone number for exact search.
+
+``screenings`` gets ``right_untestable`` / ``left_untestable`` (why an eye's VA could not be
+tested) and ``attached_referral_id`` (the open referral a later screening joined);
+``people`` gets ``phone_hmac``, filled for every person who has a phone, in batches.
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-15
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import context, op
+
+from brightline.identifiers import IdentifierKeys, open_person_key, phone_pseudonym
+
+revision = "0009"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+BATCH = 1000
+_people = sa.table(
+    "people",
+    sa.column("id", sa.String),
+    sa.column("data_key", sa.LargeBinary),
+    sa.column("phone_ct", sa.LargeBinary),
+    sa.column("phone_hmac", sa.String),
+)
+
+
+def _fill_phone_pseudonyms() -> None:
+    bind = op.get_bind()
+    pending = sa.and_(_people.c.phone_ct.is_not(None), _people.c.data_key.is_not(None))
+    last_id = ""
+    while True:
+        rows = list(
+            bind.execute(
+                sa.select(_people)
+                .where(pending, _people.c.id > last_id)
+                .order_by(_people.c.id)
+                .limit(BATCH)
+            )
+        )
+        if not rows:
+            return
+        keys = context.config.attributes.get("identifier_keys")
+        if not isinstance(keys, IdentifierKeys):
+            raise RuntimeError(
+                "migration 0009 must index existing phone numbers and needs the identifier"
+                " keys: run 'brightline init' with the installation's key files in place"
+            )
+        updates = [
+            {
+                "person_id": row.id,
+                "phone_hmac": phone_pseudonym(
+                    keys, open_person_key(keys, row.id, row.data_key).open("phone", row.phone_ct)
+                ),
+            }
+            for row in rows
+        ]
+        bind.execute(
+            _people.update()
+            .where(_people.c.id == sa.bindparam("person_id"))
+            .values(phone_hmac=sa.bindparam("phone_hmac")),
+            updates,
+        )
+        last_id = rows[-1].id
+
+
+def upgrade() -> None:
+    # Plain ADD COLUMN, not batch mode: a batch copy would have to drop tables others reference.
+    op.add_column("screenings", sa.Column("right_untestable", sa.String(24), nullable=True))
+    op.add_column("screenings", sa.Column("left_untestable", sa.String(24), nullable=True))
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite adds a column with its REFERENCES clause, but alembic would ALTER a constraint.
+        op.execute(
+            "ALTER TABLE screenings ADD COLUMN attached_referral_id VARCHAR(36)"
+            " CONSTRAINT fk_screenings_attached_referral REFERENCES referrals (id)"
+        )
+    else:
+        op.add_column(
+            "screenings",
+            sa.Column(
+                "attached_referral_id",
+                sa.String(36),
+                sa.ForeignKey("referrals.id", name="fk_screenings_attached_referral"),
+                nullable=True,
+            ),
+        )
+    op.create_index("ix_screenings_attached_referral_id", "screenings", ["attached_referral_id"])
+    op.add_column("people", sa.Column("phone_hmac", sa.String(64), nullable=True))
+    op.create_index("ix_people_phone_hmac", "people", ["phone_hmac"])
+    _fill_phone_pseudonyms()
+
+
+def downgrade() -> None:
+    op.drop_index("ix_people_phone_hmac", "people")
+    op.drop_column("people", "phone_hmac")
+    op.drop_index("ix_screenings_attached_referral_id", "screenings")
+    op.drop_column("screenings", "attached_referral_id")
+    op.drop_column("screenings", "left_untestable")
+    op.drop_column("screenings", "right_untestable")

@@ -20,7 +20,7 @@ from brightline.records import (
     ScreeningInput,
     va_problems,
 )
-from brightline.vocabulary import Eye, LensStatus, Symptom
+from brightline.vocabulary import Eye, LensStatus, Symptom, Untestable
 from brightline.vocabulary import values as listed
 from brightline.web.forms import (
     FormDep,
@@ -136,6 +136,7 @@ def _screening_form(
         off_chart_va=OFF_CHART_VA,
         lens_statuses=listed(LensStatus),
         symptoms=listed(Symptom),
+        untestable=listed(Untestable),
     )
 
 
@@ -163,6 +164,8 @@ def record(request: Request, person_id: str, form: FormDep) -> Response:
     """Record the screening, attach photos, and show triage and the referral slip."""
     values: dict[str, Any] = {name: text(form, name) for name in (*VA_FIELDS, "right_lens")}
     values["left_lens"] = text(form, "left_lens")
+    for eye in listed(Eye):
+        values[f"{eye}_untestable"] = text(form, f"{eye}_untestable")
     values["symptoms"] = [s for s in form.getlist("symptoms") if isinstance(s, str)]
     values["screening_id"] = screening_id = _form_screening_id(form)
     errors = problem_errors(va_problems({name: optional(form, name) for name in VA_FIELDS}))

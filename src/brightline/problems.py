@@ -34,7 +34,13 @@ class ProblemKind:
 
 
 PROBLEM_KINDS: Final[tuple[ProblemKind, ...]] = (
-    ProblemKind("va_unreadable", N_('"%(text)s" is not a visual acuity notation.'), ("text",)),
+    ProblemKind(
+        "va_unreadable",
+        N_(
+            '"%(text)s" is not a visual acuity; write e.g. 6/18, 20/60, 0.33, CF 1m, HM, LP or NLP.'
+        ),
+        ("text",),
+    ),
     ProblemKind(
         "va_beyond_chart",
         N_(
@@ -73,6 +79,15 @@ PROBLEM_KINDS: Final[tuple[ProblemKind, ...]] = (
     ),
     ProblemKind("age_range", N_("Give an age from 0 to %(most)s years."), ("most",)),
     ProblemKind("birth_year_range", N_("Give a year from %(low)s to %(high)s."), ("low", "high")),
+    ProblemKind(
+        "age_mismatch",
+        N_("Age %(age)s does not match the year of birth %(year)s; clear one of them."),
+        ("age", "year"),
+    ),
+    ProblemKind(
+        "national_id_elsewhere",
+        N_("This national ID is already registered; ask the programme office."),
+    ),
     ProblemKind("message", "%(text)s", ("text",)),
 )
 """Every problem code; ``message`` carries an older error's English sentence as it is."""
@@ -176,3 +191,34 @@ def order_problem(field_name: str, value: date, step: str, earlier: date | None)
     if earlier is None or value >= earlier:
         return None
     return problem(field_name, "date_before", step=step, on=earlier.isoformat())
+
+
+MAX_AGE: Final = 120
+
+
+def birth_year_of(year_written: str, age_written: str, today: date) -> int:
+    """The year of birth as written, or this year minus the age in years when it is unknown
+    (the CSV import's ``age`` column); when both are given they must agree within a year."""
+    year_text, age_text = year_written.strip(), age_written.strip()
+    low, high = today.year - MAX_AGE, today.year
+    found: list[Problem] = []
+    year = age = None
+    if year_text:
+        if year_text.isdigit() and len(year_text) == 4 and low <= int(year_text) <= high:
+            year = int(year_text)
+        else:
+            found.append(problem("birth_year", "birth_year_range", low=str(low), high=str(high)))
+    if age_text:
+        if age_text.isdigit() and int(age_text) <= MAX_AGE:
+            age = int(age_text)
+        else:
+            found.append(problem("age", "age_range", most=str(MAX_AGE)))
+    if not year_text and not age_text:
+        found.append(problem("birth_year", "age_or_birth_year"))
+    if year is not None and age is not None and high - year - age not in (0, 1):
+        found.append(problem("age", "age_mismatch", age=str(age), year=str(year)))
+    raise_if_any(found)
+    if year is not None:
+        return year
+    assert age is not None
+    return high - age

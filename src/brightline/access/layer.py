@@ -25,6 +25,7 @@ from brightline.audit.log import AuditLog
 from brightline.audit.tree import checkpoint_if_due
 from brightline.errors import Conflict, InvalidInput, one_of
 from brightline.photos import PhotoLimits, PhotoStore, process_upload
+from brightline.problems import Problems, problem
 from brightline.reasons import from_stored
 from brightline.records import (
     AttendanceRecord,
@@ -53,7 +54,7 @@ from brightline.records import (
     record_of,
 )
 from brightline.service import lookups
-from brightline.service.people import identifiers_of, register_person
+from brightline.service.people import identifiers_of, people_by_identifier, register_person
 from brightline.service.photos import store_photo
 from brightline.service.places import refer_to_centre, region_by_code
 from brightline.service.referrals import (
@@ -167,6 +168,16 @@ class Access(Administration):
             region_id = region_by_code(self.session, person.township, field="township").id
         placed = replace(person, facility_id=facility_id, region_id=region_id)
         record, created = register_person(self.session, self.site.keys, placed, self.site.today())
+        if record.facility_id != facility_id:
+            # Another clinic's person: say only that the ID is taken, never whose it is.
+            self._audit(
+                "person.create",
+                record.id,
+                "treatment",
+                "denied",
+                denial_reason="national ID registered at another facility",
+            )
+            raise Problems([problem("national_id", "national_id_elsewhere")])
         self._audit("person.create", record.id, "treatment", "allowed")
         view = PersonView(record_of(PersonRecord, record), identifiers_of(self.site.keys, record))
         return view, created
@@ -179,13 +190,21 @@ class Access(Administration):
         return self._person_view(person, context, purpose)
 
     def search_people(self, name: str) -> list[PersonView]:
-        """People of the caller's own facility whose name contains ``name`` (never wider)."""
+        """People of the caller's own facility whose name contains ``name``, or whose national
+        ID or phone number is exactly it (matched through their keyed pseudonyms; never wider)."""
         self.require_general("person.search")
         needle = name.strip().casefold()
         if len(needle) < 2:
             raise InvalidInput("type at least 2 letters of the name", field="name")
-        found = []
-        for person in lookups.people_of_facility(self.session, self._own_facility()):
+        facility_id = self._own_facility()
+        exact = people_by_identifier(self.session, self.site.keys, facility_id, name.strip())
+        found = [
+            PersonView(record_of(PersonRecord, p), identifiers_of(self.site.keys, p)) for p in exact
+        ]
+        known = {p.id for p in exact}
+        for person in lookups.people_of_facility(self.session, facility_id):
+            if person.id in known:
+                continue
             identifiers = identifiers_of(self.site.keys, person)
             if identifiers.name and needle in identifiers.name.casefold():
                 found.append(PersonView(record_of(PersonRecord, person), identifiers))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Final
 
 from brightline.errors import BrightlineError, InvalidInput
@@ -186,11 +186,15 @@ def day_problem(field_name: str, value: date, today: date) -> Problem | None:
     return problem(field_name, "date_range", low=EARLIEST_DAY.isoformat(), high=last.isoformat())
 
 
-def order_problem(field_name: str, value: date, step: str, earlier: date | None) -> Problem | None:
-    """A pathway date before the step it follows (attendance before referral, and so on)."""
+def order_problem(
+    field_name: str, value: date | datetime, step: str, earlier: date | datetime | None
+) -> Problem | None:
+    """A pathway date before the step it follows (attendance before referral, surgery before
+    attendance, follow-up before surgery); a time is compared with a time, a day with a day."""
     if earlier is None or value >= earlier:
         return None
-    return problem(field_name, "date_before", step=step, on=earlier.isoformat())
+    on = earlier.date() if isinstance(earlier, datetime) else earlier
+    return problem(field_name, "date_before", step=step, on=on.isoformat())
 
 
 MAX_AGE: Final = 120

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from tests.api.conftest import Bed
@@ -102,3 +103,150 @@ def test_sync_applies_the_same_rules(bed: Bed) -> None:
     result = answer.json()[0]
     assert result["status"] == "rejected"
     assert result["error"]["field"] in ("left_presenting_va", "right_presenting_va")
+
+
+def _operated(bed: Bed) -> tuple[str, str]:
+    """A person reviewed for surgery on the right eye, attended today; returns referral id and
+    the id of the operation done today."""
+    referral = bed.screen(bed.register()["id"])["referral"]["id"]
+    review = {"recommendation": "surgery", "surgery_eyes": ["right"]}
+    assert bed.post("reviewer", f"/referrals/{referral}/reviews", review).status_code == 201
+    assert bed.post("surgeon", f"/referrals/{referral}/attendance", {}).status_code == 201
+    surgery = {
+        "referral_id": referral,
+        "eye": "right",
+        "operated_on": bed.site.today().isoformat(),
+        "technique": "MSICS",
+        "iol": True,
+    }
+    operated = bed.post("surgeon", "/surgeries", surgery)
+    assert operated.status_code == 201, operated.text
+    return referral, operated.json()["id"]
+
+
+def test_best_corrected_va_may_be_one_line_worse_not_more(bed: Bed) -> None:
+    _, surgery = _operated(bed)
+    url = f"/surgeries/{surgery}/follow-ups"
+    day = bed.site.today().isoformat()
+    refused = bed.post(
+        "surgeon",
+        url,
+        {"examined_on": day, "presenting_va": "logMAR 0.30", "best_corrected_va": "logMAR 0.41"},
+    )
+    assert refused.status_code == 422, refused.text
+    assert _problems(refused) == [("best_corrected_va", "bcva_worse")]
+    assert "worse than presenting VA" in refused.json()["error"]["message"]
+    accepted = bed.post(
+        "surgeon",
+        url,
+        {"examined_on": day, "presenting_va": "logMAR 0.30", "best_corrected_va": "logMAR 0.40"},
+    )
+    assert accepted.status_code == 201, accepted.text
+
+
+def test_screening_dates_from_1900_to_tomorrow_exactly(bed: Bed) -> None:
+    today = bed.site.today()
+    cases = {
+        "1900-01-01": 201,
+        "1899-12-31": 422,
+        (today + timedelta(days=1)).isoformat(): 201,
+        (today + timedelta(days=2)).isoformat(): 422,
+    }
+    for day, status in cases.items():
+        person = bed.register()
+        body = {
+            "person_id": person["id"],
+            "screened_at": f"{day}T08:00:00",
+            "right_presenting_va": "6/6",
+            "left_presenting_va": "6/6",
+        }
+        answer = bed.post("screener_a", "/screenings", body)
+        assert answer.status_code == status, (day, answer.text)
+        if status == 422:
+            assert answer.json()["error"]["field"] == "screened_at"
+            assert "1900-01-01" in answer.json()["error"]["message"]
+
+
+def test_pathway_dates_keep_their_order_as_coded_problems(bed: Bed) -> None:
+    referral, surgery = _operated(bed)
+    today = bed.site.today()
+    before = bed.post(
+        "surgeon",
+        f"/surgeries/{surgery}/follow-ups",
+        {"examined_on": (today - timedelta(days=1)).isoformat(), "presenting_va": "6/9"},
+    )
+    assert before.status_code == 422, before.text
+    assert _problems(before) == [("examined_on", "date_before")]
+    assert before.json()["error"]["message"] == f"This date is before the surgery on {today}."
+    late = bed.post(
+        "surgeon",
+        f"/surgeries/{surgery}/follow-ups",
+        {"examined_on": (today + timedelta(days=1)).isoformat(), "presenting_va": "6/9"},
+    )
+    assert late.status_code == 201, late.text  # tomorrow is still a day a record may have
+    left = {
+        "referral_id": referral,
+        "eye": "left",
+        "operated_on": (today - timedelta(days=1)).isoformat(),
+        "technique": "MSICS",
+        "iol": True,
+    }
+    # The review named only the right eye: the state refusal comes before the dates.
+    assert bed.post("surgeon", "/surgeries", left).status_code == 409
+    other = bed.screen(bed.register()["id"])["referral"]["id"]
+    early = bed.post(
+        "surgeon",
+        f"/referrals/{other}/attendance",
+        {"attended_at": f"{today - timedelta(days=3)}T08:00:00"},
+    )
+    assert early.status_code == 422, early.text
+    assert _problems(early) == [("attended_at", "date_before")]
+    assert "before the referral" in early.json()["error"]["message"]
+
+
+def test_surgery_before_attendance_is_a_coded_problem(bed: Bed) -> None:
+    referral = bed.screen(bed.register()["id"])["referral"]["id"]
+    review = {"recommendation": "surgery", "surgery_eyes": ["right"]}
+    bed.post("reviewer", f"/referrals/{referral}/reviews", review)
+    bed.post("surgeon", f"/referrals/{referral}/attendance", {})
+    yesterday = bed.site.today() - timedelta(days=1)
+    refused = bed.post(
+        "surgeon",
+        "/surgeries",
+        {
+            "referral_id": referral,
+            "eye": "right",
+            "operated_on": yesterday.isoformat(),
+            "technique": "MSICS",
+            "iol": True,
+        },
+    )
+    assert refused.status_code == 422, refused.text
+    assert _problems(refused) == [("operated_on", "date_before")]
+    assert "before the attendance" in refused.json()["error"]["message"]
+
+
+def test_review_codes_must_be_on_the_eye_lists(bed: Bed) -> None:
+    referral = bed.screen(bed.register()["id"])["referral"]["id"]
+    review = {
+        "recommendation": "surgery",
+        "surgery_eyes": ["right"],
+        "right_icd10": "XYZ",
+        "right_icd11": "banana",
+        "left_icd10": "J45.0",  # asthma: a real code, not an eye code
+        "left_icd11": "9B10.21",
+    }
+    refused = bed.post("reviewer", f"/referrals/{referral}/reviews", review)
+    assert refused.status_code == 422, refused.text
+    assert _problems(refused) == [
+        ("right_icd10", "icd10_unknown"),
+        ("right_icd11", "icd11_unknown"),
+        ("left_icd10", "icd10_unknown"),
+    ]
+    accepted = bed.post(
+        "reviewer",
+        f"/referrals/{referral}/reviews",
+        {**review, "right_icd10": "h25.1", "right_icd11": "9B10.0", "left_icd10": "Q12.0"},
+    )
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["right_icd10"] == "H25.1"

@@ -508,6 +508,7 @@ class Access(Administration):
             attended_at,
             recorded_by=self.actor.user_id,
             attendance_id=attendance_id,
+            today=self.site.today(),
         )
         return record_of(AttendanceRecord, attendance)
 

@@ -11,7 +11,7 @@ from brightline.access.layer import Access
 from brightline.errors import BrightlineError
 from brightline.records import ReviewInput
 from brightline.web.forms import FormDep, field_errors, optional, text
-from brightline.web.icd import ICD10, ICD11
+from brightline.web.icd import ICD10, ICD11, choices
 from brightline.web.render import redirect, render, signed_in_as
 from brightline.web.session import csrf_protect, staff_access
 
@@ -50,6 +50,8 @@ def _case_page(
         errors=errors,
         icd10=ICD10,
         icd11=ICD11,
+        icd10_choices=choices("icd10"),
+        icd11_choices=choices("icd11"),
         **_case(access, referral_id),
     )
 

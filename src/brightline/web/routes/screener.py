@@ -19,7 +19,6 @@ from brightline.records import (
     RecordedScreening,
     ReferralSlip,
     ScreeningInput,
-    va_problems,
 )
 from brightline.vocabulary import Eye, LensStatus, Symptom, Untestable
 from brightline.vocabulary import values as listed
@@ -28,7 +27,6 @@ from brightline.web.forms import (
     field_errors,
     files,
     optional,
-    problem_errors,
     text,
 )
 from brightline.web.render import redirect, render, signed_in_as
@@ -169,7 +167,8 @@ def record(request: Request, person_id: str, form: FormDep) -> Response:
         values[f"{eye}_untestable"] = text(form, f"{eye}_untestable")
     values["symptoms"] = [s for s in form.getlist("symptoms") if isinstance(s, str)]
     values["screening_id"] = screening_id = _form_screening_id(form)
-    errors = problem_errors(va_problems({name: optional(form, name) for name in VA_FIELDS}))
+    # The service checks the findings whole (every VA, each eye measured or untestable).
+    errors: dict[str, Any] = {}
     photos = {eye: files(form, f"photo_{eye}") for eye in listed(Eye)}
     if sum(len(p) for p in photos.values()) > PHOTO_LIMIT:
         errors["photo_right"] = f"at most {PHOTO_LIMIT} photos per screening"

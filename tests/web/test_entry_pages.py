@@ -1,0 +1,123 @@
+"""Data that is right at entry, through the web forms: every problem beside its field."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import WebBed, submit
+
+
+def _register(client: TestClient, **data: str) -> Any:
+    return submit(client, "/screener/register", "/screener/register", data)
+
+
+def _screen(client: TestClient, person_url: str, **data: str) -> Any:
+    return submit(client, f"{person_url}/screen", f"{person_url}/screen", data)
+
+
+def test_the_age_stands_in_for_an_unknown_year_of_birth(web: WebBed) -> None:
+    client = web.signed_in("screener_a")
+    registered = _register(client, sex="female", age="70", name="Age Only")
+    assert registered.status_code == 303, registered.text
+    page = client.get(registered.headers["location"])
+    year = web.site.today().year - 70
+    assert f"<dd>{year}</dd>" in page.text
+    neither = _register(client, sex="female")
+    assert neither.status_code == 422
+    assert 'id="birth_year-error"' in neither.text
+    assert "Give the year of birth, or the age in years if it is unknown." in neither.text
+    too_old = _register(client, sex="female", age="121")
+    assert 'id="age-error"' in too_old.text and "Give an age from 0 to 120 years." in too_old.text
+    clash = _register(client, sex="female", birth_year="1950", age="30")
+    assert 'id="age-error"' in clash.text
+
+
+def test_a_known_national_id_opens_the_person_and_says_so(web: WebBed) -> None:
+    client = web.signed_in("screener_a")
+    first = _register(client, sex="male", birth_year="1951", name="Known Person", national_id="W-1")
+    again = _register(client, sex="male", birth_year="1951", national_id="w 1")
+    assert again.status_code == 303
+    assert again.headers["location"] == first.headers["location"] + "?known=national_id"
+    page = client.get(again.headers["location"])
+    assert "This national ID is already registered as Known Person" in html.unescape(page.text)
+    assert "already registered" not in client.get(first.headers["location"]).text
+
+
+def test_another_clinics_national_id_is_refused_without_the_person(web: WebBed) -> None:
+    theirs = _register(
+        web.signed_in("screener_a"),
+        sex="male",
+        birth_year="1952",
+        name="Hidden Canary",
+        national_id="W-2",
+    )
+    person_id = theirs.headers["location"].rsplit("/", 1)[1]
+    other = web.signed_in("screener_b")
+    refused = _register(other, sex="female", birth_year="1960", national_id="W-2")
+    assert refused.status_code == 422
+    assert 'id="national_id-error"' in refused.text
+    assert "ask the programme office" in refused.text
+    assert "Hidden Canary" not in refused.text and person_id not in refused.text
+
+
+def test_the_search_box_finds_by_exact_phone_or_national_id(web: WebBed) -> None:
+    client = web.signed_in("screener_a")
+    _register(
+        client,
+        sex="female",
+        birth_year="1953",
+        name="Phone Canary",
+        phone="0733 111 222",
+        national_id="W-3",
+    )
+    for typed in ("0733111222", "W3", "w-3"):
+        found = client.get("/screener", params={"name": typed})
+        assert "Phone Canary" in found.text, typed
+    assert "Phone Canary" not in client.get("/screener", params={"name": "0733"}).text
+    other = web.signed_in("screener_b")
+    assert "Phone Canary" not in other.get("/screener", params={"name": "0733111222"}).text
+
+
+def test_a_second_screening_says_it_joined_the_open_referral(web: WebBed) -> None:
+    client = web.signed_in("screener_a")
+    person_url = _register(client, sex="female", birth_year="1940").headers["location"]
+    first = _screen(
+        client,
+        person_url,
+        right_presenting_va="CF 1m",
+        left_presenting_va="6/60",
+        right_lens="opacity",
+        left_lens="opacity",
+    )
+    assert first.status_code == 201
+    code = re.search(r'id="referral-code">([A-Z0-9-]+)<', first.text)
+    assert code and 'id="attached-referral"' not in first.text
+    second = _screen(
+        client,
+        person_url,
+        right_presenting_va="6/60",
+        left_presenting_va="6/60",
+        right_lens="opacity",
+        left_lens="opacity",
+    )
+    assert second.status_code == 201, second.text
+    assert 'id="attached-referral"' in second.text
+    assert f"open referral (code {code.group(1)})" in html.unescape(second.text)
+    assert 'id="access-pin"' not in second.text
+
+
+def test_an_untestable_eye_through_the_form(web: WebBed) -> None:
+    client = web.signed_in("screener_a")
+    person_url = _register(client, sex="male", birth_year="1945").headers["location"]
+    refused = _screen(client, person_url, left_presenting_va="6/3000")
+    assert refused.status_code == 422
+    assert 'id="right_presenting_va-error"' in refused.text
+    assert 'id="left_presenting_va-error"' in refused.text
+    assert "off the chart (6/3 to 1/60)" in refused.text
+    recorded = _screen(client, person_url, right_untestable="eye_absent", left_presenting_va="6/6")
+    assert recorded.status_code == 201, recorded.text
+    assert "absent or a prosthesis" in recorded.text

@@ -6,6 +6,10 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
 from tests.api.conftest import Bed
 
 
@@ -250,3 +254,24 @@ def test_review_codes_must_be_on_the_eye_lists(bed: Bed) -> None:
     )
     assert accepted.status_code == 201, accepted.text
     assert accepted.json()["right_icd10"] == "H25.1"
+
+
+def test_the_database_refuses_an_untestable_eye_with_a_va_or_an_unknown_reason(bed: Bed) -> None:
+    person = bed.register()
+    screening = bed.screen(person["id"], right_presenting_va="6/6", left_presenting_va="6/6")
+    for change in (
+        "right_untestable = 'asleep', right_presenting_va = NULL",
+        "left_untestable = 'not_attempted'",  # the left eye still has its VA
+    ):
+        with pytest.raises(IntegrityError), bed.site.transaction() as session:
+            session.execute(
+                text(f"UPDATE screenings SET {change} WHERE id = :id"), {"id": screening["id"]}
+            )
+    with bed.site.transaction() as session:
+        session.execute(
+            text(
+                "UPDATE screenings SET left_untestable = 'eye_absent', left_presenting_va = NULL"
+                " WHERE id = :id"
+            ),
+            {"id": screening["id"]},
+        )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import WebBed, submit
+from tests.web.test_pages import register_and_screen
 
 
 def _register(client: TestClient, **data: str) -> Any:
@@ -121,3 +123,82 @@ def test_an_untestable_eye_through_the_form(web: WebBed) -> None:
     recorded = _screen(client, person_url, right_untestable="eye_absent", left_presenting_va="6/6")
     assert recorded.status_code == 201, recorded.text
     assert "absent or a prosthesis" in recorded.text
+
+
+def _reviewed(web: WebBed, name: str, review: dict[str, str]) -> tuple[TestClient, str, Any]:
+    """A case screened at Clinic A and sent through the reviewer's form; returns the centre's
+    client, the case's centre page and the review's answer."""
+    case = register_and_screen(web, web.signed_in("screener_a"), name)
+    reviewer = web.signed_in("reviewer")
+    queue = reviewer.get("/reviewer").text
+    link = re.search(rf'href="(/reviewer/cases/[^"]+)">{case["code"]}<', queue)
+    assert link
+    answer = submit(reviewer, link.group(1), link.group(1), review)
+    centre = web.signed_in("surgeon")
+    opened = centre.get("/centre/find", params={"code": case["code"]})
+    return centre, opened.headers.get("location", ""), answer
+
+
+def test_unknown_review_codes_are_all_shown_beside_their_fields(web: WebBed) -> None:
+    review = {
+        "recommendation": "surgery",
+        "surgery_eyes": "right",
+        "right_icd10": "XYZ",
+        "right_icd11": "banana",
+        "left_icd10": "H25.1",
+    }
+    _, _, refused = _reviewed(web, "Icd Canary", review)
+    assert refused.status_code == 422
+    page = html.unescape(refused.text)
+    assert 'id="right_icd10-error">"XYZ" is not an eye-related ICD-10 code.<' in page
+    assert 'id="right_icd11-error">"BANANA" is not an eye-related ICD-11 code.<' in page
+    assert 'id="left_icd10-error"' not in page
+    assert '<option value="H25.0">H25.0' in page  # the datalist offers listed codes by title
+    assert "Senile incipient cataract" in page or "Age-related incipient cataract" in page
+
+
+def _operated_today(web: WebBed, name: str) -> tuple[TestClient, str, str, str]:
+    review = {"recommendation": "surgery", "surgery_eyes": "right"}
+    centre, url, _ = _reviewed(web, name, review)
+    assert submit(centre, url, f"{url}/attendance", {}).status_code == 303
+    today = web.site.today().isoformat()
+    body = {"eye": "right", "operated_on": today, "technique": "MSICS", "iol": "yes"}
+    assert submit(centre, url, f"{url}/surgery", body).status_code == 303
+    action = re.search(r'action="(/centre/surgeries/[^"]+/follow-up)"', centre.get(url).text)
+    assert action
+    return centre, url, action.group(1), today
+
+
+def test_the_centre_form_refuses_bcva_worse_by_more_than_a_line(web: WebBed) -> None:
+    centre, url, action, today = _operated_today(web, "Bcva Canary")
+    visit = {"referral_id": url.rsplit("/", 1)[1], "examined_on": today}
+    worse = {**visit, "presenting_va": "logMAR 0.30", "best_corrected_va": "logMAR 0.41"}
+    refused = submit(centre, url, action, worse)
+    assert refused.status_code == 422
+    assert "is worse than presenting VA" in refused.text
+    before = {**visit, "examined_on": "1900-01-01", "presenting_va": "6/9"}
+    early = submit(centre, url, action, before)
+    assert early.status_code == 422
+    assert f"This date is before the surgery on {today}." in early.text
+    within = {**worse, "best_corrected_va": "logMAR 0.40"}
+    assert submit(centre, url, action, within).status_code == 303
+
+
+def test_the_centre_form_dates_run_from_1900_to_tomorrow(web: WebBed) -> None:
+    review = {"recommendation": "surgery", "surgery_eyes": "right"}
+    centre, url, _ = _reviewed(web, "Date Canary", review)
+    submit(centre, url, f"{url}/attendance", {})
+    today = web.site.today()
+    body = {"eye": "right", "technique": "MSICS", "iol": "yes"}
+    for day, shown in (
+        ("1899-12-31", "Give a date from 1900-01-01"),
+        ("1900-01-01", f"This date is before the attendance on {today}."),
+        ((today + timedelta(days=2)).isoformat(), "Give a date from 1900-01-01"),
+    ):
+        refused = submit(centre, url, f"{url}/surgery", {**body, "operated_on": day})
+        assert refused.status_code == 422, day
+        assert shown in html.unescape(refused.text), day
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    assert (
+        submit(centre, url, f"{url}/surgery", {**body, "operated_on": tomorrow}).status_code == 303
+    )

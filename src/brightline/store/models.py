@@ -38,12 +38,14 @@ from brightline.vocabulary import (
     Role,
     Sex,
     Technique,
+    Untestable,
     Urgency,
     values,
 )
 
 # The CHECK constraints take their values from the one vocabulary.
 REGION_LEVELS = values(RegionLevel)
+UNTESTABLE_REASONS = values(Untestable)
 FACILITY_KINDS = values(FacilityKind)
 ROLES = values(Role)
 SEXES = values(Sex)
@@ -157,10 +159,21 @@ class Person(Base):
     erased_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+def untestable_check(eye: str) -> str:
+    """An eye is marked untestable only with a declared reason and without a presenting VA."""
+    column = f"{eye}_untestable"
+    reasons = _one_of(column, UNTESTABLE_REASONS)
+    return f"{column} IS NULL OR ({reasons} AND {eye}_presenting_va IS NULL)"
+
+
 class Screening(Base):
     """One screening visit: per-eye presenting and pinhole VA, lens status, symptoms, triage."""
 
     __tablename__ = "screenings"
+    __table_args__ = (
+        CheckConstraint(untestable_check("right"), name="right_untestable"),
+        CheckConstraint(untestable_check("left"), name="left_untestable"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)

@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from brightline.access.layer import MAX_OFFSET, PAGE_SIZE, Access
 from brightline.errors import BrightlineError, InvalidInput
+from brightline.problems import day_problem, raise_if_any
 from brightline.records import FollowUpInput, SurgeryInput
-from brightline.timestamps import check_recorded_day
 from brightline.vocabulary import Technique, values
 from brightline.web.forms import FieldErrors, FormDep, field_errors, optional, text
 from brightline.web.render import redirect, render, signed_in_as
@@ -101,12 +101,14 @@ def attend(request: Request, referral_id: str) -> Response:
     return redirect(f"/centre/referrals/{referral_id}")
 
 
-def _date(form: Any, name: str) -> date:
+def _date(form: Any, name: str, today: date) -> date:
+    """A form's date, refused (coded ``date_range``) outside 1900-01-01 .. tomorrow."""
     try:
         chosen = date.fromisoformat(text(form, name))
     except ValueError:
         raise InvalidInput("choose a date (YYYY-MM-DD)", field=name) from None
-    return check_recorded_day(chosen, name)
+    raise_if_any(p for p in [day_problem(name, chosen, today)] if p)
+    return chosen
 
 
 @router.post("/referrals/{referral_id}/surgery", response_model=None)
@@ -120,7 +122,7 @@ def operate(request: Request, referral_id: str, form: FormDep) -> Response:
                 SurgeryInput(
                     referral_id=referral_id,
                     eye=values["eye"],
-                    operated_on=_date(form, "operated_on"),
+                    operated_on=_date(form, "operated_on", access.site.today()),
                     technique=values["technique"],
                     iol=bool(values["iol"]),
                     complications=values["complications"],
@@ -142,7 +144,7 @@ def follow_up(request: Request, surgery_id: str, form: FormDep) -> Response:
             recorded = access.record_follow_up(
                 FollowUpInput(
                     surgery_id=surgery_id,
-                    examined_on=_date(form, "examined_on"),
+                    examined_on=_date(form, "examined_on", access.site.today()),
                     presenting_va=values["presenting_va"],
                     best_corrected_va=optional(form, "best_corrected_va"),
                 )

@@ -23,6 +23,16 @@ branch_labels = None
 depends_on = None
 
 BATCH = 1000
+# Written out, not imported from the models: a migration keeps the rule of its own day.
+_REASONS = "'could_not_cooperate', 'eye_absent', 'not_attempted'"
+
+
+def untestable_check(eye: str) -> str:
+    return (
+        f"{eye}_untestable IS NULL OR ({eye}_untestable IN ({_REASONS})"
+        f" AND {eye}_presenting_va IS NULL)"
+    )
+
 _people = sa.table(
     "people",
     sa.column("id", sa.String),
@@ -73,9 +83,19 @@ def _fill_phone_pseudonyms() -> None:
 
 def upgrade() -> None:
     # Plain ADD COLUMN, not batch mode: a batch copy would have to drop tables others reference.
-    op.add_column("screenings", sa.Column("right_untestable", sa.String(24), nullable=True))
-    op.add_column("screenings", sa.Column("left_untestable", sa.String(24), nullable=True))
-    if op.get_bind().dialect.name == "sqlite":
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for eye in ("right", "left"):
+        name = f"ck_screenings_{eye}_untestable"
+        if sqlite:
+            # SQLite cannot add a constraint later; a column's own CHECK comes with the column.
+            op.execute(
+                f"ALTER TABLE screenings ADD COLUMN {eye}_untestable VARCHAR(24)"
+                f" CONSTRAINT {name} CHECK ({untestable_check(eye)})"
+            )
+        else:
+            op.add_column("screenings", sa.Column(f"{eye}_untestable", sa.String(24)))
+            op.create_check_constraint(name, "screenings", untestable_check(eye))
+    if sqlite:
         # SQLite adds a column with its REFERENCES clause, but alembic would ALTER a constraint.
         op.execute(
             "ALTER TABLE screenings ADD COLUMN attached_referral_id VARCHAR(36)"
@@ -102,5 +122,7 @@ def downgrade() -> None:
     op.drop_column("people", "phone_hmac")
     op.drop_index("ix_screenings_attached_referral_id", "screenings")
     op.drop_column("screenings", "attached_referral_id")
-    op.drop_column("screenings", "left_untestable")
-    op.drop_column("screenings", "right_untestable")
+    for eye in ("left", "right"):
+        if op.get_bind().dialect.name != "sqlite":
+            op.drop_constraint(f"ck_screenings_{eye}_untestable", "screenings", type_="check")
+        op.drop_column("screenings", f"{eye}_untestable")

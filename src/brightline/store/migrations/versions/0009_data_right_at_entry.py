@@ -33,6 +33,7 @@ def untestable_check(eye: str) -> str:
         f" AND {eye}_presenting_va IS NULL)"
     )
 
+
 _people = sa.table(
     "people",
     sa.column("id", sa.String),

@@ -313,6 +313,9 @@ class FollowUpRecord:
     best_corrected_logmar: float | None
     outcome_presenting: str
     outcome_best_corrected: str | None
+    within_window: bool
+    """Examined within the programme's follow-up window; outside it the outcome is kept and
+    shown but counts only in the "all follow-ups" indicators."""
 
 
 @dataclass(frozen=True)

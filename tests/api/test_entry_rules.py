@@ -275,3 +275,36 @@ def test_the_database_refuses_an_untestable_eye_with_a_va_or_an_unknown_reason(b
             ),
             {"id": screening["id"]},
         )
+
+
+def test_follow_ups_outside_4_to_12_weeks_are_kept_but_flagged(bed: Bed) -> None:
+    today = bed.site.today()
+    operated_on = today - timedelta(days=85)
+    person = bed.register()
+    screened = bed.screen(person["id"], screened_at=f"{today - timedelta(days=100)}T08:00:00")
+    referral = screened["referral"]["id"]
+    review = {"recommendation": "surgery", "surgery_eyes": ["right"]}
+    assert bed.post("reviewer", f"/referrals/{referral}/reviews", review).status_code == 201
+    arrived = {"attended_at": f"{today - timedelta(days=99)}T08:00:00"}
+    assert bed.post("surgeon", f"/referrals/{referral}/attendance", arrived).status_code == 201
+    surgery = {
+        "referral_id": referral,
+        "eye": "right",
+        "operated_on": operated_on.isoformat(),
+        "technique": "MSICS",
+        "iol": True,
+    }
+    operated = bed.post("surgeon", "/surgeries", surgery)
+    assert operated.status_code == 201, operated.text
+    url = f"/surgeries/{operated.json()['id']}/follow-ups"
+    flagged = {}
+    for days in (27, 28, 84, 85):
+        body = {
+            "examined_on": (operated_on + timedelta(days=days)).isoformat(),
+            "presenting_va": "6/9",
+        }
+        answer = bed.post("surgeon", url, body)
+        assert answer.status_code == 201, answer.text
+        assert answer.json()["days_after_surgery"] == days
+        flagged[days] = answer.json()["within_window"]
+    assert flagged == {27: False, 28: True, 84: True, 85: False}

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from brightline.csvfiles import ColumnReader
-from brightline.identifiers import IdentifierKeys
+from brightline.identifiers import IdentifierKeys, phone_pseudonym
 from brightline.programme import load_programme
 from brightline.service.import_rows import (
     SCREENINGS_LAYOUT,
@@ -78,6 +78,14 @@ def test_good_row_builds_person_and_screening_with_sealed_identifiers() -> None:
     opened = reveal_fields(KEYS, person["id"], person["data_key"], {"name": person["name_ct"]})
     assert opened["name"] == "Amina Otieno"
     assert "Amina" not in repr(row.person)
+
+
+def test_an_imported_phone_gets_its_keyed_pseudonym_for_search() -> None:
+    row = checker().check(2, cells(phone="0712-345 678"))
+    assert row.person is not None
+    assert row.person["phone_hmac"] == phone_pseudonym(KEYS, "0712345678")
+    assert "0712345678" not in row.person["phone_hmac"]
+    assert checker().check(2, cells()).person["phone_hmac"] is None  # type: ignore[index]
 
 
 def test_poor_vision_is_referred_to_the_clinics_centre() -> None:

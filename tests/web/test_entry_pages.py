@@ -181,7 +181,13 @@ def test_the_centre_form_refuses_bcva_worse_by_more_than_a_line(web: WebBed) -> 
     assert early.status_code == 422
     assert f"This date is before the surgery on {today}." in early.text
     within = {**worse, "best_corrected_va": "logMAR 0.40"}
-    assert submit(centre, url, action, within).status_code == 303
+    saved = submit(centre, url, action, within)
+    assert saved.status_code == 303
+    # On the day of surgery: stored and shown, but flagged outside the 28-84 day window.
+    shown = centre.get(saved.headers["location"]).text
+    assert 'id="outside-window"' in shown
+    assert "Outside the follow-up window (28 to 84 days after surgery)" in shown
+    assert "outside the follow-up window" in shown
 
 
 def test_the_centre_form_dates_run_from_1900_to_tomorrow(web: WebBed) -> None:

@@ -529,7 +529,12 @@ class Access(Administration):
             "follow_up.create", surgery.person_id if surgery else None, "follow_up", missing=missing
         )
         mine = replace(follow_up, recorded_by=self.actor.user_id)
-        stored: FollowUp = record_follow_up(self.session, mine, today=self.site.today())
+        stored: FollowUp = record_follow_up(
+            self.session,
+            mine,
+            today=self.site.today(),
+            window_days=self.site.programme.follow_up_window_days,
+        )
         return record_of(FollowUpRecord, stored)
 
     # -- offline sync ---------------------------------------------------------------------

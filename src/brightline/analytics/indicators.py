@@ -147,10 +147,15 @@ COUNT_CATEGORIES: dict[str, tuple[str, ...]] = {
     "follow_up": ("followed_up", "not_followed_up"),
     "outcome_presenting": OUTCOMES,
     "outcome_best_corrected": (*OUTCOMES, NOT_MEASURED),
+    # Outcome counted only at follow-ups within the programme's window (default 4-12 weeks).
+    "follow_up_in_window": ("in_window", "not_in_window"),
+    "outcome_presenting_in_window": OUTCOMES,
+    "outcome_best_corrected_in_window": (*OUTCOMES, NOT_MEASURED),
     "backlog": ("people", "eyes"),
 }
 # The indicators of operated eyes, also broken down by centre and by surgeon.
-OPERATED_EYE_INDICATORS = ("surgeries", "follow_up", "outcome_presenting", "outcome_best_corrected")
+_WINDOWED = ("follow_up", "outcome_presenting", "outcome_best_corrected")
+OPERATED_EYE_INDICATORS = ("surgeries", *_WINDOWED, *(f"{name}_in_window" for name in _WINDOWED))
 
 # (indicator, category) of one count.
 Count = tuple[str, str]
@@ -175,6 +180,19 @@ OPERATED_EYE_SUMS: tuple[tuple[Count, ...], ...] = (
     (
         *(("outcome_best_corrected", c) for c in (*OUTCOMES, NOT_MEASURED)),
         ("follow_up", "followed_up"),
+    ),
+    (
+        ("follow_up_in_window", "in_window"),
+        ("follow_up_in_window", "not_in_window"),
+        ("follow_up", "followed_up"),
+    ),
+    (
+        *(("outcome_presenting_in_window", c) for c in OUTCOMES),
+        ("follow_up_in_window", "in_window"),
+    ),
+    (
+        *(("outcome_best_corrected_in_window", c) for c in (*OUTCOMES, NOT_MEASURED)),
+        ("follow_up_in_window", "in_window"),
     ),
 )
 # Across cells (``_relate_across``): regions sum to the all-regions row; centres and
@@ -316,6 +334,22 @@ def _count_operated_eyes(
                     row["eyes"],
                     breakdown,
                 )
+                _count_in_window(b, row, breakdown)
+
+
+def _count_in_window(b: _Builder, row: dict[str, Any], breakdown: str) -> None:
+    """A followed-up eye's outcome at its latest follow-up within the programme's window."""
+    region, eyes = row["region"], row["eyes"]
+    within = row["presenting_w"] is not None
+    b.add(
+        region, "follow_up_in_window", "in_window" if within else "not_in_window", eyes, breakdown
+    )
+    if within:
+        best = row["best_corrected_w"]
+        presenting = OUTCOMES[row["presenting_w"]]
+        b.add(region, "outcome_presenting_in_window", presenting, eyes, breakdown)
+        best_category = OUTCOMES[best] if best < 3 else NOT_MEASURED
+        b.add(region, "outcome_best_corrected_in_window", best_category, eyes, breakdown)
 
 
 def _count_backlog(
@@ -458,6 +492,10 @@ def _derive_outcomes(b: _Builder, every: list[str]) -> None:
             for indicator in ("outcome_presenting", "outcome_best_corrected"):
                 good = _key(region, indicator, "good", breakdown)
                 b.ratio(region, indicator, "good_share", good, followed, breakdown)
+            within = _key(region, "follow_up_in_window", "in_window", breakdown)
+            for indicator in ("outcome_presenting_in_window", "outcome_best_corrected_in_window"):
+                good = _key(region, indicator, "good", breakdown)
+                b.ratio(region, indicator, "good_share", good, within, breakdown)
 
 
 def _derive_backlog_age(b: _Builder, age: dict[str, Any], every: list[str]) -> None:
@@ -508,6 +546,7 @@ INDICATOR_ORDER = (
     "follow_up",
     "outcome_presenting",
     "outcome_best_corrected",
+    *(f"{name}_in_window" for name in _WINDOWED),
     "backlog",
 )
 CATEGORY_ORDER = (
@@ -524,6 +563,8 @@ CATEGORY_ORDER = (
     "per_million_per_year",
     "followed_up",
     "not_followed_up",
+    "in_window",
+    "not_in_window",
     "completion",
     *OUTCOMES,
     NOT_MEASURED,

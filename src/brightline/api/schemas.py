@@ -499,6 +499,10 @@ class FollowUpPublic(BaseModel):
     best_corrected_va: str | None
     outcome_presenting: str
     outcome_best_corrected: str | None
+    within_window: bool = Field(
+        description="Examined within the programme's follow-up window (default 28 to 84 "
+        "days after surgery); outside it the outcome is kept but counted apart."
+    )
 
     @classmethod
     def of(cls, follow_up: FollowUpRecord) -> FollowUpPublic:
@@ -511,6 +515,7 @@ class FollowUpPublic(BaseModel):
             best_corrected_va=follow_up.best_corrected_va,
             outcome_presenting=follow_up.outcome_presenting,
             outcome_best_corrected=follow_up.outcome_best_corrected,
+            within_window=follow_up.within_window,
         )
 
 

@@ -70,9 +70,15 @@ def record_surgery(session: Session, surgery: SurgeryInput, *, today: date) -> S
 
 
 def record_follow_up(
-    session: Session, follow_up: FollowUpInput, *, today: date, good_outcome: str = "6/18"
+    session: Session,
+    follow_up: FollowUpInput,
+    *,
+    today: date,
+    good_outcome: str = "6/18",
+    window_days: tuple[int, int] = (28, 84),
 ) -> FollowUp:
-    """Store follow-up VA of an operated eye with its outcome category.
+    """Store follow-up VA of an operated eye with its outcome category, flagged when outside
+    the programme's follow-up window (``window_days`` after surgery, inclusive).
 
     WHO/PBL/98.68: good ≥ 6/18, borderline ≥ 6/60, poor < 6/60 (presenting and best corrected).
     """
@@ -108,6 +114,7 @@ def record_follow_up(
         outcome_presenting=outcome_category(presenting, good_outcome),
         outcome_best_corrected=outcome_category(best, good_outcome) if best else None,
         recorded_by=follow_up.recorded_by,
+        within_window=window_days[0] <= days <= window_days[1],
     )
     session.add(record)
     session.flush()

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -311,6 +312,8 @@ class FollowUp(Base):
     best_corrected_logmar: Mapped[float | None] = mapped_column(Float)
     outcome_presenting: Mapped[str] = mapped_column(String(12))
     outcome_best_corrected: Mapped[str | None] = mapped_column(String(12))
+    # Within the programme's follow-up window (4-12 weeks by default) when it was recorded.
+    within_window: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 

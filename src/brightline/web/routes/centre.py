@@ -72,6 +72,7 @@ def _patient_page(
         saved=shown[0] if shown else None,
         values=extra.pop("values", {}),
         today=access.site.today(),
+        window=access.site.programme.follow_up_window_days,
         **context,
     )
 

@@ -115,10 +115,17 @@ def upgrade() -> None:
     op.create_index("ix_screenings_attached_referral_id", "screenings", ["attached_referral_id"])
     op.add_column("people", sa.Column("phone_hmac", sa.String(64), nullable=True))
     op.create_index("ix_people_phone_hmac", "people", ["phone_hmac"])
+    op.add_column(
+        "follow_ups",
+        sa.Column("within_window", sa.Boolean, nullable=False, server_default=sa.true()),
+    )
+    # Follow-ups already stored are flagged by the default window, 28 to 84 days (WHO).
+    op.execute("UPDATE follow_ups SET within_window = (days_after_surgery BETWEEN 28 AND 84)")
     _fill_phone_pseudonyms()
 
 
 def downgrade() -> None:
+    op.drop_column("follow_ups", "within_window")
     op.drop_index("ix_people_phone_hmac", "people")
     op.drop_column("people", "phone_hmac")
     op.drop_index("ix_screenings_attached_referral_id", "screenings")

@@ -195,8 +195,8 @@ def test_acuity_error_is_a_value_error() -> None:
         ("logMAR 1.30", 2),
         ("logMAR 1.31", 3),
         ("logMAR 1.78", 3),
-        ("logMAR 1.79", 4),
-        ("logMAR 2.99", 4),
+        ("CF 90cm", 4),
+        ("CF 10cm", 4),
     ],
 )
 def test_who_category_boundaries(text: str, category: int) -> None:
@@ -245,7 +245,7 @@ def test_named_cut_offs() -> None:
 logmar_values = st.floats(min_value=-0.3, max_value=3.0, allow_nan=False)
 snellen_fractions = st.tuples(
     st.integers(min_value=1, max_value=20), st.integers(min_value=3, max_value=600)
-).filter(lambda f: -0.3 <= math.log10(f[1] / f[0]) <= 2.99)
+).filter(lambda f: -0.3 <= math.log10(f[1] / f[0]) <= 1.78)
 
 
 @given(logmar_values, logmar_values)
@@ -354,7 +354,8 @@ def test_every_notation_round_trips_on_chart(logmar: float, notation: str) -> No
 
 @pytest.mark.parametrize("notation", NOTATIONS)
 def test_every_hundredth_round_trips(notation: str) -> None:
-    for hundredths in range(-30, 301):
+    # On the chart every hundredth can be entered; beyond it only CF, HM, LP and NLP can.
+    for hundredths in (*range(-30, 179), 190, 230, 270, 300):
         va = VisualAcuity.from_logmar(hundredths / 100)
         assert parse_va(va.format(notation)) == va, (hundredths, va.format(notation))
 
@@ -472,3 +473,56 @@ def test_outcome_defaults_to_6_18_and_accepts_a_cut_off_object() -> None:
 def test_outcome_rejects_an_unreadable_cut_off() -> None:
     with pytest.raises(AcuityError, match='"good"'):
         outcome_category(VA_6_18, "good")
+
+
+# --- the chart's range ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "logmar"),
+    [
+        ("6/3", -0.30),
+        ("1/60", 1.78),
+        ("20/10", -0.30),
+        ("20/1200", 1.78),
+        ("2.0", -0.30),
+        ("0.017", 1.77),
+        ("logMAR -0.30", -0.30),
+        ("logMAR 1.78", 1.78),
+        ("3/180", 1.78),
+    ],
+)
+def test_the_ends_of_the_chart_are_accepted(text: str, logmar: float) -> None:
+    assert parse_va(text).logmar == logmar
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "6/3000",
+        "6/2.9",
+        "1/61",
+        "20/1300",
+        "0.016",
+        "logMAR 1.79",
+        "logMAR 1.90",
+        "logMAR 2.70",
+        "20/9",
+    ],
+)
+def test_beyond_the_chart_is_refused_and_says_how_to_record_it(text: str) -> None:
+    with pytest.raises(AcuityError, match=r"off the chart.*CF with its distance, HM, LP or NLP"):
+        parse_va(text)
+    try:
+        parse_va(text)
+    except AcuityError as error:
+        assert error.code == "va_beyond_chart"
+        assert error.text == text
+
+
+def test_worse_than_the_chart_is_recorded_as_off_chart_labels() -> None:
+    assert parse_va("CF 50cm").who_category == 4
+    assert parse_va("LP").who_category == 4
+    assert parse_va("NLP").who_category == 5
+    # Stored off-chart logMAR values still read back as their labels.
+    assert VisualAcuity.from_logmar(2.70).label == "LP"

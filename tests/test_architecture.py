@@ -23,6 +23,7 @@ PURE_CORE = (
     "reasons",
     "errors",
     "timestamps",
+    "problems",
     "audit.merkle",
     "fhir.codes",
     "fhir.chart",

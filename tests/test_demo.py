@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from brightline import icd
 from brightline.acuity import VA_6_12, parse_va
 from brightline.audit.reports import ACTION_WORDS, access_report
 from brightline.audit.tree import latest_checkpoint
@@ -30,6 +31,7 @@ from brightline.demo import (
 )
 from brightline.demo.files import demo_password
 from brightline.errors import InvalidInput
+from brightline.identifiers import phone_pseudonym
 from brightline.records import PersonInput
 from brightline.service.accounts import authenticate, scope_of
 from brightline.service.people import identifiers_of, register_person
@@ -179,6 +181,22 @@ def test_findings_are_consistent(demo: tuple[Site, DemoReport]) -> None:
             if screening.suspected_cataract:
                 assert "opacity" in (screening.right_lens, screening.left_lens)
     assert lenses["opacity"] and lenses["pseudophakia"] and lenses["clear"] > lenses["opacity"]
+
+
+def test_demo_people_are_found_by_phone_and_review_codes_are_listed(
+    demo: tuple[Site, DemoReport],
+) -> None:
+    site, _ = demo
+    with site.transaction() as session:
+        people = session.scalars(select(Person).where(Person.phone_ct.is_not(None))).all()
+        assert people
+        for person in people:
+            phone = identifiers_of(site.keys, person).phone
+            assert phone is not None
+            assert person.phone_hmac == phone_pseudonym(site.keys, phone)
+        for right, left in session.execute(select(Review.right_icd10, Review.left_icd10)):
+            for code in (right, left):
+                assert code is None or icd.is_listed("icd10", code), code
 
 
 def test_every_surgery_follows_the_pathway(demo: tuple[Site, DemoReport]) -> None:

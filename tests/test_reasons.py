@@ -24,7 +24,15 @@ from brightline.reasons import (
     render,
     to_stored,
 )
-from brightline.triage import DEFAULT_RULES, EYES, SYMPTOMS, TriageInput, TriageRules, triage
+from brightline.triage import (
+    DEFAULT_RULES,
+    EYES,
+    SYMPTOMS,
+    EyeFindings,
+    TriageInput,
+    TriageRules,
+    triage,
+)
 from tests.test_triage import (
     AT_6_18,
     FINE,
@@ -51,6 +59,10 @@ COVERING: list[tuple[TriageInput, TriageRules]] = [
     (person(FINE, eye("6/60", lens="pseudophakia")), URGENT_COMPLICATION),
     (person(FINE, FINE, "sudden_vision_loss"), NO_URGENT_SYMPTOMS),
     (person(eye("6/18"), eye("6/19")), AT_6_18),
+    *[
+        (person(EyeFindings(None, untestable=why), FINE), DEFAULT_RULES)
+        for why in ("could_not_cooperate", "eye_absent", "not_attempted")
+    ],
 ]
 
 

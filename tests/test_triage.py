@@ -271,10 +271,14 @@ def test_rules_from_mapping_defaults_are_the_default_rules() -> None:
 
 # Properties over every chart line from 6/3 (logMAR -0.30) to NLP (3.00).
 acuities = st.integers(min_value=-30, max_value=300).map(lambda h: VisualAcuity(h / 100))
+# What a screener can enter: every chart line to 1/60, then CF at a distance, HM, LP, NLP.
+entered = st.integers(min_value=-30, max_value=178).map(
+    lambda h: VisualAcuity(h / 100)
+) | st.sampled_from(["CF", "CF 50cm", "CF 10cm", "HM", "LP", "NLP"]).map(parse_va)
 eyes = st.builds(
     EyeFindings,
-    presenting=st.none() | acuities,
-    pinhole=st.none() | acuities,
+    presenting=st.none() | entered,
+    pinhole=st.none() | entered,
     lens=st.none() | st.sampled_from(LENS_STATUSES),
 )
 findings_strategy = st.builds(

@@ -18,6 +18,10 @@ Decisions (sources and tables in docs/acuity.md):
   stored or computed from a fraction) is read as CF, HM, LP or NLP, so the category depends on
   the logMAR alone and category 5 is only ever NLP.
 - A bare number is decimal acuity (0 < d <= 2.0); logMAR must carry its prefix ("logMAR 0.48").
+- On-chart notations (Snellen, decimal, logMAR) must lie on a chart: logMAR -0.30 to 1.78
+  (6/3 to 1/60, 20/10 to 20/1200, decimal 2.0 to 0.017). Worse vision is not measured on a
+  chart and is recorded as CF (with its distance), HM, LP or NLP (WHO/ICD-10 H54 categories
+  3-5 are defined by those tests), so "6/3000" or "logMAR 2.0" is refused, never stored as LP.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
 __all__ = [
+    "CHART_RANGE_HUNDREDTHS",
     "NOTATIONS",
     "OFF_CHART_LOGMAR",
     "VA_1_60",
@@ -62,6 +67,9 @@ OFF_CHART_LOGMAR: Final = {"CF": 1.90, "HM": 2.30, "LP": 2.70, "NLP": 3.00}
 _OFF_CHART_BY_HUNDREDTHS: Final = {190: "CF", 230: "HM", 270: "LP", 300: "NLP"}
 
 _BEST_HUNDREDTHS: Final = -30  # 6/3, decimal 2.0: the best line on standard charts
+_CHART_WORST_HUNDREDTHS: Final = 178  # 1/60: worse is tested as CF, HM, LP or NLP (WHO)
+CHART_RANGE_HUNDREDTHS: Final = (_BEST_HUNDREDTHS, _CHART_WORST_HUNDREDTHS)
+"""The logMAR range (hundredths, inclusive) a Snellen, decimal or logMAR entry must lie in."""
 _WORST_HUNDREDTHS: Final = 300  # NLP
 _CF_DISTANCE_RANGE_M: Final = (0.1, 6.0)  # closer than 10 cm is tested as HM; 6 m is 6/60
 
@@ -92,12 +100,23 @@ _IMPERIAL_LINES: Final = (
 
 
 class AcuityError(ValueError):
-    """A visual acuity that cannot be read or is outside the measurable range."""
+    """A visual acuity that cannot be read or is outside the measurable range.
+
+    ``code`` names the problem (``brightline.problems``) and ``text`` is the entry as typed,
+    so every shell words it in its reader's language.
+    """
+
+    def __init__(self, message: str, code: str = "va_unreadable", text: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.text = text
 
 
-def _error(text: str, reason: str) -> AcuityError:
+def _error(text: str, reason: str, code: str = "va_unreadable") -> AcuityError:
     """Build the user-facing error: the input quoted, why it failed and what would be valid."""
-    return AcuityError(f'Visual acuity "{text}" {reason}. Accepted forms: {ACCEPTED_FORMS}.')
+    return AcuityError(
+        f'Visual acuity "{text}" {reason}. Accepted forms: {ACCEPTED_FORMS}.', code, str(text)
+    )
 
 
 def _round_hundredths(logmar: float) -> int:
@@ -294,12 +313,13 @@ class VisualAcuity:
 
 
 def _from_hundredths(text: str, hundredths: int) -> VisualAcuity:
-    """Build a chart acuity after checking the measurable range logMAR -0.30 to 3.00."""
-    if not _BEST_HUNDREDTHS <= hundredths <= _WORST_HUNDREDTHS:
+    """Build a chart acuity after checking it lies on a chart: logMAR -0.30 (6/3) to 1.78 (1/60)."""
+    if not _BEST_HUNDREDTHS <= hundredths <= _CHART_WORST_HUNDREDTHS:
         raise _error(
             text,
-            f"is logMAR {hundredths / 100:.2f}, outside the measurable range "
-            "-0.30 (6/3) to 3.00 (NLP)",
+            f"is logMAR {hundredths / 100:.2f}, off the chart (logMAR -0.30, 6/3, to 1.78, "
+            "1/60); record worse vision as CF with its distance, HM, LP or NLP",
+            "va_beyond_chart",
         )
     return VisualAcuity(hundredths / 100)
 
@@ -311,7 +331,7 @@ def _parse_counting_fingers(text: str, distance: str | None, unit: str | None) -
     metres = float(distance) / (100 if unit.startswith("c") else 1)
     low, high = _CF_DISTANCE_RANGE_M
     if not low <= metres <= high:
-        raise _error(text, "has a counting-fingers distance outside 10 cm to 6 m")
+        raise _error(text, "has a counting-fingers distance outside 10 cm to 6 m", "va_cf_distance")
     metres = round(metres, 3)
     return VisualAcuity(_cf_hundredths(metres) / 100, "CF", metres)
 
@@ -335,12 +355,13 @@ def parse_va(text: str) -> VisualAcuity:
                 text,
                 "is read as decimal acuity, which must be above 0 and at most 2.0 "
                 '(write logMAR values with the word logMAR, e.g. "logMAR 0.48")',
+                "va_decimal_range",
             )
         return _from_hundredths(text, _decimal_hundredths(decimal))
     if match := _CF_RE.fullmatch(normal):
         return _parse_counting_fingers(text, match[1], match[2])
     if _CF_NO_UNIT_RE.fullmatch(normal):
-        raise _error(text, "needs a unit for the counting-fingers distance (m or cm)")
+        raise _error(text, "needs a unit for the counting-fingers distance (m or cm)", "va_cf_unit")
     for label, pattern in _LABEL_RES:
         if pattern.fullmatch(normal):
             return VisualAcuity(OFF_CHART_LOGMAR[label], label)

@@ -16,7 +16,7 @@ from brightline.access.emergency_reason import (
     MIN_REASON_LETTERS,
     reason_weight,
 )
-from brightline.errors import InvalidInput
+from brightline.problems import Problem, Problems
 
 PERSON_IDENTIFIER_FIELDS = ("name", "phone", "national_id", "address")
 PERSON_DEMOGRAPHIC_FIELDS = ("sex", "birth_year")
@@ -34,17 +34,14 @@ REVIEW_FIELDS = (
 REASON_LIMIT = 1000
 
 
-class InvalidInputs(InvalidInput):
-    """Several values that cannot be accepted, each with its field: a form shows them all.
-
-    The first problem is the error's own message and field, so every shell that reports one
-    error (the API, sync) still names a field and what would be valid.
-    """
+class InvalidInputs(Problems):
+    """Several values that cannot be accepted, each with its field and a plain message: the
+    same all-at-once error as the coded problems, so every shell shows them the same way."""
 
     def __init__(self, problems: Mapping[str, str]) -> None:
-        first_field, first_message = next(iter(problems.items()))
-        super().__init__(first_message, field=first_field)
-        self.problems = dict(problems)
+        super().__init__(
+            Problem(name, "message", {"text": message}) for name, message in problems.items()
+        )
 
 
 def raise_problems(problems: Mapping[str, str]) -> None:

@@ -247,6 +247,20 @@ def national_id_pseudonym(keys: IdentifierKeys, national_id: str) -> str:
     return digest.hexdigest()
 
 
+def normalise_phone(value: str) -> str:
+    """Canonical form of a phone number: NFKC digits only ("0871-234 567" = "0871234567")."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", value) if ch.isdigit())
+
+
+def phone_pseudonym(keys: IdentifierKeys, phone: str) -> str | None:
+    """HMAC-SHA256 pseudonym of a phone number (kept apart from the national ID's by a label),
+    for exact search without the number; None when it has no digits."""
+    digits = normalise_phone(phone)
+    if not digits:
+        return None
+    return hmac.new(keys.pseudonym_key, b"phone:" + digits.encode(), hashlib.sha256).hexdigest()
+
+
 def random_pseudonym() -> str:
     """A random 128-bit pseudonym for a person or a staff account (analytics and audit)."""
     return secrets.token_hex(16)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from brightline.errors import InvalidInput, TransitionRefused, one_of
+from brightline.problems import day_problem, order_problem, raise_if_any
 from brightline.vocabulary import (
     OPEN_REFERRAL_STATUSES,
     ContactOutcome,
@@ -98,8 +99,11 @@ def status_after_review(current_status: str, recommendation: str) -> tuple[str, 
     return ("attended" if current_status == "attended" else "reviewed"), None
 
 
-def check_attendance(referral_status: str, attended_at: datetime, referred_at: datetime) -> None:
-    """A person can attend an open referral once, not before they were referred."""
+def check_attendance(
+    referral_status: str, attended_at: datetime, referred_at: datetime, today: date | None = None
+) -> None:
+    """A person can attend an open referral once, not before they were referred, on a day from
+    1900 to tomorrow (coded problems ``date_before`` / ``date_range``)."""
     if referral_status == "attended":
         raise TransitionRefused(
             "attendance is already recorded for this referral", field="referral_id"
@@ -108,12 +112,14 @@ def check_attendance(referral_status: str, attended_at: datetime, referred_at: d
         raise TransitionRefused(
             "this referral is closed; attendance cannot be recorded", field="referral_id"
         )
-    if attended_at < referred_at:
-        raise TransitionRefused(
-            f"attendance on {attended_at:%Y-%m-%d} is before the referral "
-            f"on {referred_at:%Y-%m-%d}",
-            field="attended_at",
+    raise_if_any(
+        found
+        for found in (
+            day_problem("attended_at", attended_at.date(), today) if today else None,
+            order_problem("attended_at", attended_at, "referral", referred_at),
         )
+        if found
+    )
 
 
 def check_surgery(
@@ -152,26 +158,27 @@ def check_surgery(
         )
     if eye in operated_eyes:
         raise TransitionRefused(f"the {eye} eye is already recorded as operated", field="eye")
-    if operated_on < attended_on:
-        raise TransitionRefused(
-            f"surgery date {operated_on} is before attendance on {attended_on}",
-            field="operated_on",
+    raise_if_any(
+        found
+        for found in (
+            day_problem("operated_on", operated_on, today),
+            order_problem("operated_on", operated_on, "attendance", attended_on),
         )
-    if operated_on > today:
-        raise TransitionRefused(f"surgery date {operated_on} is in the future", field="operated_on")
+        if found
+    )
 
 
 def check_follow_up(operated_on: date, examined_on: date, today: date) -> int:
-    """A follow-up must be on or after the day of surgery; returns days after surgery."""
-    if examined_on < operated_on:
-        raise TransitionRefused(
-            f"follow-up on {examined_on} is before the surgery on {operated_on}",
-            field="examined_on",
+    """A follow-up must be on or after the day of surgery, from 1900 to tomorrow; returns the
+    days after surgery."""
+    raise_if_any(
+        found
+        for found in (
+            day_problem("examined_on", examined_on, today),
+            order_problem("examined_on", examined_on, "surgery", operated_on),
         )
-    if examined_on > today:
-        raise TransitionRefused(
-            f"follow-up date {examined_on} is in the future", field="examined_on"
-        )
+        if found
+    )
     return (examined_on - operated_on).days
 
 

@@ -127,6 +127,15 @@ REASON_KINDS: Final[tuple[ReasonKind, ...]] = (
     ),
     ReasonKind("symptom_urgent", N_("%(symptom)s reported: urgent."), ("symptom",)),
     ReasonKind("symptom_review", N_("%(symptom)s reported: review."), ("symptom",)),
+    ReasonKind(
+        "eye_could_not_cooperate",
+        N_("%(eye)s could not be tested (could not cooperate): an eye examination is needed."),
+        ("eye",),
+    ),
+    ReasonKind(
+        "eye_absent", N_("%(eye)s absent or a prosthesis: not tested, not referred."), ("eye",)
+    ),
+    ReasonKind("eye_not_attempted", N_("%(eye)s VA not attempted."), ("eye",)),
     ReasonKind(UNRECOGNISED, "%(text)s", ("text",)),
 )
 """Every reason code, in the order triage considers them; the one declared list."""

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from brightline.acuity import AcuityError, VisualAcuity, parse_va
-from brightline.errors import InvalidInput
+from brightline.problems import Problem, Problems, problem
 from brightline.theatre_records import NotOperatedRecord, Surgeon
 
 T = TypeVar("T")
@@ -71,6 +71,8 @@ class ScreeningInput:
     left_pinhole_va: str | None = None
     right_lens: str | None = None
     left_lens: str | None = None
+    right_untestable: str | None = None
+    left_untestable: str | None = None
     symptoms: Collection[str] = field(default_factory=tuple)
     facility_id: int | None = None
     screener_id: int | None = None
@@ -96,6 +98,8 @@ class ScreeningInput:
             left_pinhole_va=written.get("left_pinhole_va") or None,
             right_lens=written.get("right_lens") or None,
             left_lens=written.get("left_lens") or None,
+            right_untestable=written.get("right_untestable") or None,
+            left_untestable=written.get("left_untestable") or None,
             symptoms=symptoms,
             **who,
         )
@@ -165,18 +169,20 @@ def parse_va_field(field_name: str, text: str | None) -> VisualAcuity | None:
     try:
         return _parse_cached(text)
     except AcuityError as exc:
-        raise InvalidInput(str(exc), field=field_name) from exc
+        # Only the start of what was typed is repeated: a form field can hold a megabyte.
+        shown = text.strip() if len(text.strip()) <= 24 else text.strip()[:24] + "…"
+        raise Problems([problem(field_name, exc.code, text=shown)]) from exc
 
 
-def va_problems(entries: Mapping[str, str | None]) -> dict[str, str]:
+def va_problems(entries: Mapping[str, str | None]) -> list[Problem]:
     """Every VA entry checked at once, so that each wrong one gets its message beside it."""
-    problems = {}
+    found: list[Problem] = []
     for name, text in entries.items():
         try:
             parse_va_field(name, text)
-        except InvalidInput as exc:
-            problems[name] = exc.message
-    return problems
+        except Problems as exc:
+            found.extend(exc.problems)
+    return found
 
 
 # -- views: stored records as a caller may see them -----------------------------------------
@@ -228,11 +234,14 @@ class ScreeningRecord:
     left_pinhole_logmar: float | None
     right_lens: str | None
     left_lens: str | None
+    right_untestable: str | None
+    left_untestable: str | None
     symptoms: str
     triage_decision: str
     triage_reasons: str
     triage_rule_version: str
     suspected_cataract: bool
+    attached_referral_id: str | None = None
     voided_at: datetime | None = None
 
 
@@ -330,6 +339,9 @@ class FollowUpRecord:
     best_corrected_logmar: float | None
     outcome_presenting: str
     outcome_best_corrected: str | None
+    within_window: bool
+    """Examined within the programme's follow-up window; outside it the outcome is kept and
+    shown but counts only in the "all follow-ups" indicators."""
 
 
 @dataclass(frozen=True)
@@ -466,6 +478,8 @@ class RecordedScreening:
     access_pin: str | None
     person: PersonView | None = None
     slip: ReferralSlip | None = None
+    attached: bool = False
+    """The findings joined the person's open referral (no new referral, no new PIN)."""
 
 
 @dataclass(frozen=True)

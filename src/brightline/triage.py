@@ -75,11 +75,13 @@ def _listed(values: Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class EyeFindings:
-    """What the screener recorded for one eye: presenting VA, pinhole VA, lens status."""
+    """What the screener recorded for one eye: presenting VA, pinhole VA, lens status, and why
+    the VA could not be tested (``vocabulary.Untestable``) when it was not."""
 
     presenting: VisualAcuity | None
     pinhole: VisualAcuity | None = None
     lens: str | None = None
+    untestable: str | None = None
 
     def __post_init__(self) -> None:
         if self.lens is not None and self.lens not in LENS_STATUSES:
@@ -204,6 +206,14 @@ class _Assessment:
 def _assess_eye(eye: str, found: EyeFindings, rules: TriageRules, result: _Assessment) -> None:
     """Referral threshold, pinhole and lens of one eye (RAAB: pinhole tells refractive error)."""
     presenting, pinhole, lens = found.presenting, found.pinhole, found.lens
+    if presenting is None and found.untestable == "could_not_cooperate":
+        # Vision unknown in an eye that is there: only an examination can rule out cataract.
+        result.note(reason("eye_could_not_cooperate", eye=eye), _REVIEW)
+        return
+    if presenting is None and found.untestable in ("eye_absent", "not_attempted"):
+        code = "eye_absent" if found.untestable == "eye_absent" else "eye_not_attempted"
+        result.note(reason(code, eye=eye))
+        return
     if presenting is None:
         result.note(reason("presenting_not_measured", eye=eye))
         return
@@ -258,7 +268,10 @@ def _assess_person(findings: TriageInput, rules: TriageRules, result: _Assessmen
     """Blindness in the better eye (WHO categories use the better eye), or no VA at all."""
     presenting = (findings.right.presenting, findings.left.presenting)
     measured = [va for va in presenting if va is not None]
+    both_absent = all(findings.eye(e).untestable == "eye_absent" for e in EYES)
     if not measured:
+        if both_absent:
+            return  # no eye to examine or operate: nothing to refer for
         # Someone who could not be assessed at screening still needs an eye examination.
         result.note(reason("not_measured_either_eye"), _REVIEW)
         for eye in EYES:

@@ -295,3 +295,14 @@ class ReturnReason(StrEnum):
 
     UNGRADABLE_PHOTO = "ungradable_photo"
     RETEST_VA = "retest_va"
+
+
+class Untestable(StrEnum):
+    """Why an eye's presenting VA could not be tested at screening (RAAB 7 "cannot be examined").
+
+    An untestable eye is WHO category 9 (not measured): it never counts as the better eye.
+    """
+
+    COULD_NOT_COOPERATE = "could_not_cooperate"
+    EYE_ABSENT = "eye_absent"
+    NOT_ATTEMPTED = "not_attempted"

@@ -349,3 +349,28 @@ def test_ibis_categories_equal_acuity_for_every_hundredth(engine_name: str, tmp_
         assert [names[row["outcome"]] for row in rows] == [
             outcome_category(VisualAcuity.from_logmar(row["right"]), good) for row in rows
         ]
+
+
+@pytest.mark.parametrize("engine_name", ["duckdb", "polars"])
+def test_the_outcome_within_the_follow_up_window_is_reported_beside_all(
+    engine_name: str, hand_built: Path, request: pytest.FixtureRequest
+) -> None:
+    # s1 was followed up on day 1 (borderline) and day 40 (good, best-corrected not measured).
+    engine = _engine(engine_name, request)
+    default = _compute(engine, hand_built, IndicatorQuery("county", START, END))
+    assert _count(default, "C1", "follow_up_in_window", "in_window") == 1
+    assert _count(default, "C1", "outcome_presenting_in_window", "good") == 1
+    assert _count(default, "C1", "outcome_presenting_in_window", "good_share") == 1.0
+    assert _count(default, "C1", "outcome_best_corrected_in_window", "not_measured") == 1
+    early = IndicatorQuery("county", START, END, follow_up_window=(1, 30))
+    table = _compute(engine, hand_built, early)
+    assert _count(table, "C1", "outcome_presenting_in_window", "borderline") == 1
+    assert _count(table, "C1", "outcome_presenting_in_window", "good") == 0
+    assert _count(table, "C1", "outcome_presenting", "good") == 1  # all follow-ups: the latest
+    late = _compute(
+        engine, hand_built, IndicatorQuery("county", START, END, follow_up_window=(41, 84))
+    )
+    assert _count(late, "C1", "follow_up_in_window", "not_in_window") == 1
+    assert _count(late, "C1", "follow_up_in_window", "in_window") == 0
+    assert _count(late, "C1", "outcome_presenting_in_window", "good_share") is None
+    assert _count(late, "C1", "follow_up", "followed_up") == 1

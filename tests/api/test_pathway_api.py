@@ -93,7 +93,10 @@ def test_screening_response_is_what_was_stored(bed: Bed) -> None:
         stored = bed.get("screener_a", f"/screenings/{posted['id']}", purpose="treatment")
         assert stored.status_code == 200, stored.text
         assert {**posted, "access_pin": None} == stored.json()
-        assert (posted["referral"] is None) == (posted["access_pin"] is None)
+        # A PIN comes with a new referral only; later findings join the open one without.
+        assert (posted["referral"] is None or posted["attached_referral_id"] is not None) == (
+            posted["access_pin"] is None
+        )
     history = bed.get("screener_a", f"/people/{person['id']}/screenings", purpose="treatment")
     assert len(history.json()) == 3
 
@@ -123,6 +126,13 @@ def test_left_eye_surgery_refused_when_only_right_recommended(bed: Bed) -> None:
         "code": "transition_refused",
         "message": "the review recommends surgery on the right eye, not the left eye",
         "field": "eye",
+        "problems": [
+            {
+                "field": "eye",
+                "code": "transition_refused",
+                "message": "the review recommends surgery on the right eye, not the left eye",
+            }
+        ],
     }
 
 

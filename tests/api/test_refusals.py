@@ -227,7 +227,15 @@ def test_one_colliding_sync_record_is_rejected_and_the_rest_are_saved(bed: Bed) 
         "records": [
             {"uuid": before, "kind": "person", "data": person},
             {"uuid": taken, "kind": "person", "data": person},
-            {"uuid": fresh, "kind": "screening", "data": {"person_id": before}},
+            {
+                "uuid": fresh,
+                "kind": "screening",
+                "data": {
+                    "person_id": before,
+                    "right_presenting_va": "6/6",
+                    "left_untestable": "eye_absent",
+                },
+            },
             {"uuid": after, "kind": "person", "data": person},
         ]
     }

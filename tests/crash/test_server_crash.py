@@ -127,7 +127,7 @@ def stored_rows(settings: Settings) -> dict[str, list[tuple[object, ...]]]:
     connection = sqlite3.connect(database_file(settings))
     queries = {
         "people": "SELECT id FROM people",
-        "screenings": "SELECT id, person_id, triage_decision FROM screenings",
+        "screenings": "SELECT id, person_id, triage_decision, attached_referral_id FROM screenings",
         "referrals": "SELECT id, screening_id FROM referrals",
         "audit": "SELECT action, record FROM audit_entries WHERE outcome = 'allowed'",
     }
@@ -149,9 +149,15 @@ def check_nothing_lost_or_half_written(settings: Settings, seen: list[Acknowledg
         assert set(client.screenings) <= screenings.keys()
         assert set(client.referrals) <= set(referral_of.values())
     assert set(referral_of) <= screenings.keys(), "a referral without its screening"
-    for screening_id, _, decision in screenings.values():
+    referral_ids = set(referral_of.values())
+    for screening_id, _, decision, attached in screenings.values():
         wanted = referral_plan(str(decision)) is not None
-        assert (screening_id in referral_of) == wanted, f"screening {screening_id} half-written"
+        # A referring screening opened its own referral or joined an open one, never both.
+        joined = attached is not None and attached in referral_ids
+        opened = screening_id in referral_of
+        assert (opened or joined) == wanted and not (opened and joined), (
+            f"screening {screening_id} half-written"
+        )
     site = Site.open(settings)
     try:
         keys = site.keys

@@ -50,6 +50,7 @@ def _rows(site: Site, world: World, tag: str) -> tuple[list[dict[str, Any]], lis
                 left_pinhole_va=None,
                 right_lens="opacity",
                 left_lens=None,
+                left_untestable=None if number else "not_attempted",
                 symptoms=[],
                 screener_id=None,
                 client_record_id=f"{tag}-{number}",

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from brightline.csvfiles import ColumnReader
-from brightline.identifiers import IdentifierKeys
+from brightline.identifiers import IdentifierKeys, phone_pseudonym
 from brightline.programme import load_programme
 from brightline.service.import_rows import (
     SCREENINGS_LAYOUT,
@@ -78,6 +78,14 @@ def test_good_row_builds_person_and_screening_with_sealed_identifiers() -> None:
     opened = reveal_fields(KEYS, person["id"], person["data_key"], {"name": person["name_ct"]})
     assert opened["name"] == "Amina Otieno"
     assert "Amina" not in repr(row.person)
+
+
+def test_an_imported_phone_gets_its_keyed_pseudonym_for_search() -> None:
+    row = checker().check(2, cells(phone="0712-345 678"))
+    assert row.person is not None
+    assert row.person["phone_hmac"] == phone_pseudonym(KEYS, "0712345678")
+    assert "0712345678" not in row.person["phone_hmac"]
+    assert checker().check(2, cells()).person["phone_hmac"] is None  # type: ignore[index]
 
 
 def test_poor_vision_is_referred_to_the_clinics_centre() -> None:
@@ -154,18 +162,51 @@ def test_columns_are_found_by_name_in_any_order_and_age_stands_in() -> None:
 
 def test_cells_beyond_the_header_are_an_unquoted_comma() -> None:
     row = checker().check(2, [*cells(), "Village, East"])
+    width = len(TEMPLATE_COLUMNS)
     assert problems(row) == {
-        None: "the row has 18 cells but the header 17 columns; "
+        None: f"the row has {width + 1} cells but the header {width} columns; "
         "a value that contains a comma must be in double quotes"
     }
 
 
 def test_a_short_row_reads_empty_cells() -> None:
-    row = checker().check(2, cells()[:6])  # stops after birth_year: no identifiers, no VA
+    short = cells()[: TEMPLATE_COLUMNS.index("left_untestable") + 1]  # stops before the pinhole
+    row = checker().check(2, short)
     assert row.problems == []
     assert row.identifiers == dict.fromkeys(("name", "phone", "national_id", "address"))
     assert row.built is not None
-    assert row.built.screening["right_presenting_va"] is None
+    assert row.built.screening["left_presenting_va"] == "6/9"
+    assert row.built.screening["right_pinhole_va"] is None
+    assert row.built.screening["symptoms"] == ""
+
+
+def test_a_row_without_vision_in_an_eye_names_the_eye() -> None:
+    row = checker().check(2, cells()[:6])  # stops after birth_year: no VA, no reason
+    message = "Enter the presenting VA or mark the eye as not testable."
+    assert problems(row) == {"right_presenting_va": message, "left_presenting_va": message}
+    assert row.built is None
+
+
+def test_an_untestable_eye_is_read_from_its_column() -> None:
+    row = checker().check(
+        2, cells(left_presenting_va="", left_untestable=" Eye_Absent ", right_presenting_va="6/6")
+    )
+    assert row.problems == []
+    assert row.built is not None
+    assert row.built.screening["left_untestable"] == "eye_absent"
+    assert row.built.referral is None
+    both = checker().check(2, cells(left_untestable="not_attempted"))
+    assert problems(both) == {
+        "left_untestable": "An eye marked as not testable has no VA; clear one of the two."
+    }
+    unknown = checker().check(2, cells(left_presenting_va="", left_untestable="asleep"))
+    assert problems(unknown) == {"left_untestable": "Choose why the eye could not be tested."}
+
+
+def test_a_screening_before_1900_is_refused() -> None:
+    row = checker().check(2, cells(screened_on="1899-12-31", birth_year="1850"))
+    assert "screened_on" in problems(row)
+    assert "1900-01-01" in problems(row)["screened_on"]
 
 
 @pytest.mark.parametrize(

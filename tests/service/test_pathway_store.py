@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from brightline.errors import InvalidInput, TransitionRefused
+from brightline.problems import Problems
 from brightline.records import PersonInput, ScreeningInput
 from brightline.service.people import identifiers_of, register_person
 from brightline.service.referrals import (
@@ -263,7 +264,7 @@ def test_follow_up_before_surgery_is_refused(site: Site, world: World) -> None:
             ),
             today=TODAY,
         )
-        with pytest.raises(TransitionRefused, match="before the surgery"):
+        with pytest.raises(Problems, match="before the surgery on 2026-03-20") as refused:
             record_follow_up(
                 session,
                 FollowUpInput(
@@ -271,6 +272,9 @@ def test_follow_up_before_surgery_is_refused(site: Site, world: World) -> None:
                 ),
                 today=TODAY,
             )
+        assert [(p.field, p.code) for p in refused.value.problems] == [
+            ("examined_on", "date_before")
+        ]
 
 
 def test_worklist_lists_non_attenders_oldest_first(site: Site, world: World) -> None:

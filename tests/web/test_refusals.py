@@ -191,7 +191,7 @@ def test_review_form_fields_are_bounded_and_not_echoed_whole(web: WebBed) -> Non
     refused = submit(reviewer, page, page, {**review, "right_icd10": "H" * 200_000})
     assert refused.status_code == 422
     message = re.search(r'id="right_icd10-error">([^<]*)<', refused.text)
-    assert message and "is not an ICD code" in message.group(1)
+    assert message and "is not an eye-related ICD-10 code" in message.group(1)
     assert len(message.group(1)) < 100  # the form keeps what was typed; the message does not
     notes = submit(reviewer, page, page, {**review, "notes": "n" * 2001})
     assert notes.status_code == 422

@@ -33,6 +33,7 @@ from brightline.audit.log import AuditLog
 from brightline.audit.tree import checkpoint_if_due
 from brightline.errors import Conflict, InvalidInput, one_of
 from brightline.photos import PhotoLimits, PhotoStore, process_upload
+from brightline.problems import Problems, problem
 from brightline.reasons import from_stored
 from brightline.records import (
     AttendanceRecord,
@@ -60,7 +61,7 @@ from brightline.records import (
     record_of,
 )
 from brightline.service import lookups
-from brightline.service.people import identifiers_of, register_person
+from brightline.service.people import identifiers_of, people_by_identifier, register_person
 from brightline.service.photos import store_photo
 from brightline.service.places import refer_to_centre, region_by_code
 from brightline.service.referrals import (
@@ -185,6 +186,16 @@ class Access(
             region_id = region_by_code(self.session, person.township, field="township").id
         placed = replace(person, facility_id=facility_id, region_id=region_id)
         record, created = register_person(self.session, self.site.keys, placed, self.site.today())
+        if record.facility_id != facility_id:
+            # Another clinic's person: say only that the ID is taken, never whose it is.
+            self._audit(
+                "person.create",
+                record.id,
+                "treatment",
+                "denied",
+                denial_reason="national ID registered at another facility",
+            )
+            raise Problems([problem("national_id", "national_id_elsewhere")])
         self._audit("person.create", record.id, "treatment", "allowed")
         view = PersonView(record_of(PersonRecord, record), identifiers_of(self.site.keys, record))
         return view, created
@@ -197,13 +208,21 @@ class Access(
         return self._person_view(person, context, purpose)
 
     def search_people(self, name: str) -> list[PersonView]:
-        """People of the caller's own facility whose name contains ``name`` (never wider)."""
+        """People of the caller's own facility whose name contains ``name``, or whose national
+        ID or phone number is exactly it (matched through their keyed pseudonyms; never wider)."""
         self.require_general("person.search")
         needle = name.strip().casefold()
         if len(needle) < 2:
             raise InvalidInput("type at least 2 letters of the name", field="name")
-        found = []
-        for person in lookups.people_of_facility(self.session, self._own_facility()):
+        facility_id = self._own_facility()
+        exact = people_by_identifier(self.session, self.site.keys, facility_id, name.strip())
+        found = [
+            PersonView(record_of(PersonRecord, p), identifiers_of(self.site.keys, p)) for p in exact
+        ]
+        known = {p.id for p in exact}
+        for person in lookups.people_of_facility(self.session, facility_id):
+            if person.id in known:
+                continue
             identifiers = identifiers_of(self.site.keys, person)
             if identifiers.name and needle in identifiers.name.casefold():
                 found.append(PersonView(record_of(PersonRecord, person), identifiers))
@@ -234,6 +253,7 @@ class Access(
             self.site.programme,
             here,
             refer_to_facility_id=lambda: refer_to_centre(self.session, facility_id),
+            today=self.site.today(),
         )
         # A VA re-test a reviewer asked for is answered by this screening: back to the queue.
         resume_after_screening(
@@ -245,13 +265,19 @@ class Access(
         )
         pin = None
         referral = None
-        if rows.referral is not None:
+        if rows.attached_to is not None:
+            referral = record_of(ReferralRecord, rows.attached_to)
+        elif rows.referral is not None:
             stored = lookups.by_id(self.session, Referral, rows.referral["id"])
             assert stored is not None
             pin = issue_access_pin(self.site.keys, stored)
             referral = record_of(ReferralRecord, rows.referral)
         recorded = RecordedScreening(
-            record_of(ScreeningRecord, rows.screening), referral, tuple(rows.triage.reasons), pin
+            record_of(ScreeningRecord, rows.screening),
+            referral,
+            tuple(rows.triage.reasons),
+            pin,
+            attached=rows.attached_to is not None,
         )
         if not with_slip:
             return recorded
@@ -492,6 +518,7 @@ class Access(
             recorded_by=self.actor.user_id,
             attendance_id=attendance_id,
             recorded_at=self.site.now(),
+            today=self.site.today(),
         )
         return record_of(AttendanceRecord, attendance)
 
@@ -515,7 +542,12 @@ class Access(
             "follow_up.create", surgery.person_id if surgery else None, "follow_up", missing=missing
         )
         mine = replace(follow_up, recorded_by=self.actor.user_id)
-        stored: FollowUp = record_follow_up(self.session, mine, today=self.site.today())
+        stored: FollowUp = record_follow_up(
+            self.session,
+            mine,
+            today=self.site.today(),
+            window_days=self.site.programme.follow_up_window_days,
+        )
         return record_of(FollowUpRecord, stored)
 
     # -- offline sync ---------------------------------------------------------------------

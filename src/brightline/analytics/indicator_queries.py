@@ -85,6 +85,8 @@ class IndicatorQuery:
     end: date
     scope: RegionScope | None = None
     good_at_least: int = VA_6_18.logmar_hundredths
+    follow_up_window: tuple[int, int] = (28, 84)
+    """Days after surgery a follow-up counts for the in-window outcome (programme setting)."""
 
     def __post_init__(self) -> None:
         """Refuse a level or period that cannot be answered, naming the field."""
@@ -216,13 +218,18 @@ def median_review_turnaround(t: SnapshotTables, query: IndicatorQuery, by: str |
     return r.group_by("region").aggregate(median=r.days_to_first_review.median())
 
 
-def latest_follow_up(t: SnapshotTables, good_at_least: int) -> ir.Table:
-    """Each operated eye's outcome at its latest follow-up (presenting and best-corrected).
+def latest_follow_up(
+    t: SnapshotTables, good_at_least: int, window: tuple[int, int] | None = None
+) -> ir.Table:
+    """Each operated eye's outcome at its latest follow-up (presenting and best-corrected);
+    with ``window``, at its latest follow-up from window[0] to window[1] days after surgery.
 
     Categories from logMAR: good at least G (6/18 classic, 6/12 WHO 2021), borderline to 6/60,
     poor worse (WHO/PBL/98.68); best-corrected 3 = not measured. Ties on the day: the worse.
     """
     f = t.follow_ups
+    if window is not None:
+        f = f.filter(f.days_after_surgery.between(*window))
     presenting = outcome_category(f.presenting_logmar, good_at_least)
     best = outcome_category(f.best_corrected_logmar, good_at_least)
     best = ibis.cases((f.best_corrected_logmar.isnull(), 3), else_=best)
@@ -246,9 +253,21 @@ def operated_eyes(t: SnapshotTables, query: IndicatorQuery) -> ir.Table:
     s = s.filter(_in_period(s.operated_on, query))
     s = s.mutate(region=_group(s, query.level), surgeon=s.surgeon.fill_null(UNKNOWN_SURGEON))
     outcomes = latest_follow_up(t, query.good_at_least)
+    in_window = latest_follow_up(t, query.good_at_least, query.follow_up_window).select(
+        window_surgery="surgery", presenting_w="presenting", best_corrected_w="best_corrected"
+    )
     joined = s.left_join(outcomes, s.surgery == outcomes.surgery)
+    joined = joined.left_join(in_window, joined.surgery == in_window.window_surgery)
     return joined.group_by(
-        ["region", "centre", "surgeon", "presenting", "best_corrected"]
+        [
+            "region",
+            "centre",
+            "surgeon",
+            "presenting",
+            "best_corrected",
+            "presenting_w",
+            "best_corrected_w",
+        ]
     ).aggregate(eyes=joined.count())
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +56,7 @@ from brightline.analytics.recall_indicators import (
     derive_eligible_uptake,
 )
 from brightline.analytics.snapshot import current_snapshot, read_manifest
+from brightline.analytics.surgical_rate import cataract_surgical_rate, person_years
 from brightline.analytics.turnaround import add_review_turnaround
 from brightline.vocabulary import Outcome, ReferralKind, values
 
@@ -64,7 +64,6 @@ VI_CATEGORIES = ("0", "1", "2", "3", "4", "5", "9")
 REFERRAL_KINDS = values(ReferralKind)
 OUTCOMES = values(Outcome)
 NOT_MEASURED = "not_measured"
-PER_MILLION = 1_000_000
 
 # (region, indicator, breakdown, category): the address of one published number.
 CellKey = tuple[str, str, str, str]
@@ -157,11 +156,16 @@ COUNT_CATEGORIES: dict[str, tuple[str, ...]] = {
     "follow_up": ("followed_up", "not_followed_up"),
     "outcome_presenting": OUTCOMES,
     "outcome_best_corrected": (*OUTCOMES, NOT_MEASURED),
+    # Outcome counted only at follow-ups within the programme's window (default 4-12 weeks).
+    "follow_up_in_window": ("in_window", "not_in_window"),
+    "outcome_presenting_in_window": OUTCOMES,
+    "outcome_best_corrected_in_window": (*OUTCOMES, NOT_MEASURED),
     "backlog": ("people", "eyes"),
     **RECALL_COUNT_CATEGORIES,
 }
 # The indicators of operated eyes, also broken down by centre and by surgeon.
-OPERATED_EYE_INDICATORS = ("surgeries", "follow_up", "outcome_presenting", "outcome_best_corrected")
+_WINDOWED = ("follow_up", "outcome_presenting", "outcome_best_corrected")
+OPERATED_EYE_INDICATORS = ("surgeries", *_WINDOWED, *(f"{name}_in_window" for name in _WINDOWED))
 
 # (indicator, category) of one count.
 Count = tuple[str, str]
@@ -188,30 +192,22 @@ OPERATED_EYE_SUMS: tuple[tuple[Count, ...], ...] = (
         *(("outcome_best_corrected", c) for c in (*OUTCOMES, NOT_MEASURED)),
         ("follow_up", "followed_up"),
     ),
+    (
+        ("follow_up_in_window", "in_window"),
+        ("follow_up_in_window", "not_in_window"),
+        ("follow_up", "followed_up"),
+    ),
+    (
+        *(("outcome_presenting_in_window", c) for c in OUTCOMES),
+        ("follow_up_in_window", "in_window"),
+    ),
+    (
+        *(("outcome_best_corrected_in_window", c) for c in (*OUTCOMES, NOT_MEASURED)),
+        ("follow_up_in_window", "in_window"),
+    ),
 )
 # Across cells (``_relate_across``): regions sum to the all-regions row; centres and
 # surgeons each sum to their region.
-
-
-def person_years(population: dict[int, int], start: date, end: date) -> float | None:
-    """Population × years lived in [start, end), year by year; None if a year has no figure."""
-    total = 0.0
-    for year in range(start.year, date.fromordinal(end.toordinal() - 1).year + 1):
-        year_start, year_end = date(year, 1, 1), date(year + 1, 1, 1)
-        days = (min(end, year_end) - max(start, year_start)).days
-        if days <= 0:
-            continue
-        if year not in population:
-            return None
-        total += population[year] * days / (year_end - year_start).days
-    return total
-
-
-def cataract_surgical_rate(eyes: int, people_years: float | None) -> float | None:
-    """Operations per million population per year (WHO/PBL/98.68); None without population."""
-    if not people_years:
-        return None
-    return round(eyes * PER_MILLION / people_years, 1)
 
 
 def _key(region: str, indicator: str, category: str, breakdown: str = "") -> CellKey:
@@ -329,6 +325,22 @@ def _count_operated_eyes(
                     row["eyes"],
                     breakdown,
                 )
+                _count_in_window(b, row, breakdown)
+
+
+def _count_in_window(b: _Builder, row: dict[str, Any], breakdown: str) -> None:
+    """A followed-up eye's outcome at its latest follow-up within the programme's window."""
+    region, eyes = row["region"], row["eyes"]
+    within = row["presenting_w"] is not None
+    b.add(
+        region, "follow_up_in_window", "in_window" if within else "not_in_window", eyes, breakdown
+    )
+    if within:
+        best = row["best_corrected_w"]
+        presenting = OUTCOMES[row["presenting_w"]]
+        b.add(region, "outcome_presenting_in_window", presenting, eyes, breakdown)
+        best_category = OUTCOMES[best] if best < 3 else NOT_MEASURED
+        b.add(region, "outcome_best_corrected_in_window", best_category, eyes, breakdown)
 
 
 def _count_backlog(
@@ -471,6 +483,10 @@ def _derive_outcomes(b: _Builder, every: list[str]) -> None:
             for indicator in ("outcome_presenting", "outcome_best_corrected"):
                 good = _key(region, indicator, "good", breakdown)
                 b.ratio(region, indicator, "good_share", good, followed, breakdown)
+            within = _key(region, "follow_up_in_window", "in_window", breakdown)
+            for indicator in ("outcome_presenting_in_window", "outcome_best_corrected_in_window"):
+                good = _key(region, indicator, "good", breakdown)
+                b.ratio(region, indicator, "good_share", good, within, breakdown)
 
 
 def _derive_backlog_age(b: _Builder, age: dict[str, Any], every: list[str]) -> None:
@@ -525,6 +541,7 @@ INDICATOR_ORDER = (
     "follow_up",
     "outcome_presenting",
     "outcome_best_corrected",
+    *(f"{name}_in_window" for name in _WINDOWED),
     "backlog",
 )
 CATEGORY_ORDER = (
@@ -542,6 +559,8 @@ CATEGORY_ORDER = (
     "per_million_per_year",
     "followed_up",
     "not_followed_up",
+    "in_window",
+    "not_in_window",
     "completion",
     *OUTCOMES,
     NOT_MEASURED,

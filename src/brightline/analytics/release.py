@@ -41,9 +41,9 @@ from brightline.analytics.indicator_queries import (
     population_by_year,
     snapshot_tables,
 )
-from brightline.analytics.indicators import PER_MILLION, person_years
 from brightline.analytics.release_queries import DEFINITIONS, RELEASE_TABLES
 from brightline.analytics.snapshot import current_snapshot, read_manifest
+from brightline.analytics.surgical_rate import PER_MILLION, person_years
 from brightline.errors import InvalidInput
 from brightline.store.models import REGION_LEVELS
 

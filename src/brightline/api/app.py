@@ -46,6 +46,7 @@ from brightline.errors import (
     TransitionRefused,
     Unauthenticated,
 )
+from brightline.problems import Problems
 from brightline.settings import CHEAP_ARGON2_WARNING, Settings
 from brightline.site import Site
 from brightline.web import mount_web
@@ -66,11 +67,23 @@ API_PREFIX = "/api/v1"
 
 
 def error_response(
-    status: int, code: str, message: str, field: str | None = None, **headers: str
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    problems: list[dict[str, str]] | None = None,
+    **headers: str,
 ) -> JSONResponse:
-    """Every error has this one shape: a stable code, an actionable message, the field."""
+    """Every error has this one shape: a stable code, an actionable message, the field, and
+    every problem found (``problems``: a list of {field, code, message}; the first is the
+    error's own field and message)."""
+    listed = (
+        problems
+        if problems is not None
+        else [{"field": field or "", "code": code, "message": message}]
+    )
     return JSONResponse(
-        {"error": {"code": code, "message": message, "field": field}},
+        {"error": {"code": code, "message": message, "field": field, "problems": listed}},
         status_code=status,
         headers=headers or None,
     )
@@ -98,14 +111,27 @@ def install_error_handlers(app: FastAPI) -> None:
             headers["Retry-After"] = str(error.retry_after)
         if isinstance(error, Unauthenticated):
             headers["WWW-Authenticate"] = "Bearer"
-        return error_response(_status_of(error), error.code, error.message, error.field, **headers)
+        listed = None
+        if isinstance(error, Problems):
+            listed = [found.as_json() for found in error.problems]
+        return error_response(
+            _status_of(error), error.code, error.message, error.field, listed, **headers
+        )
 
     @app.exception_handler(RequestValidationError)
     def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
-        first = error.errors()[0]
-        field = _field_of(tuple(first.get("loc", ())))
-        message = str(first.get("msg", "invalid value"))
-        return error_response(422, "invalid_input", message, field)
+        listed = [
+            {
+                "field": _field_of(tuple(found.get("loc", ()))) or "",
+                "code": "invalid_input",
+                "message": str(found.get("msg", "invalid value")),
+            }
+            for found in error.errors()
+        ]
+        first = listed[0]
+        return error_response(
+            422, "invalid_input", first["message"], first["field"] or None, listed
+        )
 
     @app.exception_handler(StarletteHTTPException)
     def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:

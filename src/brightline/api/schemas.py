@@ -46,6 +46,7 @@ from brightline.vocabulary import (
     Role,
     Sex,
     Symptom,
+    Untestable,
     Urgency,
 )
 
@@ -211,6 +212,12 @@ class ScreeningCreate(Strict):
     left_pinhole_va: VaText | None = None
     right_lens: LensStatus | None = None
     left_lens: LensStatus | None = None
+    right_untestable: Untestable | None = Field(
+        default=None, description="Why the right eye's VA could not be tested (instead of a VA)."
+    )
+    left_untestable: Untestable | None = Field(
+        default=None, description="Why the left eye's VA could not be tested (instead of a VA)."
+    )
     symptoms: list[Symptom] = Field(default_factory=list, max_length=len(Symptom))
 
 
@@ -280,6 +287,7 @@ class EyePublic(BaseModel):
     pinhole_va: str | None
     pinhole_logmar: float | None
     lens: str | None
+    untestable: str | None = None
 
 
 class ScreeningPublic(BaseModel):
@@ -298,6 +306,11 @@ class ScreeningPublic(BaseModel):
         "screening refers the person; print it on the slip.",
     )
     voided_at: UtcTime | None = Field(default=None, description="Set once the screening is voided.")
+    attached_referral_id: str | None = Field(
+        default=None,
+        description="The person already had an open referral: these findings joined it "
+        "(its priority raised if they are more urgent) and no new referral or PIN was issued.",
+    )
 
     @classmethod
     def of(cls, screening: ScreeningRecord, referral: ReferralRecord | None) -> ScreeningPublic:
@@ -310,6 +323,7 @@ class ScreeningPublic(BaseModel):
                 pinhole_va=value(f"{side}_pinhole_va"),
                 pinhole_logmar=value(f"{side}_pinhole_logmar"),
                 lens=value(f"{side}_lens"),
+                untestable=value(f"{side}_untestable"),
             )
 
         return cls(
@@ -323,6 +337,7 @@ class ScreeningPublic(BaseModel):
             triage=TriagePublic.of(value),
             referral=ReferralPublic.of(referral) if referral is not None else None,
             voided_at=value("voided_at"),
+            attached_referral_id=value("attached_referral_id"),
         )
 
 
@@ -441,6 +456,10 @@ class FollowUpPublic(BaseModel):
     best_corrected_va: str | None
     outcome_presenting: str
     outcome_best_corrected: str | None
+    within_window: bool = Field(
+        description="Examined within the programme's follow-up window (default 28 to 84 "
+        "days after surgery); outside it the outcome is kept but counted apart."
+    )
 
     @classmethod
     def of(cls, follow_up: FollowUpRecord) -> FollowUpPublic:
@@ -453,6 +472,7 @@ class FollowUpPublic(BaseModel):
             best_corrected_va=follow_up.best_corrected_va,
             outcome_presenting=follow_up.outcome_presenting,
             outcome_best_corrected=follow_up.outcome_best_corrected,
+            within_window=follow_up.within_window,
         )
 
 

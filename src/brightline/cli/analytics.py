@@ -23,6 +23,7 @@ from brightline.analytics.snapshot import default_snapshot_dir, take_snapshot
 from brightline.analytics.suppression import export
 from brightline.cli.common import TemplateOption, fail_on_user_error, open_site
 from brightline.errors import InvalidInput
+from brightline.programme import load_programme
 from brightline.service.places import region_by_code
 from brightline.settings import Settings
 
@@ -151,6 +152,7 @@ def indicators(
             _day(end, "to").date(),
             scope,
             good_at_least,
+            load_programme(settings.programme_file).follow_up_window_days,
         )
         spark = spark_session(spark_master) if engine is EngineName.spark else None
         table = run_indicators(

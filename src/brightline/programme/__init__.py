@@ -24,6 +24,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "triage": (),  # checked by brightline.triage.rules_from_mapping
     "worklist": ("not_attended_days",),
     "review": ("turnaround_target_days",),
+    "follow_up": ("window_first_day", "window_last_day"),
 }
 _DAYS_RANGE = (1, 365)
 
@@ -42,6 +43,14 @@ class Programme:
     va_notation: str = "metric"
     date_format: str = "%Y-%m-%d"
     review_turnaround_target_days: int | None = None
+    follow_up_window_days: tuple[int, int] = (28, 84)
+    """Days after surgery a follow-up counts for the outcome: 4 to 12 weeks (WHO, "Monitoring
+    cataract surgical outcomes", WHO/PBL/98.68; RAAB's outcome after surgery)."""
+
+    def within_follow_up_window(self, days_after_surgery: int) -> bool:
+        """Whether a follow-up this many days after surgery counts for the outcome."""
+        first, last = self.follow_up_window_days
+        return first <= days_after_surgery <= last
 
 
 def _written(value: object) -> str:
@@ -114,6 +123,18 @@ def _date_format(table: Mapping[str, Any], source: str) -> str:
     return pattern
 
 
+def _follow_up_window(table: Mapping[str, Any], source: str) -> tuple[int, int]:
+    """The follow-up window in days after surgery: default 28 to 84 (4 to 12 weeks)."""
+    first = _days(table, "follow_up", "window_first_day", source) or 28
+    last = _days(table, "follow_up", "window_last_day", source) or 84
+    if last < first:
+        raise ProgrammeError(
+            f"{source}: follow_up.window_last_day = {last} is before window_first_day = "
+            f"{first}; valid values: a last day on or after the first."
+        )
+    return first, last
+
+
 def programme_from_toml(text: str, *, source: str) -> Programme:
     """A checked ``Programme`` from the text of a programme file; ``source`` names the file."""
     try:
@@ -157,6 +178,7 @@ def programme_from_toml(text: str, *, source: str) -> Programme:
         review_turnaround_target_days=_days(
             _table(document, "review", source), "review", "turnaround_target_days", source
         ),
+        follow_up_window_days=_follow_up_window(_table(document, "follow_up", source), source),
     )
 
 

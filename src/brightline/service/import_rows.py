@@ -19,11 +19,11 @@ from typing import Any, Final
 from brightline.csvfiles import ColumnReader, CsvLayout, RowCheck, RowProblem, shown
 from brightline.errors import InvalidInput
 from brightline.identifiers import IdentifierKeys
+from brightline.problems import Problems
 from brightline.programme import Programme
 from brightline.records import PersonInput, ScreeningInput
 from brightline.service.people import IDENTIFIER_LIMITS, person_row
 from brightline.service.screenings import ScreeningRows, screening_rows
-from brightline.triage import SYMPTOMS
 
 IDENTIFIER_COLUMNS: Final = ("name", "phone", "national_id", "address")
 """The person's identifiers: sealed when stored, never echoed in a message."""
@@ -31,13 +31,15 @@ IDENTIFIER_COLUMNS: Final = ("name", "phone", "national_id", "address")
 SCREENING_COLUMNS: Final = (
     "right_presenting_va",
     "left_presenting_va",
+    "right_untestable",
+    "left_untestable",
     "right_pinhole_va",
     "left_pinhole_va",
     "right_lens",
     "left_lens",
     "symptoms",
 )
-"""The screening's own columns: VA, lens and symptoms, stored as the file holds them."""
+"""The screening's own columns: VA (or why an eye could not be tested), lens and symptoms."""
 
 TEMPLATE_COLUMNS: Final = (
     "client_record_id",
@@ -327,15 +329,15 @@ class ScreeningRowChecker:
     def _screening(
         self, row: CheckedRow, screening: ScreeningInput, centre_id: int
     ) -> ScreeningRows | None:
-        """``screening_rows``; after a bad value, try again without it to find any other."""
-        for _ in range(len(SCREENING_COLUMNS) + len(SYMPTOMS)):
-            try:
-                return screening_rows(self.programme, screening, refer_to_facility_id=centre_id)
-            except InvalidInput as exc:
-                row.note(exc.field or "", exc.message)
-                if exc.field not in SCREENING_COLUMNS:
-                    return None
-                known = [s for s in screening.symptoms if s in SYMPTOMS]
-                stand_in: dict[str, Any] = {exc.field: known if exc.field == "symptoms" else None}
-                screening = dataclasses.replace(screening, **stand_in)
+        """``screening_rows``, which names every problem of the findings at once."""
+        try:
+            return screening_rows(
+                self.programme, screening, refer_to_facility_id=centre_id, today=self.today
+            )
+        except Problems as exc:
+            for found in exc.problems:
+                column = "screened_on" if found.field == "screened_at" else found.field
+                row.note(column, found.message())
+        except InvalidInput as exc:
+            row.note(exc.field or "", exc.message)
         return None

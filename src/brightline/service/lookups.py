@@ -46,11 +46,20 @@ def by_id(session: Session, model: type[M], record_id: object) -> M | None:
 
 
 def referrals_of_screenings(session: Session, screening_ids: Sequence[str]) -> dict[str, Referral]:
-    """The referral each screening opened, by screening id (one query for a whole history)."""
+    """The referral each screening opened or joined, by screening id (two queries for a whole
+    history); a screening attached to an open referral shows that referral."""
     if not screening_ids:
         return {}
     rows = session.scalars(select(Referral).where(Referral.screening_id.in_(screening_ids)))
-    return {referral.screening_id: referral for referral in rows}
+    found = {referral.screening_id: referral for referral in rows}
+    attached = session.execute(
+        select(Screening.id, Referral)
+        .join(Referral, Referral.id == Screening.attached_referral_id)
+        .where(Screening.id.in_(screening_ids))
+    )
+    for screening_id, referral in attached:
+        found[screening_id] = referral
+    return found
 
 
 def screenings_of_person(session: Session, person_id: str) -> list[Screening]:

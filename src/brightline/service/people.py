@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from brightline.errors import InvalidInput, one_of
@@ -15,6 +15,7 @@ from brightline.identifiers import (
     national_id_pseudonym,
     new_person_key,
     open_person_key,
+    phone_pseudonym,
     random_pseudonym,
 )
 from brightline.records import Identifiers, PersonInput
@@ -57,6 +58,7 @@ def person_row(keys: IdentifierKeys, person: PersonInput, today: date) -> dict[s
         "birth_year": person.birth_year,
         "data_key": wrapped,
         "national_id_hmac": None,
+        "phone_hmac": None,
         "client_record_id": person.client_record_id,
     }
     for field_name, limit in IDENTIFIER_LIMITS.items():
@@ -67,6 +69,8 @@ def person_row(keys: IdentifierKeys, person: PersonInput, today: date) -> dict[s
         row[f"{field_name}_ct"] = person_key.seal(field_name, value) if value else None
         if field_name == "national_id" and value:
             row["national_id_hmac"] = national_id_pseudonym(keys, value)
+        if field_name == "phone" and value:
+            row["phone_hmac"] = phone_pseudonym(keys, value)
     return row
 
 
@@ -87,6 +91,25 @@ def register_person(
     created = session.get(Person, row["id"])
     assert created is not None
     return created, True
+
+
+def people_by_identifier(
+    session: Session, keys: IdentifierKeys, facility_id: int, typed: str
+) -> list[Person]:
+    """People of one facility whose national ID or phone number is exactly ``typed``.
+
+    Matched through the keyed pseudonyms only: no one's identifiers are decrypted to search.
+    """
+    wanted = [Person.national_id_hmac == national_id_pseudonym(keys, typed)]
+    if (phone := phone_pseudonym(keys, typed)) is not None:
+        wanted.append(Person.phone_hmac == phone)
+    return list(
+        session.scalars(
+            select(Person)
+            .where(Person.facility_id == facility_id, or_(*wanted))
+            .order_by(Person.created_at, Person.id)
+        )
+    )
 
 
 def reveal_fields(
@@ -120,4 +143,5 @@ def erase_identifiers(person: Person, now: datetime) -> None:
     for field_name in IDENTIFIER_LIMITS:
         setattr(person, f"{field_name}_ct", None)
     person.national_id_hmac = None
+    person.phone_hmac = None
     person.erased_at = now

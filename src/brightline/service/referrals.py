@@ -4,23 +4,23 @@ is :mod:`brightline.service.worklist`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
+from brightline import icd
 from brightline.errors import InvalidInput, NotFound
 from brightline.pathway import (
     check_attendance,
     check_review,
     status_after_review,
 )
+from brightline.problems import Problem, Problems, problem, raise_if_any
 from brightline.records import ReviewInput
 from brightline.service.claims import claim_id
 from brightline.service.review_queue import awaiting_review
 from brightline.store.models import Attendance, Referral, Review
-
-ICD10_PREFIXES = ("H", "Q", "Z", "S", "T")
 
 
 def get_referral(session: Session, referral_id: str) -> Referral:
@@ -32,15 +32,30 @@ def get_referral(session: Session, referral_id: str) -> Referral:
 
 
 def icd_code(field: str, code: str | None) -> str | None:
-    """Light shape check of an ICD code (the full code lists are the reviewer UI's job)."""
+    """An ICD code as stored (trimmed, upper case), refused unless it is on the vendored list
+    of eye-relevant codes of its system (``brightline.icd``: WHO ICD-10 2019, ICD-11 MMS)."""
     if code is None or not code.strip():
         return None
     code = code.strip().upper()
-    if len(code) > 16 or not code[0].isalnum() or not all(c.isalnum() or c == "." for c in code):
+    system = "icd10" if field.endswith("icd10") else "icd11"
+    if not icd.is_listed(system, code):
         # Only the start of what was typed is repeated: a form field can hold a megabyte.
         shown = code if len(code) <= 16 else code[:16] + "…"
-        raise InvalidInput(f"{shown!r} is not an ICD code (e.g. H25.1, 9B10.0)", field=field)
+        raise Problems([problem(field, f"{system}_unknown", text=shown)])
     return code
+
+
+def _icd_codes(review: ReviewInput) -> dict[str, str | None]:
+    """The review's four codes checked at once, so one answer names every unknown code."""
+    found: list[Problem] = []
+    checked: dict[str, str | None] = {}
+    for field in ("right_icd10", "right_icd11", "left_icd10", "left_icd11"):
+        try:
+            checked[field] = icd_code(field, getattr(review, field))
+        except Problems as exc:
+            found.extend(exc.problems)
+    raise_if_any(found)
+    return checked
 
 
 # The most a review's free-text notes may hold, on every road (API, web form, sync).
@@ -63,10 +78,7 @@ def record_review(session: Session, review: ReviewInput) -> Review:
         person_id=referral.person_id,
         reviewer_id=review.reviewer_id,
         reviewed_at=review.reviewed_at,
-        right_icd10=icd_code("right_icd10", review.right_icd10),
-        right_icd11=icd_code("right_icd11", review.right_icd11),
-        left_icd10=icd_code("left_icd10", review.left_icd10),
-        left_icd11=icd_code("left_icd11", review.left_icd11),
+        **_icd_codes(review),
         recommendation=decision.recommendation,
         surgery_right="right" in decision.surgery_eyes,
         surgery_left="left" in decision.surgery_eyes,
@@ -101,10 +113,12 @@ def record_attendance(
     recorded_by: int | None = None,
     attendance_id: str | None = None,
     recorded_at: datetime | None = None,
+    today: date | None = None,
 ) -> Attendance:
-    """The referred person arrived at the facility they were referred to."""
+    """The referred person arrived at the facility they were referred to (``today`` bounds the
+    day: 1900 to tomorrow)."""
     referral = get_referral(session, referral_id)
-    check_attendance(referral.status, attended_at, referral.referred_at)
+    check_attendance(referral.status, attended_at, referral.referred_at, today)
     attendance = Attendance(
         id=claim_id(session, Attendance, attendance_id),
         referral_id=referral.id,

@@ -10,11 +10,16 @@ from sqlalchemy.orm import Session
 from brightline.acuity import outcome_category
 from brightline.errors import InvalidInput, NotFound
 from brightline.pathway import check_follow_up, check_surgery
+from brightline.problems import Problems, problem
 from brightline.records import FollowUpInput, SurgeryInput, parse_va_field
 from brightline.service.claims import claim_id
 from brightline.service.referrals import get_referral, latest_review
 from brightline.service.theatre import check_surgeon, check_theatre_fields
 from brightline.store.models import Attendance, FollowUp, Surgery
+
+MAX_COMPLICATIONS_LENGTH = 200
+BCVA_SLACK = 10
+"""Best-corrected VA may read up to 0.10 logMAR (one line, test-retest) worse than presenting."""
 
 
 def record_surgery(session: Session, surgery: SurgeryInput, *, today: date) -> Surgery:
@@ -70,9 +75,15 @@ def record_surgery(session: Session, surgery: SurgeryInput, *, today: date) -> S
 
 
 def record_follow_up(
-    session: Session, follow_up: FollowUpInput, *, today: date, good_outcome: str = "6/18"
+    session: Session,
+    follow_up: FollowUpInput,
+    *,
+    today: date,
+    good_outcome: str = "6/18",
+    window_days: tuple[int, int] = (28, 84),
 ) -> FollowUp:
-    """Store follow-up VA of an operated eye with its outcome category.
+    """Store follow-up VA of an operated eye with its outcome category, flagged when outside
+    the programme's follow-up window (``window_days`` after surgery, inclusive).
 
     WHO/PBL/98.68: good ≥ 6/18, borderline ≥ 6/60, poor < 6/60 (presenting and best corrected).
     """
@@ -84,6 +95,18 @@ def record_follow_up(
     if presenting is None:
         raise InvalidInput("presenting VA is required at follow-up", field="presenting_va")
     best = parse_va_field("best_corrected_va", follow_up.best_corrected_va)
+    if best is not None and best.logmar_hundredths - presenting.logmar_hundredths > BCVA_SLACK:
+        # Correction cannot make vision worse; beyond one chart line it is a mis-entry.
+        raise Problems(
+            [
+                problem(
+                    "best_corrected_va",
+                    "bcva_worse",
+                    bcva=best.snellen_metric,
+                    va=presenting.snellen_metric,
+                )
+            ]
+        )
     record = FollowUp(
         id=claim_id(session, FollowUp, follow_up.id),
         surgery_id=surgery.id,
@@ -96,6 +119,7 @@ def record_follow_up(
         outcome_presenting=outcome_category(presenting, good_outcome),
         outcome_best_corrected=outcome_category(best, good_outcome) if best else None,
         recorded_by=follow_up.recorded_by,
+        within_window=window_days[0] <= days <= window_days[1],
     )
     session.add(record)
     session.flush()

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -42,12 +43,14 @@ from brightline.vocabulary import (
     Role,
     Sex,
     Technique,
+    Untestable,
     Urgency,
     values,
 )
 
 # The CHECK constraints take their values from the one vocabulary.
 REGION_LEVELS = values(RegionLevel)
+UNTESTABLE_REASONS = values(Untestable)
 FACILITY_KINDS = values(FacilityKind)
 ROLES = values(Role)
 SEXES = values(Sex)
@@ -157,6 +160,8 @@ class Person(Base):
     address_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Keyed HMAC pseudonym of the national ID: de-duplicates without storing the ID.
     national_id_hmac: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Keyed pseudonym of the phone number: exact search without decrypting anyone's phone.
+    phone_hmac: Mapped[str | None] = mapped_column(String(64), index=True)
     client_record_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -168,10 +173,21 @@ class Person(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read by the mapper
 
 
+def untestable_check(eye: str) -> str:
+    """An eye is marked untestable only with a declared reason and without a presenting VA."""
+    column = f"{eye}_untestable"
+    reasons = _one_of(column, UNTESTABLE_REASONS)
+    return f"{column} IS NULL OR ({reasons} AND {eye}_presenting_va IS NULL)"
+
+
 class Screening(Base):
     """One screening visit: per-eye presenting and pinhole VA, lens status, symptoms, triage."""
 
     __tablename__ = "screenings"
+    __table_args__ = (
+        CheckConstraint(untestable_check("right"), name="right_untestable"),
+        CheckConstraint(untestable_check("left"), name="left_untestable"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
@@ -188,11 +204,19 @@ class Screening(Base):
     left_pinhole_logmar: Mapped[float | None] = mapped_column(Float)
     right_lens: Mapped[str | None] = mapped_column(String(16))
     left_lens: Mapped[str | None] = mapped_column(String(16))
+    # Why an eye's VA could not be tested (vocabulary.Untestable); NULL when it was measured.
+    right_untestable: Mapped[str | None] = mapped_column(String(24))
+    left_untestable: Mapped[str | None] = mapped_column(String(24))
     symptoms: Mapped[str] = mapped_column(String(200), default="")
     triage_decision: Mapped[str] = mapped_column(String(16))
     triage_reasons: Mapped[str] = mapped_column(Text)
     triage_rule_version: Mapped[str] = mapped_column(String(64))
     suspected_cataract: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A person's second screening while a referral is open joins it instead of opening another.
+    attached_referral_id: Mapped[str | None] = mapped_column(
+        ForeignKey("referrals.id", use_alter=True, name="fk_screenings_attached_referral"),
+        index=True,
+    )
     client_record_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # A voided screening stays for the record's history but leaves every list and figure.
@@ -384,6 +408,8 @@ class FollowUp(Base):
     best_corrected_logmar: Mapped[float | None] = mapped_column(Float)
     outcome_presenting: Mapped[str] = mapped_column(String(12))
     outcome_best_corrected: Mapped[str | None] = mapped_column(String(12))
+    # Within the programme's follow-up window (4-12 weeks by default) when it was recorded.
+    within_window: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from starlette.datastructures import FormData, UploadFile
 
 from brightline.errors import BrightlineError
+from brightline.problems import Problem, problems_of
 
 
 async def form_of(request: Request) -> FormData:
@@ -34,13 +35,25 @@ def files(form: FormData, name: str) -> list[UploadFile]:
     return [f for f in form.getlist(name) if isinstance(f, UploadFile) and f.filename]
 
 
-def field_errors(error: BrightlineError, default_field: str = "form") -> dict[str, str]:
-    """An error a person can fix, keyed by the field it belongs next to (every one of them
-    when the error holds several, so a form shows them all at once)."""
-    problems = getattr(error, "problems", None)
-    if isinstance(problems, dict) and problems:
-        return {str(name): str(message) for name, message in problems.items()}
-    return {error.field or default_field: error.message}
+FieldErrors = dict[str, Problem | str]
+"""Problems keyed by the field each belongs next to; ``render`` words them in the page's
+language (a plain string is shown as it is)."""
+
+
+def field_errors(error: BrightlineError, default_field: str = "form") -> FieldErrors:
+    """Every problem of an error a person can fix, keyed by the field it belongs next to."""
+    errors: FieldErrors = {}
+    for found in problems_of(error, default_field):
+        errors.setdefault(found.field, found)
+    return errors
+
+
+def problem_errors(found: list[Problem]) -> FieldErrors:
+    """Problems found before the access layer was asked (a form checked whole), by field."""
+    errors: FieldErrors = {}
+    for given in found:
+        errors.setdefault(given.field, given)
+    return errors
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -1,4 +1,6 @@
-"""The diagnosis codes reviewers pick from most often (a datalist; any valid code is accepted).
+"""The diagnosis codes reviewers pick from most often, then every listed code (a datalist).
+
+Only codes on the vendored lists (``brightline.icd``) are accepted; every common one is there.
 
 ICD-10 (WHO 2019 edition) chapter VII and related codes for cataract and common causes of
 vision impairment; ICD-11 (MMS 2024-01) 9B10 cataract. Sources: icd.who.int/browse10/2019,
@@ -7,6 +9,7 @@ icd.who.int/browse/2024-01/mms.
 
 from __future__ import annotations
 
+from brightline import icd
 from brightline.web.i18n import N_
 
 ICD10 = (
@@ -52,3 +55,12 @@ ICD11 = (
     ("9B11", N_("After-cataract")),
     ("9D90", N_("Vision impairment")),
 )
+
+
+def choices(system: str) -> tuple[tuple[str, str], ...]:
+    """The reviewer's datalist: the common codes first (translated), then every other code of
+    the vendored list with its WHO title, so typing part of a title finds its code."""
+    common = ICD10 if system == "icd10" else ICD11
+    shown = {code for code, _ in common}
+    rest = tuple((c, t) for c, t in icd.codes(system).items() if c not in shown)
+    return common + rest

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from brightline.access.layer import Access
+from brightline.problems import Problem
 from brightline.web import words
 from brightline.web.i18n import HTML_LANG, LANG_COOKIE, LANGUAGES, Formats, choose_language
 from brightline.web.session import csrf_token, ensure_presession, remember_presession, site_of
@@ -59,6 +60,12 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     """A page in the caller's language, with this session's CSRF token for its forms."""
     fmt = formats(request)
     language = fmt.language
+    if isinstance(context.get("errors"), dict):
+        # Coded problems are worded here, in the reader's language, each beside its field.
+        context["errors"] = {
+            name: error.message(fmt.gettext) if isinstance(error, Problem) else error
+            for name, error in context["errors"].items()
+        }
     page = (
         environment()
         .get_template(template)

@@ -25,6 +25,11 @@ SYMPTOM = {
 }
 SEX = {"female": N_("Female"), "male": N_("Male")}
 EYE = {"right": N_("Right eye"), "left": N_("Left eye")}
+UNTESTABLE = {
+    "could_not_cooperate": N_("Could not cooperate"),
+    "eye_absent": N_("Eye absent or prosthesis"),
+    "not_attempted": N_("Not attempted"),
+}
 RECOMMENDATION = {
     "surgery": N_("Cataract surgery"),
     "glasses": N_("Glasses"),

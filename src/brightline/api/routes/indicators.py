@@ -59,7 +59,8 @@ def indicators(
         path = access.actor.region_path
     # Regions outside the manager's subtree are filtered out before anything is computed.
     scope = RegionScope.of_path(path) if path else None
-    query = IndicatorQuery(level, start, end, scope)
+    window = caller.site.programme.follow_up_window_days
+    query = IndicatorQuery(level, start, end, scope, follow_up_window=window)
     table = run_indicators(default_snapshot_dir(caller.site.settings.home), query, DEFAULT_ENGINE)
     body = export(table, output)
     if output == "csv":

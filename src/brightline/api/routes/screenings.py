@@ -27,6 +27,8 @@ def screening_input(body: ScreeningCreate, now: datetime) -> ScreeningInput:
         left_pinhole_va=body.left_pinhole_va,
         right_lens=body.right_lens,
         left_lens=body.left_lens,
+        right_untestable=body.right_untestable,
+        left_untestable=body.left_untestable,
         symptoms=tuple(body.symptoms),
         id=body.id,
     )

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from brightline.access.layer import MAX_OFFSET, PAGE_SIZE
 from brightline.errors import BrightlineError, InvalidInput
-from brightline.web.forms import FormDep, field_errors, text
+from brightline.web.forms import FieldErrors, FormDep, field_errors, text
 from brightline.web.render import redirect, render, signed_in_as
 from brightline.web.routes import centre_theatre
 from brightline.web.routes.centre_page import form_date, patient_page, retry
@@ -34,7 +34,7 @@ def expected(
     """The patients this centre expects (urgent first, then by appointment), or a name search."""
     with staff_access(request) as access:
         signed_in_as(request, access)
-        errors: dict[str, str] = {}
+        errors: FieldErrors = {}
         found = None
         if name:
             try:

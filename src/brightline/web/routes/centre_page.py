@@ -22,7 +22,7 @@ from brightline.vocabulary import (
     Technique,
     values,
 )
-from brightline.web.forms import field_errors, text
+from brightline.web.forms import FieldErrors, field_errors, text
 from brightline.web.icd import ICD10, ICD11
 from brightline.web.render import render, signed_in_as
 from brightline.web.session import staff_access
@@ -80,7 +80,7 @@ def _patient(access: Access, referral_id: str) -> dict[str, Any]:
 
 
 def patient_page(
-    request: Request, access: Access, referral_id: str, errors: dict[str, str], **extra: Any
+    request: Request, access: Access, referral_id: str, errors: FieldErrors, **extra: Any
 ) -> HTMLResponse:
     """The patient page; with errors, answered 422 with what was typed kept in the forms."""
     context = _patient(access, referral_id)
@@ -94,6 +94,7 @@ def patient_page(
         saved=shown[0] if shown else None,
         values=extra.pop("values", {}),
         today=access.site.today(),
+        window=access.site.programme.follow_up_window_days,
         **context,
     )
 

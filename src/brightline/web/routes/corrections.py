@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from brightline.correction_records import PERSON_FIELDS, PersonCorrection, ReviewAmendment
 from brightline.errors import BrightlineError
-from brightline.web.forms import FormDep, field_errors, optional, text
+from brightline.web.forms import FieldErrors, FormDep, field_errors, optional, text
 from brightline.web.render import redirect, render, signed_in_as
 from brightline.web.routes.centre import patient_page
 from brightline.web.routes.reviewer import case_page
@@ -36,7 +36,7 @@ def _person_values(view: Any) -> dict[str, Any]:
 
 
 def _correct_page(
-    request: Request, person_id: str, values: dict[str, Any] | None, errors: dict[str, str]
+    request: Request, person_id: str, values: dict[str, Any] | None, errors: FieldErrors
 ) -> HTMLResponse:
     with staff_access(request) as access:
         access.require_general("person.create")
@@ -88,7 +88,7 @@ def correct(request: Request, person_id: str, form: FormDep) -> Response:
 
 
 def _void_page(
-    request: Request, screening_id: str, values: dict[str, Any], errors: dict[str, str]
+    request: Request, screening_id: str, values: dict[str, Any], errors: FieldErrors
 ) -> HTMLResponse:
     with staff_access(request) as access:
         access.require_general("person.create")

@@ -95,7 +95,11 @@ def indicators_for(access: Access) -> tuple[IndicatorTable | None, IndicatorQuer
     )
     end = access.site.today() + timedelta(days=1)
     query = IndicatorQuery(
-        level=level, start=end - timedelta(days=PERIOD_DAYS), end=end, scope=scope
+        level=level,
+        start=end - timedelta(days=PERIOD_DAYS),
+        end=end,
+        scope=scope,
+        follow_up_window=access.site.programme.follow_up_window_days,
     )
     root = default_snapshot_dir(access.site.settings.home)
     try:

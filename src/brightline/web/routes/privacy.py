@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from brightline.access.administration import verify_audit_log
 from brightline.errors import BrightlineError
-from brightline.web.forms import FormDep, field_errors, text
+from brightline.web.forms import FieldErrors, FormDep, field_errors, text
 from brightline.web.render import redirect, render, signed_in_as
 from brightline.web.session import csrf_protect, staff_access
 
@@ -31,7 +31,7 @@ class LastVerification:
     seconds: float
 
 
-def _page(request: Request, errors: dict[str, str]) -> HTMLResponse:
+def _page(request: Request, errors: FieldErrors) -> HTMLResponse:
     with staff_access(request) as access:
         overview = access.audit_overview()
         signed_in_as(request, access)

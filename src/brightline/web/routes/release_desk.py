@@ -13,7 +13,7 @@ from brightline.access.layer import Access
 from brightline.analytics.release_queries import RELEASE_TABLES
 from brightline.errors import BrightlineError, Forbidden
 from brightline.vocabulary import RegionLevel, ReleaseStatus, values
-from brightline.web.forms import FormDep, field_errors, optional, text
+from brightline.web.forms import FieldErrors, FormDep, field_errors, optional, text
 from brightline.web.release_form import epsilon_field, proposal_of
 from brightline.web.release_view import LEVEL, TABLE_TITLE, release_summary
 from brightline.web.render import formats, redirect, render, signed_in_as
@@ -34,7 +34,7 @@ def _desk(access: Access, request: Request) -> dict[str, Any]:
 
 
 def _manager_page(
-    request: Request, errors: dict[str, str], form: FormData | None = None
+    request: Request, errors: FieldErrors, form: FormData | None = None
 ) -> HTMLResponse:
     with staff_access(request) as access:
         access.require_general("release.propose")
@@ -71,7 +71,7 @@ def propose(request: Request, form: FormDep) -> Response:
     return redirect("/manager/releases#releases")
 
 
-def _privacy_page(request: Request, errors: dict[str, str]) -> HTMLResponse:
+def _privacy_page(request: Request, errors: FieldErrors) -> HTMLResponse:
     with staff_access(request) as access:
         access.require_general("release.decide")
         signed_in_as(request, access)

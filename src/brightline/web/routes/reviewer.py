@@ -14,8 +14,8 @@ from brightline.errors import BrightlineError
 from brightline.records import ReviewInput, ReviewRecord
 from brightline.review_records import QueueQuery
 from brightline.vocabulary import ReturnReason, values
-from brightline.web.forms import FormDep, field_errors, optional, text
-from brightline.web.icd import ICD10, ICD11
+from brightline.web.forms import FieldErrors, FormDep, field_errors, optional, text
+from brightline.web.icd import ICD10, ICD11, choices
 from brightline.web.render import redirect, render, signed_in_as
 from brightline.web.session import csrf_protect, staff_access
 
@@ -49,7 +49,7 @@ def queue(
     filters = {"clinic": clinic, "county": county, "urgent": urgent, "photos": photos, "code": code}
     with staff_access(request) as access:
         signed_in_as(request, access)
-        errors: dict[str, str] = {}
+        errors: FieldErrors = {}
         try:
             page = access.review_queue_page(wanted, offset=offset)
         except BrightlineError as exc:
@@ -135,6 +135,8 @@ def case_page(
         errors=errors,
         icd10=ICD10,
         icd11=ICD11,
+        icd10_choices=choices("icd10"),
+        icd11_choices=choices("icd11"),
         **context,
     )
 

@@ -14,16 +14,22 @@ from starlette.datastructures import FormData
 
 from brightline.access.layer import Access
 from brightline.errors import BrightlineError, InvalidInput
+from brightline.problems import birth_year_of
 from brightline.records import (
     PersonInput,
     RecordedScreening,
     ReferralSlip,
     ScreeningInput,
-    va_problems,
 )
-from brightline.vocabulary import Eye, LensStatus, Symptom
+from brightline.vocabulary import Eye, LensStatus, Symptom, Untestable
 from brightline.vocabulary import values as listed
-from brightline.web.forms import FormDep, field_errors, files, optional, text
+from brightline.web.forms import (
+    FormDep,
+    field_errors,
+    files,
+    optional,
+    text,
+)
 from brightline.web.render import redirect, render, signed_in_as
 from brightline.web.session import csrf_protect, staff_access
 
@@ -70,32 +76,28 @@ def register_form(request: Request) -> HTMLResponse:
     return render(request, "screener/register.html", values={}, errors={})
 
 
-def _birth_year(form: FormData) -> int:
-    try:
-        return int(text(form, "birth_year"))
-    except ValueError:
-        raise InvalidInput("write the year of birth as 4 digits", field="birth_year") from None
-
-
 @router.post("/register", response_model=None)
 def register(request: Request, form: FormDep) -> Response:
     """Register a person at this clinic (a known national ID opens that person instead)."""
     values = {k: text(form, k) for k in ("name", "phone", "national_id", "address", "sex")}
-    values["birth_year"] = text(form, "birth_year")
+    values["birth_year"], values["age"] = text(form, "birth_year"), text(form, "age")
     try:
         with staff_access(request) as access:
             signed_in_as(request, access)
-            view, _created = access.register_person(
+            view, created = access.register_person(
                 PersonInput(
                     sex=values["sex"],
-                    birth_year=_birth_year(form),
+                    birth_year=birth_year_of(
+                        values["birth_year"], values["age"], access.site.today()
+                    ),
                     name=optional(form, "name"),
                     phone=optional(form, "phone"),
                     national_id=optional(form, "national_id"),
                     address=optional(form, "address"),
                 )
             )
-            return redirect(f"/screener/people/{view.person.id}")
+            known = "" if created else "?known=national_id"
+            return redirect(f"/screener/people/{view.person.id}{known}")
     except BrightlineError as exc:
         errors = field_errors(exc)
     return render(request, "screener/register.html", status=422, values=values, errors=errors)
@@ -112,12 +114,16 @@ def _person_page(access: Access, person_id: str) -> dict[str, Any]:
 
 
 @router.get("/people/{person_id}", response_class=HTMLResponse)
-def person(request: Request, person_id: str) -> HTMLResponse:
-    """A person of this clinic: details and screenings (purpose: treatment)."""
+def person(
+    request: Request, person_id: str, known: Annotated[str, Query(max_length=20)] = ""
+) -> HTMLResponse:
+    """A person of this clinic: details and screenings (purpose: treatment); ``known`` says
+    the registration form found them by their national ID."""
     with staff_access(request) as access:
         _at_the_clinic(access)
         signed_in_as(request, access)
-        return render(request, "screener/person.html", **_person_page(access, person_id))
+        page = _person_page(access, person_id)
+        return render(request, "screener/person.html", known=known == "national_id", **page)
 
 
 def _screening_form(
@@ -135,6 +141,7 @@ def _screening_form(
         off_chart_va=OFF_CHART_VA,
         lens_statuses=listed(LensStatus),
         symptoms=listed(Symptom),
+        untestable=listed(Untestable),
     )
 
 
@@ -162,9 +169,12 @@ def record(request: Request, person_id: str, form: FormDep) -> Response:
     """Record the screening, attach photos, and show triage and the referral slip."""
     values: dict[str, Any] = {name: text(form, name) for name in (*VA_FIELDS, "right_lens")}
     values["left_lens"] = text(form, "left_lens")
+    for eye in listed(Eye):
+        values[f"{eye}_untestable"] = text(form, f"{eye}_untestable")
     values["symptoms"] = [s for s in form.getlist("symptoms") if isinstance(s, str)]
     values["screening_id"] = screening_id = _form_screening_id(form)
-    errors = va_problems({name: optional(form, name) for name in VA_FIELDS})
+    # The service checks the findings whole (every VA, each eye measured or untestable).
+    errors: dict[str, Any] = {}
     photos = {eye: files(form, f"photo_{eye}") for eye in listed(Eye)}
     if sum(len(p) for p in photos.values()) > PHOTO_LIMIT:
         errors["photo_right"] = f"at most {PHOTO_LIMIT} photos per screening"
@@ -218,6 +228,7 @@ def _result(
         referral=recorded.referral,
         slip=_slip(recorded.slip) if recorded.slip else None,
         again=again,
+        attached=recorded.attached,
     )
 
 

@@ -11,7 +11,7 @@ from brightline.access.signin import sign_in_logged, sign_out
 from brightline.api.deps import client_address
 from brightline.demo import ACCOUNTS_FILE, DemoRefused, read_accounts
 from brightline.errors import BrightlineError, NotFound, TooManyAttempts
-from brightline.web.forms import FormDep, field_errors, safe_next, text
+from brightline.web.forms import FieldErrors, FormDep, field_errors, safe_next, text
 from brightline.web.i18n import LANG_COOKIE, LANGUAGES
 from brightline.web.render import ROLE_HOME, redirect, render, signed_in_as
 from brightline.web.session import (
@@ -115,7 +115,7 @@ def home(request: Request) -> RedirectResponse:
     return redirect(ROLE_HOME.get(role, "/"))
 
 
-def _admin_page(request: Request, errors: dict[str, str]) -> HTMLResponse:
+def _admin_page(request: Request, errors: FieldErrors) -> HTMLResponse:
     with staff_access(request) as access:
         access.require_general("admin.manage")
         signed_in_as(request, access)

@@ -15,7 +15,7 @@ from brightline.errors import BrightlineError, InvalidInput
 from brightline.pathway import DECLINE_NOTE_LIMIT
 from brightline.vocabulary import WORKLIST_OUTCOMES, ContactOutcome, DeclineReason
 from brightline.vocabulary import values as listed
-from brightline.web.forms import FormDep, field_errors, optional, text
+from brightline.web.forms import FieldErrors, FormDep, field_errors, optional, text
 from brightline.web.render import redirect, render, signed_in_as
 from brightline.web.session import csrf_protect, staff_access
 
@@ -56,7 +56,7 @@ def _entry_page(
     access: Access,
     referral_id: str,
     values: dict[str, str],
-    errors: dict[str, str],
+    errors: FieldErrors,
 ) -> HTMLResponse:
     entry = access.worklist_entry(referral_id)
     context: dict[str, Any] = {

@@ -8,7 +8,7 @@ a ``voided_at`` and attendances the moment they were recorded (``recorded_at``),
 the undo window counts. Existing rows start at version 1, unvoided, recorded at NULL.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-08
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

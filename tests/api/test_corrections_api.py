@@ -362,3 +362,23 @@ def test_sync_applies_person_edits_and_voids_once(bed: Bed) -> None:
         },
     ).json()
     assert stale[0]["status"] == "rejected" and stale[0]["error"]["field"] == "version"
+
+
+def test_a_referral_joined_by_a_later_screening_stays_open_until_both_are_voided(
+    bed: Bed,
+) -> None:
+    person = bed.register(name="Zhao Min")
+    first = bed.screen(person["id"])
+    referral = first["referral"]
+    second = bed.screen(person["id"])
+    assert second["attached_referral_id"] == referral["id"]  # the findings joined it
+    why = {"reason": "entered for the wrong person"}
+    voided = bed.post("screener_a", f"/screenings/{first['id']}/void", why)
+    assert voided.status_code == 200, voided.text
+    # The later screening's findings still hold the referral open.
+    assert voided.json()["referral"]["status"] == "open"
+    assert [r["id"] for r in bed.get("reviewer", "/review-queue").json()] == [referral["id"]]
+    last = bed.post("screener_a", f"/screenings/{second['id']}/void", why)
+    assert last.status_code == 200, last.text
+    assert last.json()["referral"]["status"] == "closed"
+    assert bed.get("reviewer", "/review-queue").json() == []

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from brightline.correction_records import (
@@ -59,11 +59,12 @@ def _reason(reason: str) -> None:
 def referral_held_open(session: Session, referral: Referral) -> bool:
     """Whether any screening that is not voided still holds this referral open.
 
-    The one place that decides it: a referral is held by the screening that opened it;
-    a referral held by several screenings adds them here.
+    The one place that decides it: a referral is held by the screening that opened it and by
+    every later screening whose referring findings joined it (``attached_referral_id``).
     """
     holders = select(Screening.id).where(
-        Screening.id == referral.screening_id, Screening.voided_at.is_(None)
+        or_(Screening.id == referral.screening_id, Screening.attached_referral_id == referral.id),
+        Screening.voided_at.is_(None),
     )
     return session.scalar(holders.limit(1)) is not None
 
@@ -85,6 +86,8 @@ def void_screening(
     """Void a screening typed in error; its referral closes unless something else holds it."""
     _reason(reason)
     referral = session.scalar(select(Referral).where(Referral.screening_id == screening.id))
+    if referral is None and screening.attached_referral_id is not None:
+        referral = session.get(Referral, screening.attached_referral_id)  # findings that joined it
     check_void(
         voided=screening.voided_at is not None,
         referral_status=referral.status if referral is not None else None,

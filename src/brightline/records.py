@@ -503,3 +503,24 @@ class EmergencyToReview:
     staff: str
     role: str
     record: str
+
+
+@dataclass(frozen=True)
+class SnapshotJobRecord:
+    """A requested analytics snapshot: who asked (pseudonym), its state and progress."""
+
+    id: int
+    requested_by: str
+    requested_at: datetime
+    state: str
+    started_at: datetime | None
+    heartbeat_at: datetime | None
+    finished_at: datetime | None
+    steps_done: int
+    steps_total: int
+    message: str | None
+
+    @property
+    def active(self) -> bool:
+        """Queued or being written."""
+        return self.state in ("queued", "running")

@@ -167,3 +167,12 @@ class CorrectionKind(StrEnum):
 
 SCREENING_VOIDED = "its screening was voided"
 """The close reason of a referral that no screening holds open any more: it leaves the figures."""
+
+
+class SnapshotJobState(StrEnum):
+    """Where a requested analytics snapshot is: waiting, being written, published or failed."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"

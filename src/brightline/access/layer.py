@@ -22,6 +22,7 @@ from brightline.access.corrections import Corrections
 from brightline.access.patient import issue_access_pin, normalise_code
 from brightline.access.policy import RecordContext
 from brightline.access.signin import resolve_token
+from brightline.access.workstations import Workstations
 from brightline.audit.log import AuditLog
 from brightline.audit.tree import checkpoint_if_due
 from brightline.errors import Conflict, InvalidInput, one_of
@@ -145,7 +146,7 @@ def _checkpoint_may_be_due(site: Site, positions: list[int]) -> bool:
     return False
 
 
-class Access(Corrections, Administration):
+class Access(Corrections, Administration, Workstations):
     """Policy-checked, audited access to personal data for one actor in one transaction."""
 
     # -- people ---------------------------------------------------------------------------

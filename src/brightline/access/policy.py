@@ -77,6 +77,7 @@ ACTIONS: Mapping[str, Action] = _declare(
     ),
     Action("review.amend", "amend one's own online review", on_record=True),
     Action("correction.read", "read the corrections of a person's record", on_record=True),
+    Action("snapshot.request", "take a new analytics snapshot now"),
 )
 # The actions of account events: what the privacy officer's list of account events shows.
 ACCOUNT_ACTIONS = tuple(name for name in ACTIONS if name.startswith("account."))
@@ -122,7 +123,7 @@ GENERAL_RULES: Mapping[str, tuple[str, ...]] = {
     Role.SCREENER: ("person.create", "person.search", "worklist.read", "break_glass.open"),
     Role.REVIEWER: ("review_queue.read", "break_glass.open"),
     Role.SURGEON: ("centre_list.read", "break_glass.open"),
-    Role.MANAGER: ("aggregate.read",),
+    Role.MANAGER: ("aggregate.read", "snapshot.request"),
     Role.PRIVACY_OFFICER: ("audit.read", "break_glass.review", "person.erase"),
     Role.ADMIN: (
         "admin.manage",

@@ -38,6 +38,7 @@ from brightline.vocabulary import (
     RegionLevel,
     Role,
     Sex,
+    SnapshotJobState,
     Technique,
     Urgency,
     values,
@@ -129,6 +130,10 @@ class User(Base):
     pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # A password reset issued by an admin: the SHA-256 of a one-time code, until it is used
+    # or expires (the code has 80 random bits, so a plain hash cannot be searched).
+    reset_code_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    reset_expires_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
 
 class Person(Base):
@@ -529,3 +534,31 @@ class KeyCheck(Base):
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
     pseudonym_check: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+SNAPSHOT_JOB_STATES = values(SnapshotJobState)
+
+
+class SnapshotJob(Base):
+    """One request for a new analytics snapshot, run in the background by a server worker.
+
+    Its state lives here, not in a process, so any worker can report it; ``running_slot`` is
+    1 while the job is queued or running and NULL after, and is unique, so the database
+    itself refuses a second snapshot at the same time.
+    """
+
+    __tablename__ = "snapshot_jobs"
+    __table_args__ = (CheckConstraint(_one_of("state", SNAPSHOT_JOB_STATES), name="state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The staff pseudonym of who asked, or "schedule" for the periodic refresh.
+    requested_by: Mapped[str] = mapped_column(String(32))
+    requested_at: Mapped[datetime] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(10), default="queued")
+    running_slot: Mapped[int | None] = mapped_column(Integer, unique=True, default=1)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    steps_done: Mapped[int] = mapped_column(Integer, default=0)
+    steps_total: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str | None] = mapped_column(Text, default=None)

@@ -98,6 +98,11 @@ class Formats:
         """Translate one message."""
         return translations(self.language).gettext
 
+    @property
+    def pgettext(self) -> Callable[[str, str], str]:
+        """Translate one message in a context: the same English word with two meanings."""
+        return translations(self.language).pgettext
+
     def date(self, value: date | datetime | None) -> str:
         """A date in the programme's format (digits only: it reads the same in any language)."""
         if value is None:

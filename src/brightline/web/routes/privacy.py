@@ -51,6 +51,7 @@ def _page(request: Request, errors: dict[str, str]) -> HTMLResponse:
             grants=grants,
             transparency=overview.transparency,
             account_events=account_events,
+            by_action=access.accesses_by_action(),
         )
 
 

@@ -72,7 +72,12 @@ def summary(grouped: list[Visit], fmt: Formats) -> str:
         % {"count": fmt.number(n), "who": _(who), "why": _(why)}
         for (who, why), n in by_whom.most_common()
     ]
-    return _("Your record was opened %(count)s times: %(parts)s.") % {
+    opened = fmt.ngettext(
+        "Your record was opened %(count)s time: %(parts)s.",
+        "Your record was opened %(count)s times: %(parts)s.",
+        len(grouped),
+    )
+    return opened % {
         "count": fmt.number(len(grouped)),
         "parts": fmt.pgettext("list separator", ", ").join(parts),
     }

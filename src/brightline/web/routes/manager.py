@@ -137,6 +137,8 @@ def _page(
         "regions": regions_to_choose(figures.regions, fmt),
         "job": job,
         "working": job is not None and job.active,
+        # Without the fragment: a refresh to the same URL with one would only scroll.
+        "refresh_url": _here(request),
         "last_day": figures.query.end - timedelta(days=1),
         "snapshot_taken": _taken(figures.table),
     }
@@ -147,6 +149,14 @@ def _page(
         context["trend_charts"] = trend_charts(monthly, figures.query, today, fmt)
     status = 409 if refused else 422 if errors else 200
     return render(request, template, status=status, **context)
+
+
+def _here(request: Request) -> str:
+    """This page's own path and query (the dashboard's after a POST)."""
+    if request.method != "GET":
+        return "/manager"
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
 
 
 def _taken(table: IndicatorTable | None) -> datetime | None:

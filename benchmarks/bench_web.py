@@ -31,13 +31,17 @@ from brightline.settings import Settings
 from brightline.site import Site
 from machine import machine
 
-PAGES = {  # demo username → its main page
-    "screener-shuikou": "/screener/worklist",
-    "reviewer": "/reviewer",
-    "surgeon-baihe": "/centre",
-    "manager": "/manager",
-    "privacy-officer": "/privacy",
-}
+PAGES = [  # (demo username, a main page of its role)
+    ("screener-shuikou", "/screener/worklist"),
+    ("reviewer", "/reviewer"),
+    ("surgeon-baihe", "/centre"),
+    ("manager", "/manager"),
+    ("manager", f"/manager?period={datetime.now(UTC).year - 1}"),
+    ("manager", "/manager/report"),
+    ("privacy-officer", "/privacy"),
+    ("demo-admin", "/admin"),
+    ("manager", "/account"),
+]
 ASSET = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 GOAL_BYTES, GOAL_MS = 200_000, 300.0
 
@@ -66,7 +70,7 @@ def measure(home: Path, repeat: int) -> list[tuple[str, str, int, int, float, fl
     app = create_app(site)
     rows = []
     try:
-        for username, url in PAGES.items():
+        for username, url in PAGES:
             client = TestClient(app, headers={"Accept-Encoding": "gzip"})
             sign_in(client, username, accounts[username])
             times, page_bytes, html = [], 0, ""

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from brightline.acuity import AcuityError, VisualAcuity, parse_va
 from brightline.errors import InvalidInput
+from brightline.vocabulary import SnapshotJobState
 
 T = TypeVar("T")
 
@@ -523,4 +524,4 @@ class SnapshotJobRecord:
     @property
     def active(self) -> bool:
         """Queued or being written."""
-        return self.state in ("queued", "running")
+        return self.state in (SnapshotJobState.QUEUED, SnapshotJobState.RUNNING)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -42,11 +43,12 @@ def _reader(site: Site) -> Site:
     return replace(site, engine=engine, sessions=session_factory(engine))
 
 
-def _update(site: Site, job_id: int, change: object) -> None:
+def _update(site: Site, job_id: int, change: Callable[[SnapshotJob], None]) -> None:
+    """Change the job's row in a short transaction of its own (any worker reads it at once)."""
     with site.transaction() as session:
         job = session.get(SnapshotJob, job_id)
         assert job is not None, job_id
-        change(job)  # type: ignore[operator]
+        change(job)
 
 
 def run_job(site: Site, job_id: int) -> None:

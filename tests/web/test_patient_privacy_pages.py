@@ -107,3 +107,25 @@ def test_the_privacy_page_words_purposes_outcomes_and_actions(web: WebBed) -> No
     assert "手术效果" not in zh_transparency and "结果" in zh_transparency
     assert "记录了筛查" in chinese
     client.get("/lang/en")
+
+
+def test_access_counts_kept_between_views_equal_a_full_count(web: WebBed) -> None:
+    from brightline.audit import access_counts
+    from brightline.audit.reports import transparency_report
+
+    def both() -> tuple[list[Any], list[Any]]:
+        with web.site.transaction() as session:
+            counts = access_counts.monthly_counts(session)
+            return access_counts.transparency(counts), transparency_report(session)
+
+    kept, full = both()
+    assert kept == full
+    register_and_screen(web, web.signed_in("screener_a"), "Counted Later")
+    kept, full = both()
+    assert kept == full  # only the new entries were counted on top of the kept ones
+    # A store whose first entries are not the ones counted (restored, replaced) is counted
+    # afresh: their tree root differs.
+    for store, (size, _root, counts) in list(access_counts._kept.items()):
+        access_counts._kept[store] = (size, b"\1" * 32, {k: n * 100 for k, n in counts.items()})
+    kept, full = both()
+    assert kept == full

@@ -13,8 +13,9 @@ from brightline.access.account_events import account_event, by_actor
 from brightline.access.base import AccessCore
 from brightline.access.signin import check_throttle, record_failure, revoke_tokens
 from brightline.analytics.snapshot_jobs import launch
-from brightline.audit.access_counts import ActionCount, counts_by_action
+from brightline.audit.access_counts import ActionCount, by_action, monthly_counts, transparency
 from brightline.audit.log import AuditLog
+from brightline.audit.reports import TransparencyRow
 from brightline.errors import InvalidInput, Unauthenticated
 from brightline.records import AccountRecord, RegionRecord, SnapshotJobRecord, record_of
 from brightline.service import lookups
@@ -84,10 +85,12 @@ class Workstations(AccessCore):
 
     # -- the privacy officer's counts ------------------------------------------------------
 
-    def accesses_by_action(self, months: int = 12) -> list[ActionCount]:
-        """Accesses to records per month by what was done (privacy officers)."""
+    def access_counts(self) -> tuple[list[TransparencyRow], list[ActionCount]]:
+        """Accesses per month by role, purpose and outcome, and by what was done (privacy
+        officers); one count of the log, the months that can no longer change kept."""
         self.require_general("audit.read")
-        return counts_by_action(self.session, months)
+        counts = monthly_counts(self.session)
+        return transparency(counts), by_action(counts)
 
     # -- passwords ------------------------------------------------------------------------
 

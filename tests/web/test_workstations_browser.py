@@ -123,7 +123,11 @@ def test_a_snapshot_taken_from_the_page_shows_its_progress(
         job = session.scalars(select(SnapshotJob).order_by(SnapshotJob.id.desc())).first()
         assert job is not None and job.state == "done", (job.state, job.message) if job else None
     assert page.locator("#snapshot-progress").count() == 0
-    assert page.locator("#snapshot-taken").inner_text() != before
+    # The time is shown to the minute: the new snapshot is the job's, taken after the old.
+    assert before.startswith("Figures from the snapshot taken")
+    shown = page.locator("#snapshot-taken").inner_text()
+    assert job.started_at and job.finished_at
+    assert any(t.strftime("%H:%M") in shown for t in (job.started_at, job.finished_at)), shown
     assert page.get_by_role("button", name="Take a new snapshot now").is_visible()
     watched.close()
 

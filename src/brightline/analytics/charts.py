@@ -113,9 +113,11 @@ def line(
             body.append(f'<circle cx="{x:.1f}" cy="{maybe_y:.1f}" r="3" class="{dot}"/>')
         if i in labelled:
             y = base - 7 if maybe_y is None else maybe_y - 7
+            # The last month's label ends at its point, so a long one is not cut off.
+            anchor = "end" if i == last and last else "middle"
             body.append(
-                f'<text x="{x:.1f}" y="{base + 16}" text-anchor="middle" '
-                f'class="chart-label">{escape(label)}</text>'
+                f'<text x="{x + (6 if anchor == "end" else 0):.1f}" y="{base + 16}" '
+                f'text-anchor="{anchor}" class="chart-label">{escape(label)}</text>'
                 f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" '
                 f'class="chart-value">{escape(shown[i])}</text>'
             )

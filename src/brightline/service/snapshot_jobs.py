@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from brightline.errors import Conflict
@@ -44,11 +45,7 @@ def queue_job(session: Session, requested_by: str, now: datetime) -> SnapshotJob
     """A new queued job, or ``Conflict`` while another is queued or running."""
     current = active_job(session)
     if current is not None and not _give_up_if_stale(current, now):
-        raise Conflict(
-            f"a snapshot is already being taken (asked at {current.requested_at:%H:%M} UTC); "
-            "wait until it is done",
-            field="snapshot",
-        )
+        raise _busy(current.requested_at)
     session.flush()
     job = SnapshotJob(
         requested_by=requested_by,
@@ -58,9 +55,20 @@ def queue_job(session: Session, requested_by: str, now: datetime) -> SnapshotJob
         steps_done=0,
         steps_total=0,
     )
-    session.add(job)
-    session.flush()
+    try:
+        # A savepoint: another worker taking the slot at this very moment is a clear refusal.
+        with session.begin_nested():
+            session.add(job)
+    except IntegrityError as exc:
+        raise _busy(now) from exc
     return job
+
+
+def _busy(asked: datetime) -> Conflict:
+    return Conflict(
+        f"a snapshot is already being taken (asked at {asked:%H:%M} UTC); wait until it is done",
+        field="snapshot",
+    )
 
 
 def start(job: SnapshotJob, steps: int, now: datetime) -> None:

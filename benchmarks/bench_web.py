@@ -39,6 +39,10 @@ PAGES = [  # (demo username, its main pages); {case} is the first case of the re
     ("surgeon-baihe", "/centre"),
     ("manager", "/manager"),
     ("privacy-officer", "/privacy"),
+    ("manager", f"/manager?period={datetime.now(UTC).year - 1}"),
+    ("manager", "/manager/report"),
+    ("demo-admin", "/admin"),
+    ("manager", "/account"),
 ]
 FIRST_CASE = re.compile(r'href="/reviewer/cases/([^"]+)"')
 ASSET = re.compile(r'(?:href|src)="(/static/[^"]+)"')

@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 from brightline.acuity import AcuityError, VisualAcuity, parse_va
 from brightline.problems import Problem, Problems, problem
 from brightline.theatre_records import NotOperatedRecord, Surgeon
+from brightline.vocabulary import SnapshotJobState
 
 T = TypeVar("T")
 
@@ -548,3 +549,24 @@ class EmergencyToReview:
     staff: str
     role: str
     record: str
+
+
+@dataclass(frozen=True)
+class SnapshotJobRecord:
+    """A requested analytics snapshot: who asked (pseudonym), its state and progress."""
+
+    id: int
+    requested_by: str
+    requested_at: datetime
+    state: str
+    started_at: datetime | None
+    heartbeat_at: datetime | None
+    finished_at: datetime | None
+    steps_done: int
+    steps_total: int
+    message: str | None
+
+    @property
+    def active(self) -> bool:
+        """Queued or being written."""
+        return self.state in (SnapshotJobState.QUEUED, SnapshotJobState.RUNNING)

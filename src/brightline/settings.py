@@ -102,6 +102,24 @@ class Settings(BaseSettings):
         ),
     )
 
+    snapshot_refresh_minutes: int = Field(
+        default=0,
+        ge=0,
+        le=7 * 24 * 60,
+        description=(
+            "Take a new analytics snapshot in the server when the latest is this many minutes "
+            "old (0: only when asked, from the dashboard or with 'brightline snapshot')."
+        ),
+    )
+    public_base_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        description=(
+            "The address patients reach this installation at (e.g. https://eyes.example.org): "
+            "the referral slip prints the access report's full address and its QR code."
+        ),
+    )
+
     argon2_profile: Argon2Profile = Field(
         default="rfc9106-low-memory",
         description=(

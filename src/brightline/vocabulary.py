@@ -306,3 +306,12 @@ class Untestable(StrEnum):
     COULD_NOT_COOPERATE = "could_not_cooperate"
     EYE_ABSENT = "eye_absent"
     NOT_ATTEMPTED = "not_attempted"
+
+
+class SnapshotJobState(StrEnum):
+    """Where a requested analytics snapshot is: waiting, being written, published or failed."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"

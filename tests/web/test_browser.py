@@ -129,7 +129,9 @@ def test_the_whole_pathway_in_chromium(web: WebBed, server: str, browser: Any) -
     code = screener.locator("#referral-code").inner_text()
     pin = screener.locator("#access-pin").inner_text()
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code) and len(pin) == 8
-    assert screener.locator(".qr svg").count() == 1
+    # The code's QR for the centre, and the access report's address as a QR for the patient.
+    assert screener.locator(".slip-body .qr svg").count() == 1
+    assert screener.locator(".qr-report svg").count() == 1
     screener.close()
 
     # A screener of another county cannot see the person.

@@ -8,6 +8,7 @@ from brightline.access.account_admin import AccountAdministration
 from brightline.access.base import not_found
 from brightline.access.emergency_reason import check_emergency_reason
 from brightline.access.policy import decide
+from brightline.audit.access_counts import monthly_counts, transparency
 from brightline.audit.log import record_pseudonym
 from brightline.audit.reports import TransparencyRow, transparency_report
 from brightline.audit.tree import StoredCheckpoint, latest_checkpoint, tree_size
@@ -123,7 +124,8 @@ class Administration(AccountAdministration):
         return AuditOverview(
             tree_size(self.session),
             latest_checkpoint(self.session),
-            transparency_report(self.session)[-months:],
+            # Counted incrementally (``audit.access_counts``): the log only grows.
+            transparency(monthly_counts(self.session), months),
         )
 
     def transparency(self) -> list[TransparencyRow]:

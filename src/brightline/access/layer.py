@@ -29,6 +29,7 @@ from brightline.access.releases import Releases
 from brightline.access.review_work import ReviewWork
 from brightline.access.signin import resolve_token
 from brightline.access.theatre import Theatre
+from brightline.access.workstations import Workstations
 from brightline.audit.log import AuditLog
 from brightline.audit.tree import checkpoint_if_due
 from brightline.errors import Conflict, InvalidInput, one_of
@@ -162,6 +163,7 @@ class Access(
     Exports,
     FhirReads,
     DevicePhotos,
+    Workstations,
     Administration,
 ):
     """Policy-checked, audited access to personal data for one actor in one transaction."""

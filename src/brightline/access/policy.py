@@ -115,6 +115,7 @@ ACTIONS: Mapping[str, Action] = _declare(
     ),
     # A case a reviewer cannot grade goes back to its clinic: photo retake, VA re-test.
     Action("review.return", "send a case back to its screening clinic", on_record=True),
+    Action("snapshot.request", "take a new analytics snapshot now"),
 )
 # The actions of account events: what the privacy officer's list of account events shows.
 ACCOUNT_ACTIONS = tuple(name for name in ACTIONS if name.startswith("account."))
@@ -183,6 +184,9 @@ GENERAL_RULES: Mapping[str, tuple[str, ...]] = {
         "export.read",
         "export.decide",
     ),
+    Role.SURGEON: ("centre_list.read", "break_glass.open"),
+    Role.MANAGER: ("aggregate.read", "snapshot.request"),
+    Role.PRIVACY_OFFICER: ("audit.read", "break_glass.review", "person.erase"),
     Role.ADMIN: (
         "admin.manage",
         "records.import",

@@ -24,7 +24,8 @@ from brightline.csvfiles import (
 )
 from brightline.errors import InvalidInput
 from brightline.site import Site
-from brightline.store.models import SEXES, Population, Region
+from brightline.store.analytics_models import Population
+from brightline.store.models import SEXES, Region
 
 COLUMNS: Final = ("region", "year", "age_band", "sex", "count")
 LAYOUT: Final = CsvLayout(

@@ -41,6 +41,7 @@ import os
 import secrets
 import shutil
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -368,9 +369,16 @@ def _plan(
 
 
 def take_snapshot(
-    site: Site, out: Path | None = None, *, incremental: bool = False
+    site: Site,
+    out: Path | None = None,
+    *,
+    incremental: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SnapshotReport:
-    """Write a de-identified snapshot of the store under ``out``; publish it atomically."""
+    """Write a de-identified snapshot of the store under ``out``; publish it atomically.
+
+    ``progress(done, total)`` is called after each table (the dashboard's progress bar).
+    """
     root = (out or default_snapshot_dir(site.settings.home)).resolve()
     if not root.exists():
         root.mkdir(mode=PRIVATE_DIRECTORY, parents=True)
@@ -384,7 +392,9 @@ def take_snapshot(
             places = Places.load(session)
             prints = fingerprints(session)
             plan = _plan(session, root, places, prints, incremental)
-            for table, extract_rows in EXTRACTS.items():
+            for done, (table, extract_rows) in enumerate(EXTRACTS.items()):
+                if progress is not None:
+                    progress(done, len(EXTRACTS))
                 group = MONTHLY.get(table)
                 months = None if plan.dirty is None or group is None else plan.dirty[group]
                 partitions: dict[str, list[Row]] = defaultdict(list)

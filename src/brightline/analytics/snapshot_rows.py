@@ -21,13 +21,13 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from brightline.identifiers import IdentifierKeys
+from brightline.store.analytics_models import Population
 from brightline.store.models import (
     Attendance,
     ContactAttempt,
     Facility,
     FollowUp,
     Person,
-    Population,
     Referral,
     Region,
     Review,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,6 +14,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from brightline import __version__
+from brightline.analytics.snapshot_jobs import start_schedule
 from brightline.api.body_limit import BodyLimit, BodyLimits
 from brightline.api.docs_page import mount_docs
 from brightline.api.fhir import FHIR_PREFIX, create_fhir_app
@@ -204,5 +206,15 @@ def create_app(site: Site) -> FastAPI:
 
 
 def app_from_environment() -> FastAPI:
-    """Factory for ``uvicorn --factory``: settings from ``BRIGHTLINE_*`` variables."""
-    return create_app(Site.open(Settings()))
+    """Factory for ``uvicorn --factory``: settings from ``BRIGHTLINE_*`` variables.
+
+    A served installation also refreshes its analytics snapshot on its schedule, if set.
+    """
+    site = Site.open(Settings())
+    app = create_app(site)
+    if site.settings.snapshot_refresh_minutes:
+        app.state.snapshot_schedule_stop = threading.Event()
+        start_schedule(
+            site, site.settings.snapshot_refresh_minutes, app.state.snapshot_schedule_stop
+        )
+    return app

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
@@ -101,6 +101,11 @@ class AccessReportLine:
     # True when the proof is against a signed checkpoint, False when against the current
     # tree (the entry is newer than the last checkpoint).
     checkpointed: bool
+    # When, to the second (UTC), and the codes behind the words, so a page can word them in
+    # the reader's language and group the accesses of one visit.
+    at: datetime | None = None
+    role_code: str | None = None
+    purpose_code: str | None = None
 
     def verifies(self) -> bool:
         """Tell whether this line's entry is proven to be in the log at its index."""
@@ -170,6 +175,9 @@ def access_report(session: Session, keys: IdentifierKeys, person_id: str) -> lis
                     proof.path,
                 ),
                 checkpointed=checkpointed,
+                at=datetime.fromisoformat(fields["at"].removesuffix("Z")),
+                role_code=fields["role"],
+                purpose_code=fields["purpose"],
             )
         )
     return lines

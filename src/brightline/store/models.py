@@ -138,6 +138,10 @@ class User(Base):
     pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # A password reset issued by an admin: the SHA-256 of a one-time code, until it is used
+    # or expires (the code has 80 random bits, so a plain hash cannot be searched).
+    reset_code_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    reset_expires_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
 
 class Person(Base):
@@ -561,30 +565,9 @@ class AuditCosignature(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Population(Base):
-    """Census or projected population of a region, by year, five-year age band and sex.
-
-    The denominator of the cataract surgical rate (WHO, "Monitoring cataract surgical
-    services"); ``age_band`` is written "40-44" or "85+".
-    """
-
-    __tablename__ = "population"
-    __table_args__ = (
-        CheckConstraint(_one_of("sex", SEXES), name="sex"),
-        CheckConstraint("count >= 0", name="count"),
-        Index("ix_population_cell", "region_id", "year", "age_band", "sex", unique=True),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
-    year: Mapped[int] = mapped_column(Integer)
-    age_band: Mapped[str] = mapped_column(String(8))
-    sex: Mapped[str] = mapped_column(String(8))
-    count: Mapped[int] = mapped_column(Integer)
-
-
 # The disclosure tables (releases, ε ledger, export requests) and the sign-in and security
 # tables live in their own modules and join this metadata on import, so every user of
 # ``Base.metadata`` sees them.
+from brightline.store import analytics_models as _analytics_models  # noqa: E402, F401
 from brightline.store import disclosure_models as _disclosure_models  # noqa: E402, F401
 from brightline.store import security_models as _security_models  # noqa: E402, F401

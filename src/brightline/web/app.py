@@ -14,6 +14,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from brightline.web.render import render
 from brightline.web.routes import (
+    account,
+    admin,
     centre,
     corrections,
     manager,
@@ -106,6 +108,8 @@ def mount_web(app: FastAPI) -> None:
         corrections,
         public_releases,
         release_desk,
+        admin,
+        account,
     ):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -98,6 +98,16 @@ class Formats:
         """Translate one message."""
         return translations(self.language).gettext
 
+    @property
+    def ngettext(self) -> Callable[[str, str, int], str]:
+        """Translate one message whose wording depends on a count (1 time, 2 times)."""
+        return translations(self.language).ngettext
+
+    @property
+    def pgettext(self) -> Callable[[str, str], str]:
+        """Translate one message in a context: the same English word with two meanings."""
+        return translations(self.language).pgettext
+
     def date(self, value: date | datetime | None) -> str:
         """A date in the programme's format (digits only: it reads the same in any language)."""
         if value is None:

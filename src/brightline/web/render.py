@@ -71,6 +71,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         .get_template(template)
         .render(
             _=fmt.gettext,
+            pgettext=fmt.pgettext,
             fmt=fmt,
             lang=language,
             html_lang=HTML_LANG[language],

@@ -212,3 +212,57 @@ RETURN_REASON = {
     "ungradable_photo": N_("Ungradable photo — retake"),
     "retest_va": N_("Re-test visual acuity"),
 }
+# The privacy officer's words for an access's purpose and outcome (the patient's own report
+# words them for the patient, above).
+PURPOSE = {
+    "treatment": N_("Treatment"),
+    "review": N_("Online review"),
+    "follow_up": N_("Follow-up"),
+    "quality": N_("Quality check"),
+    "emergency": N_("Emergency"),
+}
+ACCESS_OUTCOME = {
+    "allowed": N_("Allowed"),
+    "denied": N_("Refused"),
+    "break_glass": N_("Emergency access"),
+}
+# WHO categories of presenting visual acuity in the better eye (ICD-10 H54, 2016 revision;
+# ICD-11 9D90 names the same grades).
+VI_CATEGORY = {
+    "0": N_("None or mild (6/18 or better)"),
+    "1": N_("Moderate (< 6/18)"),
+    "2": N_("Severe (< 6/60)"),
+    "3": N_("Blind (< 3/60)"),
+    "4": N_("Blind (< 1/60)"),
+    "5": N_("Blind (no light)"),
+    "9": N_("Not determined"),
+}
+REGION_LEVEL = {"province": N_("Province"), "county": N_("County"), "township": N_("Township")}
+FACILITY_KIND = {"clinic": N_("Screening clinic"), "surgical_centre": N_("Surgical centre")}
+# What an access did, for the privacy officer's counts (the policy's actions on records).
+ACCESS_ACTION = {
+    "person.create": N_("Registered a person"),
+    "person.import": N_("Imported a person"),
+    "person.read": N_("Opened a record"),
+    "person.identifiers.read": N_("Saw name and contact details"),
+    "person.update": N_("Changed a person's details"),
+    "person.erase": N_("Erased identifiers on request"),
+    "person.search": N_("Found in a search"),
+    "screening.create": N_("Recorded a screening"),
+    "screening.read": N_("Read screenings"),
+    "photo.create": N_("Added an eye photo"),
+    "photo.read": N_("Looked at eye photos"),
+    "review.create": N_("Recorded an online review"),
+    "attendance.create": N_("Recorded an arrival"),
+    "surgery.create": N_("Recorded an operation"),
+    "follow_up.create": N_("Recorded a follow-up"),
+    "worklist.read": N_("Listed on a follow-up worklist"),
+    "review_queue.read": N_("Listed in the review queue"),
+    "centre_list.read": N_("Listed as expected at a centre"),
+    "break_glass.open": N_("Opened emergency access"),
+    "person.correct": N_("Corrected a person's details"),
+    "screening.void": N_("Voided a screening"),
+    "attendance.undo": N_("Undid an arrival"),
+    "review.amend": N_("Amended a review"),
+    "correction.read": N_("Read corrections"),
+}

@@ -2,20 +2,22 @@
 
 Numbers come from the service indicators (``brightline.analytics.indicators``) over the latest
 de-identified snapshot; the CSV download applies small-cell suppression like every export.
+A manager picks the period and region, sees when the snapshot was taken and can ask for a new
+one, which a background job of the server takes (``brightline.analytics.snapshot_jobs``).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from brightline.access.layer import Access
-from brightline.analytics.charts import bars, line
 from brightline.analytics.engines import connect
 from brightline.analytics.indicators import (
     ALL,
@@ -29,15 +31,25 @@ from brightline.analytics.indicators import (
 from brightline.analytics.snapshot import SnapshotMissing, current_snapshot, default_snapshot_dir
 from brightline.analytics.suppression import PRIMARY, Suppression, export, suppress
 from brightline.analytics.turnaround import turnaround_rows
-from brightline.vocabulary import CLOSING_CONTACT_OUTCOMES
+from brightline.errors import BrightlineError, InvalidInput
+from brightline.records import RegionRecord, SnapshotJobRecord
+from brightline.web.forms import FieldErrors, field_errors
 from brightline.web.i18n import Formats
-from brightline.web.render import formats, render, signed_in_as
+from brightline.web.manager_figures import (
+    dashboard_context,
+    level_below,
+    period_choices,
+    period_of,
+    region_label,
+    regions_to_choose,
+    trend_charts,
+)
+from brightline.web.render import formats, redirect, render, signed_in_as
 from brightline.web.session import csrf_protect, staff_access
-from brightline.web.words import CONTACT_OUTCOME
-from brightline.web.words import DECLINE_REASON as BARRIERS
 
 router = APIRouter(prefix="/manager", dependencies=[Depends(csrf_protect)])
-PERIOD_DAYS = 365
+PeriodParam = Annotated[str | None, Query()]
+RegionParam = Annotated[str | None, Query()]
 
 
 @lru_cache(maxsize=32)
@@ -54,149 +66,151 @@ def _monthly(snapshot: Path, query: IndicatorQuery) -> dict[tuple[str, int, int]
     return {(r["flow"], int(r["year"]), int(r["month"])): int(r["n"]) for r in rows}
 
 
-def months_of(query: IndicatorQuery) -> list[tuple[int, int]]:
-    """(year, month) of every calendar month the period touches, in order."""
-    months, year, month = [], query.start.year, query.start.month
-    last = query.end - timedelta(days=1)
-    while (year, month) <= (last.year, last.month):
-        months.append((year, month))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
+@dataclass(frozen=True)
+class Figures:
+    """What one manager asked for and what the latest snapshot answers."""
+
+    query: IndicatorQuery
+    period: str
+    region: RegionRecord | None
+    regions: list[RegionRecord]
+    jobs: list[SnapshotJobRecord]
+    table: IndicatorTable | None
+    snapshot: Path | None
 
 
-def trend_charts(
-    monthly: dict[tuple[str, int, int], int], query: IndicatorQuery, fmt: Formats
-) -> list[Any]:
-    """One line chart per flow over the period's months (months with nothing count 0)."""
-    _ = fmt.gettext
-    months = months_of(query)
-    charts = []
-    for flow, title in (
-        ("screened", _("People screened per month")),
-        ("referred", _("Referrals per month")),
-        ("operated", _("Eyes operated per month")),
-    ):
-        values = [monthly.get((flow, year, month), 0) for year, month in months]
-        points = [
-            (f"{year}-{month:02d}", float(n))
-            for (year, month), n in zip(months, values, strict=True)
-        ]
-        charts.append(line(title, points, [fmt.number(n) for n in values]))
-    return charts
-
-
-def indicators_for(access: Access) -> tuple[IndicatorTable | None, IndicatorQuery]:
-    """The last 12 months of the manager's own region, one level down; None without snapshot."""
+def figures_for(access: Access, period: str | None, region: str | None) -> Figures:
+    """The chosen period and region (inside the manager's own), and the snapshot's answer."""
     access.require_general("aggregate.read")
-    path = access.actor.region_path
-    scope = RegionScope.of_path(path) if path else None
-    level = {None: "county", "province": "county", "county": "township"}.get(
-        scope.level if scope else None, "township"
-    )
-    end = access.site.today() + timedelta(days=1)
+    regions = access.regions_for_figures()
+    by_code = {r.code: r for r in regions}
+    own = access.actor.region_path
+    chosen: RegionRecord | None = None
+    if region:
+        chosen = by_code.get(region)
+        if chosen is None:
+            raise InvalidInput(f"no region {region[:20]!r} in your area", field="region")
+    elif own:
+        chosen = next((r for r in regions if r.path == own), None)
+    asked = period_of(period, access.site.today())
+    scope = RegionScope.of_path(chosen.path) if chosen else None
     query = IndicatorQuery(
-        level=level,
-        start=end - timedelta(days=PERIOD_DAYS),
-        end=end,
+        level=level_below(scope.level if scope else None),
+        start=asked.start,
+        end=asked.end,
         scope=scope,
         follow_up_window=access.site.programme.follow_up_window_days,
     )
-    root = default_snapshot_dir(access.site.settings.home)
+    jobs = access.snapshot_jobs()
     try:
-        snapshot = current_snapshot(root)
+        snapshot = current_snapshot(default_snapshot_dir(access.site.settings.home))
     except SnapshotMissing:
-        return None, query
-    return _indicators(snapshot, query), query
+        return Figures(query, asked.label, chosen, regions, jobs, None, None)
+    table = _indicators(snapshot, query)
+    return Figures(query, asked.label, chosen, regions, jobs, table, snapshot)
 
 
-def _count(table: IndicatorTable, region: str, indicator: str, category: str) -> int | None:
-    cell = table.get(region, indicator, category)
-    return cell.count if cell else None
-
-
-def _value(table: IndicatorTable, region: str, indicator: str, category: str) -> float | None:
-    cell = table.get(region, indicator, category)
-    return cell.value if cell else None
-
-
-def dashboard_context(table: IndicatorTable, fmt: Formats) -> dict[str, Any]:
-    """Cards, funnel, outcome chart and the region table, from exact counts (inside the system)."""
-    _ = fmt.gettext
-    total = ALL if table.get(ALL, "screened", "people") else (table.regions or [ALL])[0]
-    funnel = [
-        (_("Screened"), _count(table, total, "screened", "people")),
-        (_("Referred"), _count(table, total, "referred", "total")),
-        (_("Attended"), _count(table, total, "referral_uptake", "attended")),
-        (_("Eyes operated"), _count(table, total, "surgeries", "eyes")),
-        (_("Good outcome"), _count(table, total, "outcome_presenting", "good")),
-    ]
-    outcomes = [
-        (_(label), _count(table, total, "outcome_presenting", code) or 0)
-        for code, label in (("good", "Good"), ("borderline", "Borderline"), ("poor", "Poor"))
-    ]
-    followed = sum(n for _label, n in outcomes) or 1
-    vi = [
-        (cat, _count(table, total, "vi_presenting", cat) or 0)
-        for cat in ("0", "1", "2", "3", "4", "5", "9")
-    ]
-    rows = [
-        {
-            "region": region,
-            "screened": _count(table, region, "screened", "people"),
-            "referred": _count(table, region, "referred", "total"),
-            "uptake": _value(table, region, "referral_uptake", "rate"),
-            "eyes": _count(table, region, "surgeries", "eyes"),
-            "good": _value(table, region, "outcome_presenting", "good_share"),
-            "backlog": _count(table, region, "backlog", "people"),
-        }
-        for region in table.regions
-        if region != ALL
-    ]
-    return {
-        "cards": [
-            (_("People screened"), fmt.number(funnel[0][1])),
-            (_("Referred"), fmt.number(funnel[1][1])),
-            (_("Referral uptake"), fmt.percent(_value(table, total, "referral_uptake", "rate"))),
-            (
-                _("Uptake among those who could attend"),
-                fmt.percent(_value(table, total, "referral_uptake", "rate_eligible")),
-            ),
-            (_("Eyes operated"), fmt.number(funnel[3][1])),
-            (
-                _("Good outcome"),
-                fmt.percent(_value(table, total, "outcome_presenting", "good_share")),
-            ),
-            (_("Waiting for surgery"), fmt.number(_count(table, total, "backlog", "people"))),
-            (
-                _("Cataract surgical rate"),
-                fmt.number(_value(table, total, "cataract_surgical_rate", "per_million_per_year")),
-            ),
-            (
-                _("Median days to review"),
-                fmt.number(_value(table, total, "online_review", "median_days"), 1),
-            ),
-        ],
-        "funnel": funnel,
-        "funnel_chart": bars(
-            _("Referral funnel"), [(label, n or 0, fmt.number(n)) for label, n in funnel]
-        ),
-        "outcome_chart": bars(
-            _("Outcome of operated eyes (presenting VA)"),
-            [(label, n, f"{fmt.number(n)} ({fmt.percent(n / followed)})") for label, n in outcomes],
-        ),
-        "vi_chart": bars(
-            _("Screened people by WHO category of presenting VA (better eye)"),
-            [(f"{_('Category')} {cat}", n, fmt.number(n)) for cat, n in vi],
-        ),
-        "rows": rows,
-        "barriers": [
-            (_(label), _count(table, total, "barriers", code)) for code, label in BARRIERS.items()
-        ],
-        "closed": [
-            (_(CONTACT_OUTCOME[code]), _count(table, total, "referral_closed", code))
-            for code in CLOSING_CONTACT_OUTCOMES
-        ],
+def _page(
+    request: Request,
+    template: str,
+    period: str | None,
+    region: str | None,
+    refused: FieldErrors | None = None,
+) -> HTMLResponse:
+    errors: FieldErrors = dict(refused or {})
+    with staff_access(request) as access:
+        signed_in_as(request, access)
+        try:
+            figures = figures_for(access, period, region)
+        except BrightlineError as exc:
+            errors = field_errors(exc, "period")
+            figures = figures_for(access, None, None)
+        today = access.site.today()
+    fmt = formats(request)
+    names = {r.code: r for r in figures.regions}
+    job = figures.jobs[0] if figures.jobs else None
+    context: dict[str, Any] = {
+        "available": figures.table is not None,
+        "query": figures.query,
+        "table": figures.table,
+        "errors": errors,
+        "period": figures.period,
+        "periods": period_choices(today, fmt),
+        "region": figures.region.code if figures.region else "",
+        "region_name": region_label(figures.region.code, names, fmt) if figures.region else "",
+        "regions": regions_to_choose(figures.regions, fmt),
+        "job": job,
+        "working": job is not None and job.active,
+        # Without the fragment: a refresh to the same URL with one would only scroll.
+        "refresh_url": _here(request),
+        "last_day": figures.query.end - timedelta(days=1),
+        "snapshot_taken": _taken(figures.table),
     }
+    if figures.table is not None and figures.snapshot is not None:
+        inside = figures.region.path if figures.region else ""
+        context.update(dashboard_context(figures.table, names, inside, fmt))
+        monthly = _monthly(figures.snapshot, figures.query)
+        context["trend_charts"] = trend_charts(monthly, figures.query, today, fmt)
+        hidden = _suppression(figures.snapshot, figures.query)
+        context["turnaround"] = turnaround_tables(figures.table, hidden, fmt)
+    status = 409 if refused else 422 if errors else 200
+    return render(request, template, status=status, **context)
+
+
+def _here(request: Request) -> str:
+    """This page's own path and query (the dashboard's after a POST)."""
+    if request.method != "GET":
+        return "/manager"
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def _taken(table: IndicatorTable | None) -> datetime | None:
+    created = table.snapshot_created_at if table is not None else None
+    return datetime.fromisoformat(created.removesuffix("Z")) if created else None
+
+
+@router.get("", response_class=HTMLResponse)
+def dashboard(
+    request: Request, period: PeriodParam = None, region: RegionParam = None
+) -> HTMLResponse:
+    """The region's dashboard: cards, funnel, trends, outcomes and the table by region."""
+    return _page(request, "manager/home.html", period, region)
+
+
+@router.get("/report", response_class=HTMLResponse)
+def report(
+    request: Request, period: PeriodParam = None, region: RegionParam = None
+) -> HTMLResponse:
+    """The same figures as a printable report, for staff inside the system (exact counts)."""
+    return _page(request, "manager/report.html", period, region)
+
+
+@router.post("/snapshot", response_model=None)
+def take_snapshot_now(request: Request) -> Response:
+    """Ask for a new snapshot: a background job, one at a time; the page shows its progress."""
+    try:
+        with staff_access(request) as access:
+            access.request_snapshot()
+    except BrightlineError as exc:
+        return _page(request, "manager/home.html", None, None, field_errors(exc, "snapshot"))
+    return redirect("/manager#snapshot")
+
+
+@router.get("/indicators.csv")
+def download(request: Request, period: PeriodParam = None, region: RegionParam = None) -> Response:
+    """The indicator table as CSV, with small-cell suppression (it leaves the system)."""
+    with staff_access(request) as access:
+        figures = figures_for(access, period, region)
+    if figures.table is None:
+        return Response("no snapshot yet\n", status_code=404, media_type="text/plain")
+    query = figures.query
+    name = f"brightline-indicators-{query.start}-{query.end}.csv"
+    return Response(
+        export(figures.table, "csv"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @lru_cache(maxsize=32)
@@ -235,44 +249,3 @@ def turnaround_tables(
             )
         tables[kind] = shown
     return tables
-
-
-def _page(request: Request, template: str) -> HTMLResponse:
-    with staff_access(request) as access:
-        signed_in_as(request, access)
-        table, query = indicators_for(access)
-    context: dict[str, Any] = {"available": table is not None, "query": query, "table": table}
-    if table is not None:
-        fmt = formats(request)
-        context.update(dashboard_context(table, fmt))
-        snapshot = current_snapshot(default_snapshot_dir(access.site.settings.home))
-        context["trend_charts"] = trend_charts(_monthly(snapshot, query), query, fmt)
-        context["turnaround"] = turnaround_tables(table, _suppression(snapshot, query), fmt)
-    return render(request, template, **context)
-
-
-@router.get("", response_class=HTMLResponse)
-def dashboard(request: Request) -> HTMLResponse:
-    """The region's dashboard: cards, funnel, outcomes and the table by region below."""
-    return _page(request, "manager/home.html")
-
-
-@router.get("/report", response_class=HTMLResponse)
-def report(request: Request) -> HTMLResponse:
-    """The same figures as a printable report."""
-    return _page(request, "manager/report.html")
-
-
-@router.get("/indicators.csv")
-def download(request: Request) -> Response:
-    """The indicator table as CSV, with small-cell suppression (it leaves the system)."""
-    with staff_access(request) as access:
-        table, query = indicators_for(access)
-    if table is None:
-        return Response("no snapshot yet\n", status_code=404, media_type="text/plain")
-    name = f"brightline-indicators-{query.start}-{query.end}.csv"
-    return Response(
-        export(table, "csv"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )

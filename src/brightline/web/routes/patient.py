@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from brightline.access.patient import patient_access_report
 from brightline.api.deps import client_address
 from brightline.errors import TooManyAttempts
 from brightline.web.forms import FormDep, text
-from brightline.web.render import render
+from brightline.web.patient_report import summary, visits
+from brightline.web.render import formats, render
 from brightline.web.session import csrf_protect, site_of
 
 router = APIRouter(prefix="/patient", dependencies=[Depends(csrf_protect)])
 
 
 @router.get("", response_class=HTMLResponse)
-def form(request: Request) -> HTMLResponse:
-    """Ask for the referral code and PIN from the slip."""
-    return render(request, "patient.html", code="", lines=None, error=None)
+def form(request: Request, code: Annotated[str, Query(max_length=20)] = "") -> HTMLResponse:
+    """Ask for the referral code and PIN from the slip (the slip's QR code fills the code in)."""
+    return render(request, "patient.html", code=code, visits=None, summary="", error=None)
 
 
 @router.post("", response_class=HTMLResponse)
@@ -46,7 +49,16 @@ def report(request: Request, form: FormDep) -> HTMLResponse:
             "patient.html",
             status=429 if error else 401,
             code=code,
-            lines=None,
+            visits=None,
+            summary="",
             error=error or ("wrong", 0),
         )
-    return render(request, "patient.html", code=code, lines=proven, error=None)
+    grouped = visits(proven)
+    return render(
+        request,
+        "patient.html",
+        code=code,
+        visits=grouped,
+        summary=summary(grouped, formats(request)),
+        error=None,
+    )

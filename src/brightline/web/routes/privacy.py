@@ -40,6 +40,7 @@ def _page(request: Request, errors: FieldErrors) -> HTMLResponse:
             for w in access.break_glass_to_review()
         ]
         account_events = access.account_events(ACCOUNT_EVENTS_ON_PAGE)
+        _transparency, by_action = access.access_counts()
         return render(
             request,
             "privacy/home.html",
@@ -51,6 +52,7 @@ def _page(request: Request, errors: FieldErrors) -> HTMLResponse:
             grants=grants,
             transparency=overview.transparency,
             account_events=account_events,
+            by_action=by_action,
         )
 
 

@@ -31,7 +31,7 @@ from brightline.web.forms import (
     text,
 )
 from brightline.web.render import redirect, render, signed_in_as
-from brightline.web.session import csrf_protect, staff_access
+from brightline.web.session import csrf_protect, site_of, staff_access
 
 router = APIRouter(prefix="/screener", dependencies=[Depends(csrf_protect)])
 COMMON_VA = ("6/6", "6/9", "6/12", "6/18", "6/24", "6/36", "6/60", "3/60", "1/60")
@@ -226,20 +226,31 @@ def _result(
         view=recorded.person,
         screening=recorded.screening,
         referral=recorded.referral,
-        slip=_slip(recorded.slip) if recorded.slip else None,
+        slip=_slip(recorded.slip, request) if recorded.slip else None,
         again=again,
         attached=recorded.attached,
     )
 
 
-def _slip(slip: ReferralSlip) -> dict[str, Any]:
-    """What the referral slip shows: code, QR, where to go, who, and the PIN when just issued."""
+def report_address(request: Request) -> str:
+    """The full address of the patient's access report: the public base URL, else this site."""
+    base = site_of(request).settings.public_base_url or str(request.base_url)
+    return base.rstrip("/") + "/patient"
+
+
+def _slip(slip: ReferralSlip, request: Request) -> dict[str, Any]:
+    """What the referral slip shows: code, QR, where to go, who, and the PIN when just issued,
+    with the access report's full address and a QR code of it (the code filled in)."""
+    address = report_address(request)
     return {
         "referral": slip.referral,
         "view": slip.person,
         "facility": slip.facility_name,
         "qr": qr_svg(slip.referral.code),
         "pin": slip.access_pin,
+        "report_url": address,
+        # The code only, never the PIN: a link is kept in browser histories and server logs.
+        "report_qr": qr_svg(f"{address}?code={slip.referral.code}"),
     }
 
 
@@ -250,7 +261,7 @@ def slip(request: Request, referral_id: str) -> HTMLResponse:
         _at_the_clinic(access)
         signed_in_as(request, access)
         slip = access.referral_slip(referral_id)
-        return render(request, "screener/slip_page.html", slip=_slip(slip))
+        return render(request, "screener/slip_page.html", slip=_slip(slip, request))
 
 
 @router.post("/referrals/{referral_id}/pin", response_class=HTMLResponse)
@@ -260,4 +271,4 @@ def new_pin(request: Request, referral_id: str) -> HTMLResponse:
         _at_the_clinic(access)
         signed_in_as(request, access)
         slip = access.referral_slip(referral_id, new_pin=True)
-        return render(request, "screener/slip_page.html", slip=_slip(slip))
+        return render(request, "screener/slip_page.html", slip=_slip(slip, request))

@@ -1,19 +1,23 @@
-"""The start pages: landing (with the demo's accounts), sign-in, sign-out, language switch."""
+"""The start pages: landing (with the demo's accounts), sign-in, sign-out, language switch.
+
+The administrator's pages are in ``admin``; one's own account in ``account``.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from brightline.access.signin import sign_in_logged, sign_out
 from brightline.api.deps import client_address
 from brightline.demo import ACCOUNTS_FILE, DemoRefused, read_accounts
-from brightline.errors import BrightlineError, NotFound, TooManyAttempts
-from brightline.web.forms import FieldErrors, FormDep, field_errors, safe_next, text
+from brightline.errors import TooManyAttempts
+from brightline.web.forms import FormDep, safe_next, text
 from brightline.web.i18n import LANG_COOKIE, LANGUAGES
-from brightline.web.render import ROLE_HOME, redirect, render, signed_in_as
+from brightline.web.render import ROLE_HOME, redirect, render
 from brightline.web.session import (
     PRESESSION_COOKIE,
     SESSION_COOKIE,
@@ -25,6 +29,7 @@ from brightline.web.session import (
 )
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
+FAVICON = Path(__file__).parents[1] / "static" / "favicon.svg"
 NextParam = Annotated[str | None, Query(alias="next")]
 
 
@@ -42,9 +47,24 @@ def landing(request: Request) -> HTMLResponse:
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
-def sign_in_form(request: Request, next_path: NextParam = None) -> HTMLResponse:
-    """The sign-in form."""
-    return render(request, "sign_in.html", next_path=next_path or "", error=None, username="")
+def sign_in_form(
+    request: Request, next_path: NextParam = None, changed: Annotated[bool, Query()] = False
+) -> HTMLResponse:
+    """The sign-in form (``changed``: after a new password, which ended every session)."""
+    return render(
+        request,
+        "sign_in.html",
+        next_path=next_path or "",
+        error=None,
+        username="",
+        changed=changed,
+    )
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    """The icon browsers ask for by themselves (pages link the same SVG)."""
+    return FileResponse(FAVICON, media_type="image/svg+xml")
 
 
 @router.post("/sign-in", response_model=None)
@@ -72,6 +92,7 @@ def sign_in_submit(request: Request, form: FormDep) -> Response:
             next_path=next_path,
             error=error or ("wrong", 0),
             username=username,
+            changed=False,
         )
     response = redirect(safe_next(next_path, ROLE_HOME.get(role, "/")))
     set_cookie(
@@ -113,43 +134,3 @@ def home(request: Request) -> RedirectResponse:
     with staff_access(request) as access:
         role = access.actor.role
     return redirect(ROLE_HOME.get(role, "/"))
-
-
-def _admin_page(request: Request, errors: FieldErrors) -> HTMLResponse:
-    with staff_access(request) as access:
-        access.require_general("admin.manage")
-        signed_in_as(request, access)
-        scope, accounts = access.scope(), access.accounts()
-        me = access.actor.user_id
-    return render(
-        request,
-        "admin.html",
-        status=422 if errors else 200,
-        errors=errors,
-        scope=scope,
-        accounts=accounts,
-        me=me,
-    )
-
-
-@router.get("/admin", response_class=HTMLResponse)
-def admin(request: Request) -> HTMLResponse:
-    """The staff accounts, each with a button to disable or enable it; places and new
-    accounts are managed with the CLI or the API."""
-    return _admin_page(request, {})
-
-
-@router.post("/admin/accounts/{username}/{change}", response_model=None)
-def admin_account(request: Request, username: str, change: str) -> Response:
-    """Disable (revoking its tokens) or enable one account."""
-    try:
-        with staff_access(request) as access:
-            if change == "disable":
-                access.disable_account(username)
-            elif change == "enable":
-                access.enable_account(username)
-            else:
-                raise NotFound(f"no change {change[:20]!r}; disable or enable", field="change")
-    except BrightlineError as exc:
-        return _admin_page(request, field_errors(exc, "username"))
-    return redirect("/admin#accounts")

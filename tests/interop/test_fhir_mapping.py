@@ -63,6 +63,8 @@ def screening(**changes: Any) -> ScreeningRecord:
         "left_pinhole_logmar": 0.48,
         "right_lens": "opacity",
         "left_lens": "not_visible",
+        "right_untestable": None,
+        "left_untestable": None,
         "symptoms": "",
         "triage_decision": "review",
         "triage_reasons": "[]",
@@ -271,6 +273,7 @@ def test_surgery_as_procedure_with_iol_and_follow_up_part_of_it() -> None:
         None,
         "borderline",
         None,
+        True,
     )
     found = by_id(chart_resources(chart(surgeries=(surgery,), follow_ups=(follow_up,)), DIRECTORY))
     observed = found[f"{follow_up.id}-va-presenting"]

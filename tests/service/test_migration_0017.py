@@ -30,13 +30,13 @@ def _columns(engine: Engine) -> set[str]:
 
 
 def test_0017_adds_the_return_columns_and_removes_them_on_downgrade(engine: Engine) -> None:
-    migrate(engine, "0015")
+    migrate(engine, "0016")
     assert not RETURN_COLUMNS & _columns(engine)
-    migrate(engine)
+    migrate(engine, "0017")
     assert _columns(engine) >= RETURN_COLUMNS
     with engine.connect() as connection:
         assert connection.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0017"
-    command.downgrade(alembic_config(engine), "0015")
+    command.downgrade(alembic_config(engine), "0016")
     assert not RETURN_COLUMNS & _columns(engine)
     migrate(engine)
     assert _columns(engine) >= RETURN_COLUMNS

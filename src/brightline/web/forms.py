@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -40,11 +41,14 @@ FieldErrors = dict[str, Problem | str]
 language (a plain string is shown as it is)."""
 
 
-def field_errors(error: BrightlineError, default_field: str = "form") -> FieldErrors:
-    """Every problem of an error a person can fix, keyed by the field it belongs next to."""
+def field_errors(
+    error: BrightlineError, default_field: str = "form", renamed: Mapping[str, str] | None = None
+) -> FieldErrors:
+    """Every problem of an error a person can fix, keyed by the field it belongs next to
+    (``renamed``: the form's name of a field the pathway names otherwise)."""
     errors: FieldErrors = {}
     for found in problems_of(error, default_field):
-        errors.setdefault(found.field, found)
+        errors.setdefault((renamed or {}).get(found.field, found.field), found)
     return errors
 
 

@@ -94,9 +94,8 @@ def attend(request: Request, referral_id: str, form: FormDep) -> Response:
             at = access.site.now() if day == today else datetime.combine(day, EARLIER_DAY_ARRIVAL)
             access.record_attendance(referral_id, at)
     except BrightlineError as exc:
-        if exc.field == "attended_at":
-            exc.field = "attended_on"  # the pathway's name for what this form calls the day
-        return retry(request, referral_id, exc, values)
+        # The pathway's name for what this form calls the day.
+        return retry(request, referral_id, exc, values, renamed={"attended_at": "attended_on"})
     return redirect(f"/centre/referrals/{referral_id}")
 
 

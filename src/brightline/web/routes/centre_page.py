@@ -11,7 +11,8 @@ from starlette.datastructures import FormData
 
 from brightline.access.layer import Access
 from brightline.errors import BrightlineError, InvalidInput
-from brightline.timestamps import check_recorded_day
+from brightline.problems import day_problem, raise_if_any
+from brightline.timestamps import utcnow
 from brightline.vocabulary import (
     IOL_POWER_DIOPTRES,
     IOL_POWER_STEP,
@@ -99,15 +100,27 @@ def patient_page(
     )
 
 
-def retry(request: Request, referral_id: str, error: BrightlineError, values: Any) -> Response:
+def retry(
+    request: Request,
+    referral_id: str,
+    error: BrightlineError,
+    values: Any,
+    renamed: dict[str, str] | None = None,
+) -> Response:
     """The patient page again, with the error next to its field and the form as typed."""
+    errors = field_errors(error, renamed=renamed)
     with staff_access(request) as access:
         signed_in_as(request, access)
-        return patient_page(request, access, referral_id, field_errors(error), values=values)
+        return patient_page(request, access, referral_id, errors, values=values)
 
 
 def form_date(
-    form: FormData, name: str, *, default: date | None = None, recorded: bool = True
+    form: FormData,
+    name: str,
+    *,
+    default: date | None = None,
+    recorded: bool = True,
+    today: date | None = None,
 ) -> date:
     """A date field (YYYY-MM-DD, as a date input sends it), or ``default`` when left empty;
     ``recorded``: a day something happened, so not after tomorrow (an appointment may be)."""
@@ -118,4 +131,6 @@ def form_date(
         chosen = date.fromisoformat(typed)
     except ValueError:
         raise InvalidInput("choose a date (YYYY-MM-DD)", field=name) from None
-    return check_recorded_day(chosen, name) if recorded else chosen
+    if recorded:  # a day something happened: 1900 to tomorrow, worded in the page's language
+        raise_if_any(p for p in [day_problem(name, chosen, today or utcnow().date())] if p)
+    return chosen

@@ -203,7 +203,7 @@ def test_a_day_offline_is_sent_once_when_the_connection_returns(
     page.get_by_role("button", name="Send now").click()
     refused = page.locator("#queue li[data-kind=person]")
     refused.locator(".state.rejected").wait_for()
-    assert "birth_year" in refused.inner_text()
+    assert "Year of birth" in refused.inner_text()
     expect_waiting(page, "1 person, 1 screening waiting to send")
     shoot(page, "offline-refused")
 

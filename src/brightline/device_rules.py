@@ -12,8 +12,9 @@ from typing import Any
 from brightline import acuity
 from brightline.acuity import VisualAcuity
 from brightline.triage import DECISIONS, EYES, LENS_STATUSES, SYMPTOMS, TriageRules
+from brightline.vocabulary import Untestable, values
 
-DEVICE_RULES_FORMAT = 1
+DEVICE_RULES_FORMAT = 2
 """Bumped when the shape of the export changes, so an app never reads a shape it does not know."""
 
 
@@ -29,6 +30,8 @@ def acuity_constants() -> dict[str, Any]:
     return {
         "best_hundredths": acuity._BEST_HUNDREDTHS,
         "worst_hundredths": acuity._WORST_HUNDREDTHS,
+        # Snellen, decimal and logMAR entries must lie on a chart (6/3 to 1/60; WHO H54).
+        "chart_range_hundredths": list(acuity.CHART_RANGE_HUNDREDTHS),
         "decimal_max": 2.0,
         # ICD-11 9D90: "no impairment" is 6/12 or better, "mild" below it within category 0.
         "icd11_none_limit_hundredths": acuity.VA_6_12.logmar_hundredths,
@@ -60,6 +63,8 @@ def device_rules(rules: TriageRules) -> dict[str, Any]:
             "lens_statuses": list(LENS_STATUSES),
             "symptoms": list(SYMPTOMS),
             "decisions": list(DECISIONS),
+            # Why an eye could not be tested (RAAB 7); such an eye is WHO category 9.
+            "untestable": list(values(Untestable)),
         },
         "acuity": acuity_constants(),
     }

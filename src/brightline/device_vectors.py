@@ -3,9 +3,11 @@
 Every boundary of docs/acuity.md (each hundredth of logMAR from below -0.30 to above 3.00, the
 WHO/ICD-10 H54 category limits, CF distances, rejected entries) and of docs/triage.md (the
 referral line, pinhole target, lens statuses, better-eye blindness, pseudophakia, symptoms,
-each under several programme rule sets) is run through ``acuity.parse_va`` and
-``triage.triage``; the browser must give the same answer for each. The committed table is
-checked against this generator by a test, so a change to either side shows at once.
+each under several programme rule sets, and eyes that could not be tested with each reason) is
+run through ``acuity.parse_va`` and ``triage.triage``, and what the screening form refuses
+(a VA or a reason per eye; the coded problems of ``brightline.problems``) through the server's
+own check; the browser must give the same answer for each. The committed table is checked
+against this generator by a test, so a change to either side shows at once.
 
     python -m brightline.device_vectors > tests/web/device_vectors.json
 """
@@ -19,6 +21,8 @@ from typing import Any
 
 from brightline.acuity import AcuityError, VisualAcuity, h54_code, parse_va, person_category
 from brightline.device_rules import device_rules
+from brightline.problems import Problems
+from brightline.service.screenings import UNTESTABLE, _assessed
 from brightline.triage import (
     DEFAULT_RULES,
     LENS_STATUSES,
@@ -46,8 +50,16 @@ _CHART_LINES = "6/3 6/4 6/5 6/6 6/7.5 6/9 6/12 6/15 6/18 6/18.1 6/19 6/24 6/36 6
 _IMPERIAL = "20/10 20/20 20/25 20/40 20/60 20/63 20/70 20/200 20/400 20/1200 20/2000"
 _PER_60 = "6/60 5/60 4/60 3.1/60 3/60 2.9/60 2/60 1.5/60 1/60 0.9/60 0.5/60"
 _ODD_FRACTIONS = "6/0 0/6 6/2.9 6/3000 6/6000 1/600 6/ /60 6/18/60 6/nan"
-_DECIMALS = "2.0 2.01 1.0 .5 0.5 0.33 0.32 0.3 0.1 0.05 0.01 0.001 0 -0.1 +0.5 1e-1 3 1."
-_LOGMAR = "0.48|-0.1|0.485|0.475|-0.305|1.0|1.78|1.79|1.90|2.3|2.70|3.00|3.01|- 0.2|nan"
+_DECIMALS = (
+    "2.0 2.01 1.0 .5 0.5 0.33 0.32 0.3 0.1 0.05 0.017 0.0166 0.016 0.01 0.001 0 -0.1 +0.5 1e-1 3 1."
+)
+# Either end of the chart (logMAR -0.30 = 6/3 = 20/10, 1.78 = 1/60 = 20/1200) and just past it.
+_CHART_ENDS = (
+    "6/3 6/2.95 6/2.9 20/10 20/9.5 20/1200 20/1250 20/1300 6/360 6/362 6/380 1/59 1/60 1/61"
+)
+_LOGMAR = (
+    "0.48|-0.1|0.485|0.475|-0.305|-0.3|-0.31|1.0|1.78|1.785|1.79|1.90|2.3|2.70|3.00|3.01|- 0.2|nan"
+)
 _COUNTING = (
     "CF|FC|cf|counting fingers|count fingers|finger count|finger counting|counting finger|"
     "CF 1m|CF at 2m|CF 50cm|CF 3m|CF 6m|CF 6.5m|CF 10cm|CF 9cm|CF 1|CF @ 1 m|CF 0.5m|"
@@ -59,7 +71,7 @@ _LABELS = (
 )
 _ODD = "6 / 18|  6/18  |20/ 40|LOGMAR0.3|logmar: 1.0|logmar = 1.78|abc|nan|inf|-inf||   |6/18 OU"
 _WRITTEN_VA = (
-    *" ".join((_CHART_LINES, _IMPERIAL, _PER_60, _ODD_FRACTIONS, _DECIMALS)).split(),
+    *" ".join((_CHART_LINES, _IMPERIAL, _PER_60, _ODD_FRACTIONS, _DECIMALS, _CHART_ENDS)).split(),
     *(f"logMAR {value}" for value in _LOGMAR.split("|")),
     *_COUNTING.split("|"),
     *_LABELS.split("|"),
@@ -95,8 +107,8 @@ def va_vectors() -> list[dict[str, Any]]:
     for text in dict.fromkeys(written):
         try:
             expect: dict[str, Any] = va_outcome(parse_va(text))
-        except AcuityError:
-            expect = {"error": True}
+        except AcuityError as error:
+            expect = {"error": error.code}
         vectors.append({"text": text, "expect": expect})
     return vectors
 
@@ -107,11 +119,14 @@ def _va(text: str | None) -> VisualAcuity | None:
 
 def triage_case(rule_set: str, written: dict[str, Any]) -> dict[str, Any]:
     """One screening's findings (as typed) with the server's triage of them."""
-    right = EyeFindings(
-        _va(written["right_presenting_va"]), _va(written["right_pinhole_va"]), written["right_lens"]
-    )
-    left = EyeFindings(
-        _va(written["left_presenting_va"]), _va(written["left_pinhole_va"]), written["left_lens"]
+    right, left = (
+        EyeFindings(
+            _va(written[f"{eye}_presenting_va"]),
+            _va(written[f"{eye}_pinhole_va"]),
+            written[f"{eye}_lens"],
+            written[f"{eye}_untestable"],
+        )
+        for eye in ("right", "left")
     )
     result = triage(TriageInput(right, left, frozenset(written["symptoms"])), RULE_SETS[rule_set])
     return {
@@ -134,16 +149,73 @@ def _findings(
     right: tuple[str | None, str | None, str | None],
     left: tuple[str | None, str | None, str | None],
     symptoms: tuple[str, ...] = (),
+    untestable: tuple[str | None, str | None] = (None, None),
 ) -> dict[str, Any]:
     return {
         "right_presenting_va": right[0],
         "right_pinhole_va": right[1],
         "right_lens": right[2],
+        "right_untestable": untestable[0],
         "left_presenting_va": left[0],
         "left_pinhole_va": left[1],
         "left_lens": left[2],
+        "left_untestable": untestable[1],
         "symptoms": list(symptoms),
     }
+
+
+# One eye as the form may leave it: measured (VA text) or not tested (its reason).
+_EYE_STATES: tuple[tuple[str | None, str | None], ...] = (
+    *((va, None) for va in ("6/6", "6/18", "6/60", "2/60", "CF", "NLP")),
+    *((None, reason) for reason in UNTESTABLE),
+)
+
+
+def untestable_vectors() -> list[dict[str, Any]]:
+    """Each reason an eye could not be tested beside every state of the other eye (RAAB 7)."""
+    vectors: list[dict[str, Any]] = []
+    for rule_set in ("default", "urgent_6_60_no_symptoms"):
+        for (right, why_right), (left, why_left), lens, symptoms in itertools.product(
+            _EYE_STATES, _EYE_STATES, (None, "opacity"), ((), ("trauma",))
+        ):
+            if why_right is None and why_left is None:
+                continue  # both eyes measured: the other vectors cover it
+            findings = _findings(
+                (right, None, lens), (left, None, lens), symptoms, (why_right, why_left)
+            )
+            vectors.append(triage_case(rule_set, findings))
+    return vectors
+
+
+_ENTRY_VA = (None, "", "  ", "6/12", "6/3000", "CF 9cm", "abc", "CF 2", "logMAR 1.90", "x" * 30)
+_ENTRY_REASONS = (None, *UNTESTABLE, "blind")
+
+
+def entry_vectors() -> list[dict[str, Any]]:
+    """What the screening form refuses, per eye: a VA or a reason, never neither or both."""
+    vectors: list[dict[str, Any]] = []
+    for right, why_right, left, why_left, pinhole in itertools.product(
+        _ENTRY_VA, _ENTRY_REASONS, ("6/9", None), (None, "eye_absent"), (None, "6/2")
+    ):
+        written = (right, left, pinhole, None)
+        try:
+            _assessed(DEFAULT_RULES, written, (None, None), (why_right, why_left), ())
+            found: list[dict[str, Any]] = []
+        except Problems as refused:
+            found = [
+                {"field": p.field, "code": p.code, "parameters": dict(p.parameters)}
+                for p in refused.problems
+            ]
+        entry = {
+            "right_presenting_va": right,
+            "left_presenting_va": left,
+            "right_pinhole_va": pinhole,
+            "left_pinhole_va": None,
+            "right_untestable": why_right,
+            "left_untestable": why_left,
+        }
+        vectors.append({"input": entry, "expect": found})
+    return vectors
 
 
 def triage_vectors() -> list[dict[str, Any]]:
@@ -166,7 +238,7 @@ def triage_vectors() -> list[dict[str, Any]]:
         for symptoms in itertools.combinations(SYMPTOMS, count):
             findings = _findings(("6/6", None, "clear"), ("6/9", None, None), symptoms)
             vectors.append(triage_case(rule_set, findings))
-    return vectors
+    return vectors + untestable_vectors()
 
 
 def build_vectors() -> dict[str, Any]:
@@ -175,15 +247,16 @@ def build_vectors() -> dict[str, Any]:
         "rule_sets": {name: device_rules(rules) for name, rules in RULE_SETS.items()},
         "va": va_vectors(),
         "triage": triage_vectors(),
+        "entry": entry_vectors(),
     }
 
 
 def dumps(table: dict[str, Any]) -> str:
     """The committed form: one vector per line, so a diff names the vectors that changed."""
     lines = ["{", f'"rule_sets": {json.dumps(table["rule_sets"], sort_keys=True)},']
-    for part in ("va", "triage"):
+    for part in ("va", "triage", "entry"):
         rows = ",\n".join(json.dumps(v, sort_keys=True, ensure_ascii=False) for v in table[part])
-        closing = "]," if part == "va" else "]"
+        closing = "]" if part == "entry" else "],"
         lines.append(f'"{part}": [\n{rows}\n{closing}')
     lines.append("}")
     return "\n".join(lines) + "\n"

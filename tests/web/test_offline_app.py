@@ -172,3 +172,32 @@ def test_a_photo_sent_twice_is_stored_once(web: WebBed) -> None:
         headers={"X-CSRF-Token": csrf},
     )
     assert bad.status_code == 422 and bad.json()["status"] == "rejected"
+
+
+def test_another_clinics_national_id_is_refused_with_its_coded_problem(web: WebBed) -> None:
+    elsewhere = web.signed_in("screener_b")
+    record = person_record(name="Xu Qiang")
+    record["data"]["national_id"] = "B-4410"
+    assert send(elsewhere, [record], session_of(elsewhere)["csrf"]).json()[0]["status"] == (
+        "applied"
+    )
+    client = web.signed_in("screener_a")
+    again = person_record(name="Xu Qiang")
+    again["data"]["national_id"] = "B-4410"
+    answer = send(client, [again], session_of(client)["csrf"]).json()[0]
+    assert answer["status"] == "rejected" and answer["error"]["field"] == "national_id"
+    assert answer["error"]["problems"] == [
+        {"field": "national_id", "code": "national_id_elsewhere", "parameters": {}}
+    ]
+
+
+def test_findings_joining_an_open_referral_are_said_so(web: WebBed) -> None:
+    client = web.signed_in("screener_a")
+    csrf = session_of(client)["csrf"]
+    person = person_record()
+    first, second = screening_record(person["uuid"]), screening_record(person["uuid"])
+    answers = send(client, [person, first, second], csrf).json()
+    opened, joined = answers[1]["server"], answers[2]["server"]
+    assert opened["referral"] is not None and opened["attached_referral_id"] is None
+    assert joined["attached_referral_id"] == opened["referral"]["id"]
+    assert joined["referral"]["code"] == opened["referral"]["code"]

@@ -27,6 +27,7 @@ PIN = "246810"
 COMPARE = """async (table) => {
   const { acuityReader, AcuityError } = await import('/static/offline/acuity.js');
   const { triage } = await import('/static/offline/triage.js');
+  const { entryProblems } = await import('/static/offline/entry.js');
   const canon = (v) => JSON.stringify(v, (k, x) =>
     x && typeof x === 'object' && !Array.isArray(x)
       ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x);
@@ -38,7 +39,7 @@ COMPARE = """async (table) => {
   for (const vector of table.va) {
     let got;
     try { got = readers.default.parse(vector.text); }
-    catch (error) { if (!(error instanceof AcuityError)) throw error; got = { error: true }; }
+    catch (error) { if (!(error instanceof AcuityError)) throw error; got = { error: error.code }; }
     if (canon(got) !== canon(vector.expect)) wrong.push({ vector, got });
   }
   for (const vector of table.triage) {
@@ -46,11 +47,17 @@ COMPARE = """async (table) => {
     const va = (text) => (text === null ? null : reader.parse(text));
     const input = vector.input;
     const eye = (side) => ({ presenting: va(input[side + '_presenting_va']),
-      pinhole: va(input[side + '_pinhole_va']), lens: input[side + '_lens'] });
+      pinhole: va(input[side + '_pinhole_va']), lens: input[side + '_lens'],
+      untestable: input[side + '_untestable'] });
     const findings = { right: eye('right'), left: eye('left'), symptoms: input.symptoms };
     const got = { ...triage(findings, table.rule_sets[vector.rules]),
       who_category: reader.personCategory(findings.right.presenting, findings.left.presenting),
       h54: reader.h54(findings.right.presenting, findings.left.presenting) };
+    if (canon(got) !== canon(vector.expect)) wrong.push({ vector, got });
+  }
+  for (const vector of table.entry) {
+    const reasons = table.rule_sets.default.vocabulary.untestable;
+    const got = entryProblems(vector.input, readers.default, reasons).problems;
     if (canon(got) !== canon(vector.expect)) wrong.push({ vector, got });
   }
   return wrong;
@@ -60,7 +67,7 @@ COMPARE = """async (table) => {
 @pytest.mark.slow
 def test_the_device_reads_va_and_triages_exactly_like_the_server(server: str, browser: Any) -> None:
     table = json.loads(VECTORS.read_text(encoding="utf-8"))
-    assert len(table["va"]) > 400 and len(table["triage"]) > 1000
+    assert len(table["va"]) > 400 and len(table["triage"]) > 1000 and len(table["entry"]) > 300
     page = browser.new_page()
     page.goto(f"{server}/sign-in")
     wrong = page.evaluate(COMPARE, table)
@@ -196,7 +203,7 @@ def test_a_day_offline_is_sent_once_when_the_connection_returns(
     page.get_by_role("button", name="Send now").click()
     refused = page.locator("#queue li[data-kind=person]")
     refused.locator(".state.rejected").wait_for()
-    assert "birth_year" in refused.inner_text()
+    assert "Year of birth" in refused.inner_text()
     expect_waiting(page, "1 person, 1 screening waiting to send")
     shoot(page, "offline-refused")
 

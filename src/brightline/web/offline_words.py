@@ -46,4 +46,8 @@ WORDS = {
     "session_ended": N_("Your session has ended. Sign in again: the records stay on the device."),
     "no_connection": N_("No connection: the records stay on the device and are sent later."),
     "sign_out_question": N_("What should happen to them?"),
+    "joined_referral": N_(
+        "These findings joined referral %(code)s: this person already had an open referral, "
+        "so no new slip or PIN was issued."
+    ),
 }

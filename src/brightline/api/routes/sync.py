@@ -30,6 +30,7 @@ from brightline.api.schemas import (
 )
 from brightline.api.theatre_schemas import SurgeryCreate
 from brightline.errors import BrightlineError, InvalidInput
+from brightline.problems import Problems
 from brightline.timestamps import stored_time
 
 router = APIRouter(tags=["offline sync"], responses=SIGNED_IN)
@@ -180,12 +181,14 @@ def apply_with(
     except BrightlineError as error:
         # The record's own id is its ``uuid`` here: a clash is reported against that field.
         field = "uuid" if error.field == "id" else error.field
-        return SyncResult(
-            uuid=record.uuid,
-            kind=record.kind,
-            status="rejected",
-            error={"code": error.code, "message": error.message, "field": field},
-        )
+        refused: dict[str, Any] = {"code": error.code, "message": error.message, "field": field}
+        if isinstance(error, Problems):
+            # Coded, so a device words each problem in its reader's language beside its field.
+            refused["problems"] = [
+                {"field": p.field, "code": p.code, "parameters": dict(p.parameters)}
+                for p in error.problems
+            ]
+        return SyncResult(uuid=record.uuid, kind=record.kind, status="rejected", error=refused)
 
 
 @router.post("/sync", response_model=list[SyncResult])

@@ -24,7 +24,8 @@ from brightline.api.routes.sync import SyncRecord, SyncResult, apply_with
 from brightline.api.schemas import Strict
 from brightline.device_rules import device_rules
 from brightline.errors import BrightlineError, Forbidden, InvalidInput, Unauthenticated
-from brightline.vocabulary import LensStatus, Sex, Symptom
+from brightline.problems import catalogue
+from brightline.vocabulary import LensStatus, Sex, Symptom, Untestable
 from brightline.vocabulary import values as listed
 from brightline.web import offline_words, words
 from brightline.web.i18n import reason_catalogue
@@ -103,6 +104,9 @@ def shell(request: Request) -> HTMLResponse:
         "lens_statuses": {code: fmt.gettext(words.LENS[code]) for code in listed(LensStatus)},
         "symptoms": {code: fmt.gettext(words.SYMPTOM[code]) for code in listed(Symptom)},
         "sex": {code: fmt.gettext(words.SEX[code]) for code in listed(Sex)},
+        "untestable": {code: fmt.gettext(words.UNTESTABLE[code]) for code in listed(Untestable)},
+        # The server's problem wordings, so the device refuses a form in the same words.
+        "problems": catalogue(fmt.gettext),
         "decisions": {code: fmt.gettext(t) for code, t in words.DECISION.items()},
         "warn_days": site_of(request).settings.offline_warn_days,
     }
@@ -175,6 +179,8 @@ def _server_outcome(access: Access, result: SyncResult) -> dict[str, Any]:
         "rule_version": screening.triage_rule_version,
         "reasons": [{"code": r.code, **r.parameters} for r in recorded.triage_reasons],
         "referral": {"id": referral.id, "code": referral.code} if referral else None,
+        # The person's open referral took these findings: no new referral, slip or PIN.
+        "attached_referral_id": screening.attached_referral_id,
     }
 
 

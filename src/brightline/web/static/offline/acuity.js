@@ -19,7 +19,15 @@ const LABELS = [
   ["LP", whole("lp|pl|light perception|perception of light")],
 ];
 
-export class AcuityError extends Error {}
+// code names the problem (brightline/problems.py) and text is the entry as typed, so the app
+// words it from the problem catalogue in the screener's language, like the server.
+export class AcuityError extends Error {
+  constructor(message, code = "va_unreadable", text = "") {
+    super(message);
+    this.code = code;
+    this.text = text;
+  }
+}
 
 // Integer hundredths of logMAR, half away from zero on the number as written (its shortest
 // decimal text, like Python's repr), so the device rounds exactly like the server.
@@ -78,8 +86,13 @@ export function acuityReader(constants) {
   );
   const metricLines = lineTable(6, constants.metric_lines);
   const [closest, farthest] = constants.cf_distance_range_m;
-  const error = (text, reason) =>
-    new AcuityError(`Visual acuity "${text}" ${reason}. Accepted forms: ${constants.accepted_forms}.`);
+  const [chartBest, chartWorst] = constants.chart_range_hundredths;
+  const error = (text, reason, code = "va_unreadable") =>
+    new AcuityError(
+      `Visual acuity "${text}" ${reason}. Accepted forms: ${constants.accepted_forms}.`,
+      code,
+      String(text),
+    );
 
   function category(hundredths) {
     for (const [limit, value] of constants.category_limits) if (hundredths <= limit) return value;
@@ -106,9 +119,10 @@ export function acuityReader(constants) {
     return { hundredths, off_chart: found, label, metric, category: cat, severity };
   }
 
+  // Snellen, decimal and logMAR lie on a chart (6/3 to 1/60); worse is CF, HM, LP or NLP (WHO).
   function fromHundredths(text, hundredths) {
-    if (!(constants.best_hundredths <= hundredths && hundredths <= constants.worst_hundredths)) {
-      throw error(text, `is logMAR ${(hundredths / 100).toFixed(2)}, outside the measurable range`);
+    if (!(chartBest <= hundredths && hundredths <= chartWorst)) {
+      throw error(text, `is logMAR ${(hundredths / 100).toFixed(2)}, off the chart`, "va_beyond_chart");
     }
     return acuity(hundredths);
   }
@@ -119,7 +133,7 @@ export function acuityReader(constants) {
     }
     let metres = Number(distance) / (unit.startsWith("c") ? 100 : 1);
     if (!(closest <= metres && metres <= farthest)) {
-      throw error(text, "has a counting-fingers distance outside 10 cm to 6 m");
+      throw error(text, "has a counting-fingers distance outside 10 cm to 6 m", "va_cf_distance");
     }
     metres = Number(metres.toFixed(3));
     return acuity(cfHundredths(metres), "CF", metres);
@@ -143,14 +157,14 @@ export function acuityReader(constants) {
     if (match) {
       const decimal = Number(match[2]);
       if (match[1] || !(decimal > 0 && decimal <= constants.decimal_max)) {
-        throw error(text, "is read as decimal acuity, which must be above 0 and at most 2.0");
+        throw error(text, "is read as decimal acuity, which must be above 0 and at most 2.0", "va_decimal_range");
       }
       return fromHundredths(text, decimalHundredths(decimal));
     }
     match = CF.exec(normal);
     if (match) return countingFingers(text, match[1], match[2]);
     if (CF_NO_UNIT.test(normal)) {
-      throw error(text, "needs a unit for the counting-fingers distance (m or cm)");
+      throw error(text, "needs a unit for the counting-fingers distance (m or cm)", "va_cf_unit");
     }
     for (const [label, pattern] of LABELS) {
       if (pattern.test(normal)) return acuity(roundHundredths(constants.off_chart_logmar[label]), label);

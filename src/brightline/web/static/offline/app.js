@@ -1,6 +1,7 @@
 // The offline screener app: register and screen people with no connection, keep every record
 // encrypted on the device, send them through the server's sync when a connection returns.
-import { acuityReader, AcuityError } from "./acuity.js";
+import { acuityReader } from "./acuity.js";
+import { entryProblems, problemSentence, VA_FIELDS } from "./entry.js";
 import { sentence, triage } from "./triage.js";
 import { Vault } from "./vault.js";
 
@@ -9,7 +10,6 @@ const $ = (id) => document.getElementById(id);
 const BATCH = 20;
 const PERIOD_MS = 60000;
 const LONGEST_SIDE = 1600; // px: ~200 KB as JPEG instead of a phone camera's several MB
-const VA_FIELDS = ["right_presenting_va", "left_presenting_va", "right_pinhole_va", "left_pinhole_va"];
 
 const state = { vault: null, rules: null, reader: null, session: null, syncing: false, sent: [] };
 
@@ -119,7 +119,7 @@ function clearErrors(form) {
 
 function fieldError(form, field, message) {
   const box = form.querySelector(`[data-error-for="${field}"]`) ?? form.querySelector('[data-error-for="form"]');
-  box.textContent = message;
+  box.textContent = box.hidden ? message : `${box.textContent} ${message}`;
   box.hidden = false;
   const input = form.elements[field];
   if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
@@ -195,23 +195,13 @@ $("register").addEventListener("submit", async (event) => {
 
 // -- screening, device triage, photos ------------------------------------------------------
 
+// The form checked as the server checks it; every problem shown beside its field, in the
+// screener's language (the problem catalogue served with the app). Null when refused.
 function readVa(values, form) {
-  const read = {};
-  let ok = true;
-  for (const field of VA_FIELDS) {
-    if (!values[field]) {
-      read[field] = null;
-      continue;
-    }
-    try {
-      read[field] = state.reader.parse(values[field]);
-    } catch (error) {
-      if (!(error instanceof AcuityError)) throw error;
-      fieldError(form, field, error.message);
-      ok = false;
-    }
-  }
-  return ok ? read : null;
+  const { read, problems } = entryProblems(values, state.reader, state.rules.vocabulary.untestable);
+  for (const found of problems) fieldError(form, found.field, problemSentence(found, config.problems));
+  if (problems.length) form.elements[problems[0].field]?.focus();
+  return problems.length ? null : read;
 }
 
 // A photo made smaller on the device (longest side 1,600 px, JPEG); the server re-encodes it.
@@ -234,9 +224,15 @@ $("screen").addEventListener("submit", async (event) => {
   const read = readVa(values, form);
   if (!read) return;
   const draft = drafts.screen ?? {};
+  const eyeFindings = (eye) => ({
+    presenting: read[`${eye}_presenting_va`],
+    pinhole: read[`${eye}_pinhole_va`],
+    lens: values[`${eye}_lens`] || null,
+    untestable: values[`${eye}_untestable`] || null,
+  });
   const findings = {
-    right: { presenting: read.right_presenting_va, pinhole: read.right_pinhole_va, lens: values.right_lens || null },
-    left: { presenting: read.left_presenting_va, pinhole: read.left_pinhole_va, lens: values.left_lens || null },
+    right: eyeFindings("right"),
+    left: eyeFindings("left"),
     symptoms: values.symptoms ?? [],
   };
   const provisional = triage(findings, state.rules);
@@ -245,6 +241,8 @@ $("screen").addEventListener("submit", async (event) => {
   for (const field of VA_FIELDS) data[field] = optional(values[field]);
   data.right_lens = findings.right.lens;
   data.left_lens = findings.left.lens;
+  data.right_untestable = findings.right.untestable;
+  data.left_untestable = findings.left.untestable;
   const created = new Date().toISOString();
   for (const eye of ["right", "left"]) {
     for (const file of form.elements[`photo_${eye}`].files) {
@@ -315,7 +313,9 @@ function recordLine(record, onDevice) {
   if (record.state === "rejected") {
     const why = document.createElement("p");
     why.className = "error";
-    why.textContent = t("rejected_field", { field: record.error?.field ?? "-", message: record.error?.message ?? "" });
+    why.textContent = refusals(record.error)
+      .map(({ field, message }) => t("rejected_field", { field: fieldLabel(field), message }))
+      .join(" ");
     item.append(why);
     if (record.kind !== "photo") {
       const correct = document.createElement("button");
@@ -328,10 +328,23 @@ function recordLine(record, onDevice) {
   return item;
 }
 
+// A server's refusal as {field, message} pairs: each coded problem in the screener's language
+// (a national ID registered at another clinic, a VA off the chart), else the server's words.
+function refusals(error) {
+  if (error?.problems?.length) {
+    return error.problems.map((found) => ({ field: found.field, message: problemSentence(found, config.problems) }));
+  }
+  return [{ field: error?.field ?? "form", message: error?.message ?? "" }];
+}
+
+function fieldLabel(field) {
+  return document.querySelector(`label[for="${field}"]`)?.textContent ?? field;
+}
+
 function correctRecord(record) {
   const name = record.kind === "person" ? "register" : "screen";
   openForm(name, { values: record.values, editing: record.uuid, person: record.parent, label: record.label });
-  if (record.error?.field) fieldError($(name), record.error.field, record.error.message);
+  for (const { field, message } of refusals(record.error)) fieldError($(name), field, message);
 }
 
 async function render() {
@@ -354,7 +367,13 @@ function sentLine(sent) {
     note.textContent = t("server_differs", { device: config.decisions[sent.device], server: config.decisions[sent.decision] });
     item.append(note);
   }
-  if (sent.referral) {
+  if (sent.referral && sent.attached) {
+    // The findings joined the person's open referral: no new slip or PIN to hand over.
+    const joined = document.createElement("p");
+    joined.className = "notice joined-referral";
+    joined.textContent = t("joined_referral", { code: sent.referral.code });
+    item.append(joined);
+  } else if (sent.referral) {
     const slip = document.createElement("a");
     slip.href = `/screener/referrals/${sent.referral.id}/slip`;
     slip.textContent = t("print_slip", { code: sent.referral.code });
@@ -409,16 +428,25 @@ function progress(done, total) {
 
 async function applied(record, answer) {
   await state.vault.remove(record.uuid);
+  if (record.kind === "person" && answer.id && answer.id !== record.uuid) {
+    // The clinic already had this person (the same national ID): their screenings, made now
+    // or later on this device, go to that record.
+    const same = (await state.vault.meta("same_person")) ?? {};
+    await state.vault.setMeta("same_person", { ...same, [record.uuid]: answer.id });
+  }
   if (record.kind !== "screening") return;
   const server = answer.server ?? {};
   const device = record.provisional?.decision;
-  state.sent.unshift({ label: record.label, decision: server.decision, device, differs: server.decision !== device, referral: server.referral });
+  const attached = Boolean(server.attached_referral_id);
+  state.sent.unshift({ label: record.label, decision: server.decision, device, differs: server.decision !== device, referral: server.referral, attached });
 }
 
 async function sendRecords(records, tally) {
   for (let start = 0; start < records.length; start += BATCH) {
     const batch = records.slice(start, start + BATCH);
-    const body = { records: batch.map((r) => ({ uuid: r.uuid, kind: r.kind, data: r.data })) };
+    const same = (await state.vault.meta("same_person")) ?? {};
+    const data = (r) => (r.kind === "screening" && same[r.data.person_id] ? { ...r.data, person_id: same[r.data.person_id] } : r.data);
+    const body = { records: batch.map((r) => ({ uuid: r.uuid, kind: r.kind, data: data(r) })) };
     const response = await post("/screener/app/sync", body, true);
     if (!response.ok) throw new Error(t("server_error"));
     const answers = await response.json();
@@ -455,6 +483,7 @@ async function ready(kind) {
 }
 
 async function sync() {
+  if (state.vault?.key && !navigator.onLine) $("sync-message").textContent = t("no_connection");
   if (state.syncing || !state.vault?.key || !navigator.onLine) return render();
   state.syncing = true;
   try {

@@ -11,7 +11,16 @@ const worse = (va, limit) => va.hundredths > limit.hundredths;
 const atLeast = (va, limit) => va.hundredths <= limit.hundredths;
 
 function assessEye(eye, found, rules, result) {
-  const { presenting, pinhole, lens } = found;
+  const { presenting, pinhole, lens, untestable } = found;
+  if (presenting === null && untestable === "could_not_cooperate") {
+    // Vision unknown in an eye that is there: only an examination can rule out cataract.
+    result.note({ code: "eye_could_not_cooperate", eye }, REVIEW);
+    return;
+  }
+  if (presenting === null && (untestable === "eye_absent" || untestable === "not_attempted")) {
+    result.note({ code: untestable === "eye_absent" ? "eye_absent" : "eye_not_attempted", eye });
+    return;
+  }
   if (presenting === null) {
     result.note({ code: "presenting_not_measured", eye });
     return;
@@ -61,6 +70,8 @@ function assessEye(eye, found, rules, result) {
 function assessPerson(findings, rules, eyes, result) {
   const measured = [findings.right.presenting, findings.left.presenting].filter((va) => va !== null);
   if (!measured.length) {
+    // No eye to examine or operate: nothing to refer for.
+    if (eyes.every((eye) => findings[eye].untestable === "eye_absent")) return;
     result.note({ code: "not_measured_either_eye" }, REVIEW);
     for (const eye of eyes) {
       if (findings[eye].lens === "opacity") {
@@ -80,8 +91,9 @@ function assessPerson(findings, rules, eyes, result) {
   }
 }
 
-// findings: {right: {presenting, pinhole, lens}, left: {...}, symptoms: [codes]}, VAs as read
-// by acuity.js (or null); ruleFile: the JSON of /screener/app/rules.json.
+// findings: {right: {presenting, pinhole, lens, untestable}, left: {...}, symptoms: [codes]},
+// VAs as read by acuity.js (or null), untestable a reason of vocabulary.untestable (or null);
+// ruleFile: the JSON of /screener/app/rules.json.
 export function triage(findings, ruleFile) {
   const rules = ruleFile.triage;
   const { eyes, symptoms, decisions } = ruleFile.vocabulary;

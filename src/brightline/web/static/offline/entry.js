@@ -1,0 +1,53 @@
+// What the screening form refuses on the device, with the server's own problem codes
+// (brightline/problems.py, the check in brightline/service/screenings.py): every VA must read,
+// and each eye is measured or marked "could not be tested" with a reason (RAAB 7), never
+// neither and never both. All problems are found at once, each naming its field.
+import { AcuityError } from "./acuity.js";
+
+export const VA_FIELDS = ["right_presenting_va", "left_presenting_va", "right_pinhole_va", "left_pinhole_va"];
+const SHOWN_CHARACTERS = 24; // only the start of what was typed is repeated, like the server
+
+const blank = (text) => text === null || text === undefined || !String(text).trim();
+
+function shown(text) {
+  const characters = Array.from(String(text).trim());
+  if (characters.length <= SHOWN_CHARACTERS) return characters.join("");
+  return `${characters.slice(0, SHOWN_CHARACTERS).join("")}…`;
+}
+
+// values: the form's fields by name; reader: acuity.js's reader; reasons: the rule file's
+// vocabulary.untestable. Returns {read: {field: VA or null}, problems: [{field, code, parameters}]}.
+export function entryProblems(values, reader, reasons) {
+  const problems = [];
+  const read = {};
+  for (const field of VA_FIELDS) {
+    read[field] = null;
+    if (blank(values[field])) continue;
+    try {
+      read[field] = reader.parse(values[field]);
+    } catch (error) {
+      if (!(error instanceof AcuityError)) throw error;
+      problems.push({ field, code: error.code, parameters: { text: shown(values[field]) } });
+    }
+  }
+  for (const eye of ["right", "left"]) {
+    const reason = blank(values[`${eye}_untestable`]) ? null : String(values[`${eye}_untestable`]).trim().toLowerCase();
+    const measured = !blank(values[`${eye}_presenting_va`]);
+    if (reason !== null && !reasons.includes(reason)) {
+      problems.push({ field: `${eye}_untestable`, code: "untestable_reason", parameters: {} });
+    } else if (!measured && reason === null) {
+      problems.push({ field: `${eye}_presenting_va`, code: "va_or_untestable", parameters: {} });
+    } else if (measured && reason !== null) {
+      problems.push({ field: `${eye}_untestable`, code: "va_and_untestable", parameters: {} });
+    }
+  }
+  return { read, problems };
+}
+
+// A problem as a sentence in the reader's language, from the catalogue served with the app
+// (brightline.problems.catalogue), like Problem.message on the server.
+export function problemSentence(found, catalogue) {
+  const template = catalogue.templates[found.code];
+  if (template === undefined) return found.parameters?.text ?? found.code;
+  return template.replace(/%\((\w+)\)s/g, (_, name) => String(found.parameters?.[name] ?? ""));
+}

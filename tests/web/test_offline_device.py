@@ -1,0 +1,241 @@
+"""The offline app's device-side rules in real Chromium: the form's refusals in the server's
+words, findings joining an open referral, a national ID of another clinic, the stale-device
+warning, the sign-out dialog and the queue's owner."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD
+from tests.web.conftest import WebBed
+from tests.web.test_browser import CHROMIUM, browser, server
+from tests.web.test_offline_browser import (
+    PIN,
+    api_headers,
+    expect_waiting,
+    go_offline_after_one_sign_in,
+    register,
+    server_side,
+    unlock,
+)
+
+__all__ = ["browser", "server"]  # the module's Chromium and uvicorn fixtures, shared
+
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium not at /usr/bin/chromium"),
+    pytest.mark.slow,
+]
+
+SET_LAST_SYNC = """async (when) => {
+  const { Vault } = await import('/static/offline/vault.js');
+  const vault = await Vault.open();
+  await vault.setMeta('last_sync', when);
+}"""
+
+
+def sign_in(page: Any, username: str) -> None:
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def online_app(browser: Any, server: str) -> tuple[Any, Any]:
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(f"{server}/sign-in?next=/screener/app/")
+    sign_in(page, "screener_a")
+    page.get_by_label("New PIN (at least 6 digits)").fill(PIN)
+    page.get_by_label("The same PIN again").fill(PIN)
+    page.get_by_role("button", name="Set PIN").click()
+    page.locator("#app").wait_for()
+    return context, page
+
+
+def days_ago(days: int) -> str:
+    return (datetime.now(UTC) - timedelta(days=days)).isoformat()
+
+
+def test_a_screening_without_va_or_reason_is_refused_on_the_device_in_the_servers_words(
+    web: WebBed, server: str, browser: Any
+) -> None:
+    context, page = go_offline_after_one_sign_in(browser, server)
+    register(page, "Lin Fang", "Female", "1949")
+    form = page.locator("#screen")
+    form.locator("#left_presenting_va").fill("6/3000")
+    form.get_by_role("button", name="Save and triage").click()
+    right = form.locator("[data-error-for=right_presenting_va]")
+    expect(right).to_have_text("Enter the presenting VA or mark the eye as not testable.")
+    expect(form.locator("[data-error-for=left_presenting_va]")).to_contain_text("off the chart")
+    assert form.locator("#right_presenting_va").get_attribute("aria-invalid") == "true"
+    expect_waiting(page, "1 person waiting to send")  # the screening was not queued
+
+    # Marked as not testable with a reason: queued, triaged like the server (category 9 eye).
+    form.locator("#right_untestable").select_option("could_not_cooperate")
+    form.locator("#left_presenting_va").fill("6/9")
+    form.get_by_role("button", name="Save and triage").click()
+    expect(page.locator("#device-decision")).to_have_text("Online review by an eye doctor")
+    expect_waiting(page, "1 person, 1 screening waiting to send")
+    context.set_offline(False)
+    page.get_by_role("button", name="Send now").click()
+    expect_waiting(page, "Nothing waiting to send.")
+    stored = server_side(web, "Lin Fang")["screenings"]
+    assert [s["right"]["untestable"] for s in stored] == ["could_not_cooperate"]
+    assert stored[0]["triage"]["decision"] == "review"
+
+    # In Chinese the device words the same problem from the catalogue served with the app.
+    context.add_cookies([{"name": "lang", "value": "zh_Hans", "url": server}])
+    page.goto(f"{server}/screener/app/")
+    page.locator("#pin").fill(PIN)
+    page.locator("#pin-unlock button").click()
+    page.locator("#new-person").click()
+    page.locator("#register #name").fill("Lin Mei")
+    page.locator("#register input[name=sex]").first.check()
+    page.locator("#register #birth_year").fill("1950")
+    page.locator("#register button[type=submit]").click()
+    page.locator("#screen button[type=submit]").click()
+    chinese = page.locator("#screen [data-error-for=right_presenting_va]").inner_text()
+    assert chinese and "Enter the presenting VA" not in chinese
+    context.close()
+
+
+def test_findings_join_an_open_referral_and_another_clinics_national_id_is_refused(
+    web: WebBed, server: str, browser: Any
+) -> None:
+    headers = {**api_headers(web)}
+    token = web.client().post(
+        "/api/v1/auth/token", data={"username": "screener_b", "password": PASSWORD}
+    )
+    elsewhere = {**headers, "Authorization": f"Bearer {token.json()['access_token']}"}
+    body = {"sex": "male", "birth_year": 1940, "name": "Xu Qiang", "national_id": "B-7731"}
+    assert web.client().post("/api/v1/people", json=body, headers=elsewhere).status_code == 201
+
+    context, page = online_app(browser, server)
+    for _ in range(2):  # the same person registered twice at this clinic, screened twice
+        page.get_by_role("button", name="Register a person").click()
+        page.locator("#register").get_by_label("Name").fill("Wen Hua")
+        page.locator("#register").get_by_label("Female", exact=True).check()
+        page.locator("#register").get_by_label("Year of birth").fill("1944")
+        page.locator("#register").get_by_label("National ID").fill("A-5512")
+        page.locator("#register").get_by_role("button", name="Register").click()
+        form = page.locator("#screen")
+        form.locator("#right_presenting_va").fill("CF 1m")
+        form.locator("#left_presenting_va").fill("6/60")
+        form.locator("#right_lens").select_option("opacity")
+        form.get_by_role("button", name="Save and triage").click()
+        expect_waiting(page, "Nothing waiting to send.")
+    sent = page.locator("#sent li")
+    expect(sent).to_have_count(2)
+    joined = sent.nth(0)
+    found = server_side(web, "Wen Hua")
+    assert len(found["people"]) == 1 and len(found["screenings"]) == 2
+    first = next(s for s in found["screenings"] if s["attached_referral_id"] is None)
+    code = first["referral"]["code"]
+    expect(joined.locator(".joined-referral")).to_contain_text(f"joined referral {code}")
+    assert joined.get_by_role("link").count() == 0  # no second slip
+    assert sent.nth(1).get_by_role("link", name=f"Referral slip {code}").count() == 1
+
+    page.get_by_role("button", name="Register a person").click()
+    page.locator("#register").get_by_label("Name").fill("Xu Qiang")
+    page.locator("#register").get_by_label("Male", exact=True).check()
+    page.locator("#register").get_by_label("Year of birth").fill("1940")
+    page.locator("#register").get_by_label("National ID").fill("B-7731")
+    page.locator("#register").get_by_role("button", name="Register").click()
+    page.locator("#screen").get_by_role("button", name="Cancel").click()
+    refused = page.locator("#queue li[data-kind=person]")
+    refused.locator(".state.rejected").wait_for()
+    assert "National ID" in refused.inner_text()
+    refused.get_by_role("button", name="Correct").click()
+    expect(page.locator("#national_id-error")).to_have_text(
+        "This national ID is already registered; ask the programme office."
+    )
+    assert page.locator("#national_id").get_attribute("aria-invalid") == "true"
+    context.close()
+
+
+def test_a_device_that_has_not_sent_for_longer_than_the_setting_warns_loudly(
+    server: str, browser: Any
+) -> None:
+    context, page = go_offline_after_one_sign_in(browser, server)
+    register(page, "Qin Yu", "Female", "1951")
+    page.locator("#screen").get_by_role("button", name="Cancel").click()
+    warn_days = 7  # the site's offline_warn_days default
+    page.evaluate(SET_LAST_SYNC, days_ago(warn_days - 1))
+    page.reload()
+    unlock(page)
+    expect_waiting(page, "1 person waiting to send")
+    expect(page.locator("#stale")).to_be_hidden()
+    page.evaluate(SET_LAST_SYNC, days_ago(warn_days + 1))
+    page.reload()
+    unlock(page)
+    stale = page.locator("#stale")
+    expect(stale).to_be_visible()
+    expect(stale).to_contain_text(f"has not sent its records for {warn_days + 1} days")
+    assert stale.get_attribute("role") == "alert"
+    context.close()
+
+
+def test_signing_out_with_unsent_records_never_discards_them(
+    web: WebBed, server: str, browser: Any
+) -> None:
+    context, page = go_offline_after_one_sign_in(browser, server)
+    register(page, "He Ping", "Male", "1946")
+    page.locator("#screen").get_by_role("button", name="Cancel").click()
+    dialog = page.locator("#sign-out-dialog")
+
+    page.locator("#sign-out").click()
+    expect(dialog).to_contain_text("1 person waiting to send. What should happen to them?")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    expect_waiting(page, "1 person waiting to send")
+
+    # "Send them now" with no connection: nothing can go, so the screener stays signed in.
+    page.locator("#sign-out").click()
+    dialog.get_by_role("button", name="Send them now").click()
+    expect(page.locator("#sync-message")).to_contain_text("No connection")
+    expect_waiting(page, "1 person waiting to send")
+    assert page.url.endswith("/screener/app/")
+
+    context.set_offline(False)  # the person goes; one the server refuses stays
+    expect_waiting(page, "Nothing waiting to send.")
+    register(page, "He An", "Male", "1850")
+    page.locator("#screen").get_by_role("button", name="Cancel").click()
+    page.locator("#queue li[data-kind=person] .state.rejected").wait_for()
+    page.locator("#sign-out").click()
+    dialog.get_by_role("button", name="Keep them on this device and sign out").click()
+    page.wait_for_url("**/sign-in**")
+    sign_in(page, "screener_a")
+    unlock(page)
+    expect_waiting(page, "1 person waiting to send")
+    expect(page.locator("#queue li[data-kind=person]")).to_contain_text("He An")
+    assert len(server_side(web, "He Ping")["people"]) == 1
+    context.close()
+
+
+def test_another_account_on_the_same_browser_cannot_send_the_first_accounts_queue(
+    web: WebBed, server: str, browser: Any
+) -> None:
+    context, page = go_offline_after_one_sign_in(browser, server)
+    register(page, "Song Li", "Female", "1953")
+    page.locator("#screen").get_by_role("button", name="Cancel").click()
+    context.clear_cookies()  # screener_a's session is gone from this browser
+    context.set_offline(False)
+    page.get_by_role("link", name="Sign in again").wait_for()
+    page.get_by_role("link", name="Sign in again").click()
+    sign_in(page, "screener_b")
+    unlock(page)  # the device PIN opens the device, not the right to send its records
+    expect(page.locator("#sync-message")).to_contain_text(
+        "made by screener_a: sign in as screener_a to send them"
+    )
+    expect_waiting(page, "1 person waiting to send")
+    for account in ("screener_a", "screener_b"):
+        token = web.client().post(
+            "/api/v1/auth/token", data={"username": account, "password": PASSWORD}
+        )
+        headers = {**api_headers(web), "Authorization": f"Bearer {token.json()['access_token']}"}
+        found = web.client().get("/api/v1/people", params={"name": "Song Li"}, headers=headers)
+        assert found.json() == []
+    context.close()

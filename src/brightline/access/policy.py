@@ -169,6 +169,7 @@ GENERAL_RULES: Mapping[str, tuple[str, ...]] = {
     Role.SURGEON: ("centre_list.read", "break_glass.open", "centre_list.search"),
     Role.MANAGER: (
         "aggregate.read",
+        "snapshot.request",
         "release.propose",
         "release.read",
         "export.research.request",
@@ -184,9 +185,6 @@ GENERAL_RULES: Mapping[str, tuple[str, ...]] = {
         "export.read",
         "export.decide",
     ),
-    Role.SURGEON: ("centre_list.read", "break_glass.open"),
-    Role.MANAGER: ("aggregate.read", "snapshot.request"),
-    Role.PRIVACY_OFFICER: ("audit.read", "break_glass.review", "person.erase"),
     Role.ADMIN: (
         "admin.manage",
         "records.import",

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from brightline.analytics.charts import bars, line
 from brightline.analytics.indicators import ALL, VI_CATEGORIES, IndicatorQuery, IndicatorTable
 from brightline.analytics.periods import ReportPeriod, parse_period
@@ -115,7 +117,9 @@ def _cards(table: IndicatorTable, total: str, fmt: Formats) -> list[tuple[str, s
             fmt.number(csr),
             ""
             if csr is not None
-            else _("Import population to see this: brightline population import"),
+            # The command is code, the same in every language.
+            else escape(_("Import population to see this: %(command)s"))
+            % {"command": Markup("<code>brightline population import</code>")},
         ),
         (
             _("Median days to review"),

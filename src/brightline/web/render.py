@@ -9,10 +9,12 @@ from typing import Any
 import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup
 
 from brightline.access.layer import Access
 from brightline.problems import Problem
 from brightline.web import words
+from brightline.web.error_words import worded
 from brightline.web.i18n import HTML_LANG, LANG_COOKIE, LANGUAGES, Formats, choose_language
 from brightline.web.session import csrf_token, ensure_presession, remember_presession, site_of
 
@@ -37,7 +39,14 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["data"] = data
     return env
+
+
+def data(value: object) -> Markup:
+    """A value shown as it is in every language (a name, code, VA, pseudonym): ``translate="no"``
+    keeps it out of the walk test's word check and out of browsers' machine translation."""
+    return Markup('<span translate="no">%s</span>') % value
 
 
 def language_of(request: Request) -> str:
@@ -56,16 +65,22 @@ def signed_in_as(request: Request, access: Access) -> None:
     request.state.who = {"username": account.username, "role": account.role}
 
 
+def _worded(error: object, fmt: Formats) -> object:
+    """A problem or an older error's English sentence, in the reader's language."""
+    if isinstance(error, Problem):
+        if error.code == "message":
+            return worded(error.parameters["text"], fmt.gettext)
+        return error.message(fmt.gettext)
+    return worded(error, fmt.gettext) if isinstance(error, str) else error
+
+
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """A page in the caller's language, with this session's CSRF token for its forms."""
     fmt = formats(request)
     language = fmt.language
     if isinstance(context.get("errors"), dict):
         # Coded problems are worded here, in the reader's language, each beside its field.
-        context["errors"] = {
-            name: error.message(fmt.gettext) if isinstance(error, Problem) else error
-            for name, error in context["errors"].items()
-        }
+        context["errors"] = {name: _worded(error, fmt) for name, error in context["errors"].items()}
     page = (
         environment()
         .get_template(template)

@@ -23,6 +23,7 @@ from brightline.records import (
 )
 from brightline.vocabulary import Eye, LensStatus, Symptom, Untestable
 from brightline.vocabulary import values as listed
+from brightline.web.error_words import worded
 from brightline.web.forms import (
     FormDep,
     field_errors,
@@ -30,7 +31,7 @@ from brightline.web.forms import (
     optional,
     text,
 )
-from brightline.web.render import redirect, render, signed_in_as
+from brightline.web.render import formats, redirect, render, signed_in_as
 from brightline.web.session import csrf_protect, site_of, staff_access
 
 router = APIRouter(prefix="/screener", dependencies=[Depends(csrf_protect)])
@@ -63,7 +64,7 @@ def home(request: Request, name: Annotated[str, Query(max_length=200)] = "") -> 
             try:
                 found = access.search_people(name)
             except InvalidInput as exc:
-                error = exc.message
+                error = worded(exc.message, formats(request).gettext)
         return render(request, "screener/home.html", name=name, found=found, error=error)
 
 

@@ -12,7 +12,13 @@ from typing import Any
 
 from brightline.access.base import AccessCore, not_found
 from brightline.analytics.indicator_queries import IndicatorQuery, RegionScope
-from brightline.analytics.release import RegionUnit, check_tables, compute_release, release_json
+from brightline.analytics.release import (
+    RegionUnit,
+    check_period_over,
+    check_tables,
+    compute_release,
+    release_json,
+)
 from brightline.analytics.snapshot import default_snapshot_dir
 from brightline.disclosure_records import (
     BudgetLine,
@@ -78,6 +84,7 @@ class Releases(AccessCore):
         self.require_general("release.propose")
         scope = self._scope_of_actor()
         IndicatorQuery(proposal.level, proposal.start, proposal.end, scope)
+        check_period_over(proposal.end, self.site.today(), "today is")
         release = store.propose_release(
             self.session,
             title=proposal.title,

@@ -28,7 +28,9 @@ class ReleaseDecision(Strict):
     note: str | None = Field(default=None, max_length=1000)
 
 
-class ReleasePublic(BaseModel):
+class PublishedReleasePublic(BaseModel):
+    """A release as anyone may read it: the figures and their parameters, no staff's words."""
+
     id: str
     status: str
     title: str
@@ -40,26 +42,39 @@ class ReleasePublic(BaseModel):
     epsilon_total: float
     requested_at: UtcTime
     decided_at: UtcTime | None
-    decision_note: str | None
     result: dict[str, Any] | None
 
     @classmethod
+    def fields_of(cls, r: ReleaseRecord) -> dict[str, Any]:
+        """The public fields of a release record."""
+        return {
+            "id": r.id,
+            "status": r.status,
+            "title": r.title,
+            "level": r.level,
+            "region": r.region_code,
+            "start": r.period_start,
+            "end": r.period_end,
+            "epsilons": r.epsilons,
+            "epsilon_total": r.epsilon_total,
+            "requested_at": r.requested_at,
+            "decided_at": r.decided_at,
+            "result": r.result,
+        }
+
+    @classmethod
+    def of(cls, r: ReleaseRecord) -> PublishedReleasePublic:
+        return cls(**cls.fields_of(r))
+
+
+class ReleasePublic(PublishedReleasePublic):
+    """A release as managers and privacy officers see it: also the decision's note."""
+
+    decision_note: str | None
+
+    @classmethod
     def of(cls, r: ReleaseRecord) -> ReleasePublic:
-        return cls(
-            id=r.id,
-            status=r.status,
-            title=r.title,
-            level=r.level,
-            region=r.region_code,
-            start=r.period_start,
-            end=r.period_end,
-            epsilons=r.epsilons,
-            epsilon_total=r.epsilon_total,
-            requested_at=r.requested_at,
-            decided_at=r.decided_at,
-            decision_note=r.decision_note,
-            result=r.result,
-        )
+        return cls(**cls.fields_of(r), decision_note=r.decision_note)
 
 
 class LedgerYear(BaseModel):

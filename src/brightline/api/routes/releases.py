@@ -13,6 +13,7 @@ from brightline.api.deps import CallerDep, SiteDep
 from brightline.api.openapi_errors import SIGNED_IN, errors
 from brightline.api.release_schemas import (
     LedgerPublic,
+    PublishedReleasePublic,
     ReleaseCreate,
     ReleaseDecision,
     ReleasePublic,
@@ -66,10 +67,10 @@ def refuse(release_id: PathId, body: ReleaseDecision, caller: CallerDep) -> Rele
         return ReleasePublic.of(access.refuse_release(release_id, body.note))
 
 
-@router.get("/public/releases", response_model=list[ReleasePublic], responses=errors(422))
-def public_index(site: SiteDep) -> list[ReleasePublic]:
-    """Every published release, with its figures: public, no sign-in."""
-    return [ReleasePublic.of(r) for r in published_releases(site)]
+@router.get("/public/releases", response_model=list[PublishedReleasePublic], responses=errors(422))
+def public_index(site: SiteDep) -> list[PublishedReleasePublic]:
+    """Every published release, with its figures: public, no sign-in (no decision note)."""
+    return [PublishedReleasePublic.of(r) for r in published_releases(site)]
 
 
 @router.get("/public/releases/{release_id}.json", responses=errors(404, 422))

@@ -13,12 +13,19 @@ from brightline.cli import app
 from brightline.settings import Settings
 from brightline.store.models import AuditEntry
 from tests.api.conftest import Bed
+from tests.conftest import ADMIN_PASSWORD, PASSWORD
 from tests.interop.conftest import Walked, valid_all
 
 
-def run(settings: Settings, *args: str) -> Result:
+def run(settings: Settings, *args: str, password: str = ADMIN_PASSWORD) -> Result:
     store = ["--database-url", settings.database_url] if settings.database_url else []
-    return CliRunner().invoke(app, ["--home", str(settings.home), *store, "export", *args])
+    if "--as" not in args:
+        args = (*args, "--as", "admin")
+    return CliRunner().invoke(
+        app,
+        ["--home", str(settings.home), *store, "export", *args],
+        env={"BRIGHTLINE_PASSWORD": password},
+    )
 
 
 def read_ndjson(folder: Path, kind: str) -> list[dict[str, object]]:
@@ -78,7 +85,16 @@ def test_only_an_administrator_may_export_and_nothing_is_left(
     bed: Bed, walked: Walked, tmp_path: Path
 ) -> None:
     out = tmp_path / "refused"
-    result = run(bed.site.settings, "fhir", "--out", str(out), "--as", "surgeon", "--no-progress")
+    result = run(
+        bed.site.settings,
+        "fhir",
+        "--out",
+        str(out),
+        "--as",
+        "surgeon",
+        "--no-progress",
+        password=PASSWORD,
+    )
     assert result.exit_code == 2
     assert "may not export records in bulk" in result.output
     assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["home"]
@@ -88,3 +104,26 @@ def test_only_an_administrator_may_export_and_nothing_is_left(
     (taken / "x").write_text("x")
     again = run(bed.site.settings, "fhir", "--out", str(taken), "--no-progress")
     assert again.exit_code == 2 and "not an empty folder" in again.output
+
+
+def test_the_operator_proves_who_they_are_with_their_password(
+    bed: Bed, walked: Walked, tmp_path: Path
+) -> None:
+    out = tmp_path / "export"
+    wrong = run(bed.site.settings, "fhir", "--out", str(out), "--no-progress", password="guess")
+    assert wrong.exit_code == 2 and "wrong username or password for 'admin'" in wrong.output
+    assert not out.exists() and exports_logged(bed) == 0
+    with bed.site.transaction() as session:
+        failed = select(func.count()).select_from(AuditEntry)
+        assert session.scalar(failed.where(AuditEntry.action == "account.sign_in_failed")) == 1
+    settings = bed.site.settings
+    store = ["--database-url", settings.database_url] if settings.database_url else []
+    base = ["--home", str(settings.home), *store, "export", "fhir", "--out", str(out)]
+    nameless = CliRunner().invoke(app, base)
+    assert nameless.exit_code == 2 and "--as" in nameless.output and not out.exists()
+    # Asked for at the terminal when BRIGHTLINE_PASSWORD is not set.
+    asked = CliRunner().invoke(
+        app, [*base, "--as", "admin", "--no-progress"], input=ADMIN_PASSWORD + "\n"
+    )
+    assert asked.exit_code == 0, asked.output
+    assert "Password:" in asked.output and (out / "manifest.json").is_file()

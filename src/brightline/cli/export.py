@@ -12,6 +12,7 @@ import typer
 from tqdm import tqdm
 
 from brightline.access.fhir_export import export_fhir
+from brightline.access.operator import verify_operator
 from brightline.analytics.dhis2 import (
     Dhis2Mapping,
     check_period_over,
@@ -69,22 +70,33 @@ def _bar(show: bool) -> Callable[[int, int], Callable[[int], None]] | None:
 def fhir(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option(help="New (or empty) folder for the NDJSON files.")],
+    as_user: Annotated[
+        str,
+        typer.Option(
+            "--as",
+            help="The administrator the export acts as, named in every exported person's "
+            "audit entry (its password is asked).",
+        ),
+    ],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            envvar="BRIGHTLINE_PASSWORD",
+            help="The account's password (asked for; BRIGHTLINE_PASSWORD in scripts).",
+        ),
+    ],
     since: Annotated[
         str | None,
         typer.Option(help="Only resources changed since this time (YYYY-MM-DD, UTC)."),
-    ] = None,
-    as_user: Annotated[
-        str | None,
-        typer.Option(
-            "--as",
-            help="The account the export acts as, named in every exported person's audit "
-            "entry (an administrator; default: the first administrator).",
-        ),
     ] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
 ) -> None:
     """Every person's records as FHIR Bulk Data NDJSON (pseudonymous), with a manifest."""
     with fail_on_user_error(), open_site(ctx.obj) as site:
+        # Everyone's records leave at once: the person who owns that must prove it is them.
+        verify_operator(site, as_user, password)
         report = export_fhir(
             site, out, as_user=as_user, since=_since(since), progress=_bar(progress)
         )

@@ -113,3 +113,79 @@ def test_public_answers_carry_no_decision_note(client: TestClient) -> None:
     for answer in public:
         assert NOTE not in answer and "Dr Wang" not in answer
         assert PREFIX + "manager" not in answer and PREFIX + "privacy" not in answer
+
+
+def test_a_table_named_twice_on_the_command_line_is_refused(release_site: Site) -> None:
+    output = run(
+        release_site,
+        "release", "propose", "--as", PREFIX + "manager", "--title", "Twice",
+        "--level", "county", "--from", "2025-01-01", "--to", "2025-07-01",
+        "--table", "screened=0.5", "--table", "screened=0.1",
+        code=2,
+    )  # fmt: skip
+    assert "table: --table screened is given twice" in output
+    assert releases_stored(release_site) == 0
+
+
+def test_both_files_download_with_their_names(client: TestClient) -> None:
+    release = propose(client).json()
+    privacy = token(client, "privacy")
+    client.post(f"/api/v1/releases/{release['id']}/approve", json={}, headers=privacy)
+    for prefix in ("/api/v1/public/releases", "/public/releases"):
+        for kind in ("json", "csv"):
+            answer = client.get(f"{prefix}/{release['id']}.{kind}")
+            assert answer.status_code == 200
+            disposition = answer.headers["content-disposition"]
+            assert disposition == f'attachment; filename="release-{release["id"]}.{kind}"'
+
+
+def test_refusing_ones_own_release_says_refusing_and_roles_read_well(
+    client: TestClient, release_site: Site
+) -> None:
+    release = propose(client).json()
+    # The proposer becomes a privacy officer: the rule is two people, not two roles.
+    with release_site.transaction() as session:
+        session.execute(
+            text("UPDATE users SET role = 'privacy_officer' WHERE username = 't_manager'")
+        )
+    refused = client.post(
+        f"/api/v1/releases/{release['id']}/refuse", json={}, headers=token(client, "manager")
+    )
+    assert refused.status_code == 403
+    assert refused.json()["error"]["message"] == (
+        "a release is refused by someone other than the one who proposed it"
+    )
+    by_admin = propose(client, who="admin2")
+    assert by_admin.status_code == 403
+    assert by_admin.json()["error"]["message"].startswith("an admin may not do this")
+
+
+def test_a_missing_public_page_offers_the_published_figures_not_a_start_page(
+    client: TestClient,
+) -> None:
+    answer = client.get("/public/releases/00000000-0000-0000-0000-000000000000")
+    assert answer.status_code == 404
+    assert 'href="/public/releases"' in answer.text and 'href="/home"' not in answer.text
+
+
+def test_the_epsilons_are_named_alike_in_the_request_and_the_answer(client: TestClient) -> None:
+    body = {"title": "Named alike", "level": "county", "from": "2025-01-01", "to": "2025-07-01"}
+    sent = client.post(
+        "/api/v1/releases",
+        json={**body, "epsilons": {"screened": 0.5}},
+        headers=token(client, "manager"),
+    )
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["epsilons"] == {"screened": 0.5}
+    older = client.post(
+        "/api/v1/releases",
+        json={**body, "tables": {"surgeries": 0.25}},  # the earlier name is still read
+        headers=token(client, "manager"),
+    )
+    assert older.status_code == 201 and older.json()["epsilons"] == {"surgeries": 0.25}
+    wrong = client.post(
+        "/api/v1/releases",
+        json={**body, "epsilons": {"names": 0.5}},
+        headers=token(client, "manager"),
+    )
+    assert wrong.status_code == 422 and wrong.json()["error"]["field"] == "epsilons"

@@ -69,18 +69,18 @@ def check_tables(epsilons: Mapping[str, float]) -> dict[str, float]:
     """The tables asked for with their ε, refused naming the field if unknown or not > 0."""
     if not epsilons:
         raise InvalidInput(
-            f"name at least one table; tables: {', '.join(RELEASE_TABLES)}", field="tables"
+            f"name at least one table; tables: {', '.join(RELEASE_TABLES)}", field="epsilons"
         )
     checked: dict[str, float] = {}
     for name, epsilon in epsilons.items():
         if name not in RELEASE_TABLES:
             raise InvalidInput(
-                f"no table {name!r}; use one of: {', '.join(RELEASE_TABLES)}", field="tables"
+                f"no table {name!r}; use one of: {', '.join(RELEASE_TABLES)}", field="epsilons"
             )
         if not isinstance(epsilon, int | float) or not 0 < float(epsilon) <= 10:
             raise InvalidInput(
                 f"ε of table {name!r} must be a number above 0 and at most 10, not {epsilon!r}",
-                field="tables",
+                field="epsilons",
             )
         checked[name] = float(epsilon)
     return checked

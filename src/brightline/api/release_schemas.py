@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 
 from brightline.api.bounds import UtcTime
 from brightline.api.schemas import Strict
@@ -20,8 +20,11 @@ class ReleaseCreate(Strict):
     level: Literal["province", "county", "township"]
     start: date = Field(alias="from", ge=EARLIEST_DAY, le=LAST_DAY)
     end: date = Field(alias="to", ge=EARLIEST_DAY, le=LAST_DAY)
-    # ε per table, e.g. {"screened": 0.5, "surgeries": 0.25}.
-    tables: dict[str, float] = Field(min_length=1, max_length=10)
+    # ε per table, e.g. {"screened": 0.5, "surgeries": 0.25}: named as in the answer;
+    # "tables", its earlier name, is still read.
+    epsilons: dict[str, float] = Field(
+        min_length=1, max_length=10, validation_alias=AliasChoices("epsilons", "tables")
+    )
 
 
 class ReleaseDecision(Strict):

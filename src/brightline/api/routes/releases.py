@@ -27,7 +27,7 @@ SIGNED = {**SIGNED_IN, **errors(409, 422)}
 @router.post("/releases", response_model=ReleasePublic, status_code=201, responses=SIGNED)
 def propose(body: ReleaseCreate, caller: CallerDep) -> ReleasePublic:
     """Propose a release of your region (managers); refused if the ε budget cannot pay."""
-    proposal = ReleaseProposal(body.title, body.level, body.start, body.end, body.tables)
+    proposal = ReleaseProposal(body.title, body.level, body.start, body.end, body.epsilons)
     with caller.access() as access:
         return ReleasePublic.of(access.propose_release(proposal))
 
@@ -78,7 +78,11 @@ def public_json(release_id: PathId, site: SiteDep) -> Response:
     """One published release as JSON, exactly as it was computed (no fresh noise, ever)."""
     release = published_release(site, release_id)
     assert release.result is not None
-    return Response(release_json(release.result), media_type="application/json")
+    return Response(
+        release_json(release.result),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="release-{release.id}.json"'},
+    )
 
 
 @router.get(

@@ -189,3 +189,16 @@ def test_the_epsilons_are_named_alike_in_the_request_and_the_answer(client: Test
         headers=token(client, "manager"),
     )
     assert wrong.status_code == 422 and wrong.json()["error"]["field"] == "epsilons"
+
+
+def test_the_page_says_why_a_surgical_rate_is_missing(client: TestClient) -> None:
+    release = propose(client).json()
+    privacy = token(client, "privacy")
+    client.post(f"/api/v1/releases/{release['id']}/approve", json={}, headers=privacy)
+    rates = client.get(f"/api/v1/public/releases/{release['id']}.json").json()["rates"]
+    assert any(r["name"] == "csr" and r["value"] is None for r in rates)  # LS03 has no population
+    page = client.get(f"/public/releases/{release['id']}").text
+    why = page.split('id="csr-missing">')[1].split("</p>")[0]
+    assert "needs the population of the region" in why
+    chinese = client.get(f"/public/releases/{release['id']}", headers={"Accept-Language": "zh-CN"})
+    assert "需要该地区在该期间的人口数" in chinese.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlparse
 
 from sqlalchemy import func, select
 from typer.testing import CliRunner, Result
@@ -51,6 +52,10 @@ def test_the_export_writes_every_resource_valid_with_a_manifest(
     counts = {entry["type"]: entry["count"] for entry in manifest["output"]}
     assert counts["Patient"] == 2 and counts["Procedure"] == 1 and counts["Encounter"] == 1
     assert manifest["requiresAccessToken"] is False and manifest["error"] == []
+    assert manifest["request"] == out.resolve().as_uri()
+    for entry in manifest["output"]:  # absolute URLs, as Bulk Data asks, to the files written
+        assert entry["url"] == (out / f"{entry['type']}.ndjson").resolve().as_uri()
+        assert Path(urlparse(entry["url"]).path).is_file()
     every = []
     for entry in manifest["output"]:
         resources = read_ndjson(out, entry["type"])
@@ -75,6 +80,7 @@ def test_since_leaves_out_older_resources(bed: Bed, walked: Walked, tmp_path: Pa
     )
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["request"] == f"{out.resolve().as_uri()}?_since=2999-01-01T00%3A00%3A00Z"
     counts = {entry["type"]: entry["count"] for entry in manifest["output"]}
     assert counts["Patient"] == counts["Observation"] == 0
     assert counts["Organization"] > 0  # the places are always there to resolve references

@@ -21,7 +21,9 @@ HALF_YEAR = {"from": "2025-01-01", "to": "2025-07-01"}
 
 
 def propose(client: TestClient, who: str = "manager", **extra: Any) -> Any:
-    body = {"title": "First half of 2025", "level": "county", **HALF_YEAR, "tables": TABLES}
+    body = {"title": "First half of 2025", "level": "county", **HALF_YEAR, "epsilons": TABLES}
+    if "tables" in extra:  # the tests name the ε per table as the command line does
+        extra["epsilons"] = extra.pop("tables")
     body.update(extra)
     return client.post("/api/v1/releases", json=body, headers=token(client, who))
 
@@ -134,7 +136,7 @@ def test_ledger_arithmetic_and_exceeding_the_budget(client: TestClient) -> None:
     too_much = propose(client, tables={"screened": 0.1})
     assert too_much.status_code == 422
     message = too_much.json()["error"]["message"]
-    assert "2025: ε 0 left" in message and too_much.json()["error"]["field"] == "tables"
+    assert "2025: ε 0 left" in message and too_much.json()["error"]["field"] == "epsilons"
     # 2024 alone still has 1.5.
     ok = propose(client, **{"from": "2024-01-01", "to": "2025-01-01"}, tables={"screened": 1.5})
     assert ok.status_code == 201
@@ -169,7 +171,7 @@ def test_unknown_table_and_bad_epsilon_name_the_field(client: TestClient) -> Non
     unknown = propose(client, tables={"names": 1.0})
     assert unknown.status_code == 422 and "no table 'names'" in unknown.json()["error"]["message"]
     negative = propose(client, tables={"screened": -1})
-    assert negative.status_code == 422 and negative.json()["error"]["field"] == "tables"
+    assert negative.status_code == 422 and negative.json()["error"]["field"] == "epsilons"
 
 
 def test_every_step_is_an_audit_entry_with_its_parameters(

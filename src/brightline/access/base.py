@@ -118,7 +118,9 @@ class AccessCore:
         declared = ACTIONS[action] if isinstance(action, str) else action
         decision = decide(self.actor, declared)
         if not decision.allowed:
-            raise Forbidden(f"a {self.actor.role} may not do this ({declared.name})")
+            role = self.actor.role
+            article = "an" if role[:1] in "aeiou" else "a"
+            raise Forbidden(f"{article} {role} may not do this ({declared.name})")
 
     def _own_facility(self) -> int:
         """The caller's facility (the policy has made sure facility-bound actions have one)."""

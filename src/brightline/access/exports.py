@@ -38,7 +38,8 @@ IDENTIFIED_COLUMNS = (
     "sex",
     "birth_year",
     "township",
-    "registered_at",
+    "registered_facility",  # the facility code where the person was first registered
+    "registered_at",  # when, UTC (ISO 8601)
 )
 
 
@@ -207,6 +208,7 @@ class Exports(AccessCore):
                     person.birth_year,
                     township,
                     facility,
+                    person.created_at.isoformat(timespec="seconds") + "Z",
                 ]
             )
             # The person's access report names this export and its purpose of use.

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlencode
 
 import orjson
 from sqlalchemy.orm import Session
@@ -203,14 +204,21 @@ def export_fhir(
 
 
 def _manifest(report: ExportReport, started: datetime, since: datetime | None) -> dict[str, Any]:
-    """The Bulk Data manifest: when, what was asked, one output file per resource type."""
-    request = "brightline export fhir" + (f" --since {instant(since)}" if since else "")
+    """The Bulk Data manifest: when, what was asked, one output file per resource type.
+
+    Bulk Data (HL7 FHIR Bulk Data Access 2.0) wants absolute URLs: with no kick-off request
+    (the export is a command), ``request`` is the folder's file:// URL with the ``_since``
+    asked, and each output is its file's file:// URL where it was written.
+    """
+    folder = report.out.resolve().as_uri()
+    request = folder + (f"?{urlencode({'_since': instant(since)})}" if since else "")
     return {
         "transactionTime": instant(started),
         "request": request,
         "requiresAccessToken": False,
         "output": [
-            {"type": kind, "url": f"{kind}.ndjson", "count": n} for kind, n in report.counts.items()
+            {"type": kind, "url": f"{folder}/{kind}.ndjson", "count": n}
+            for kind, n in report.counts.items()
         ],
         "error": [],
     }

@@ -12,7 +12,13 @@ from typing import Any
 
 from brightline.access.base import AccessCore, not_found
 from brightline.analytics.indicator_queries import IndicatorQuery, RegionScope
-from brightline.analytics.release import RegionUnit, check_tables, compute_release, release_json
+from brightline.analytics.release import (
+    RegionUnit,
+    check_period_over,
+    check_tables,
+    compute_release,
+    release_json,
+)
 from brightline.analytics.snapshot import default_snapshot_dir
 from brightline.disclosure_records import (
     BudgetLine,
@@ -78,6 +84,7 @@ class Releases(AccessCore):
         self.require_general("release.propose")
         scope = self._scope_of_actor()
         IndicatorQuery(proposal.level, proposal.start, proposal.end, scope)
+        check_period_over(proposal.end, self.site.today(), "today is")
         release = store.propose_release(
             self.session,
             title=proposal.title,
@@ -99,7 +106,7 @@ class Releases(AccessCore):
             raise not_found("release", release_id)
         return release
 
-    def _may_decide(self, release: Release) -> None:
+    def _may_decide(self, release: Release, verb: str = "approved") -> None:
         """Only a privacy officer, and never the release's own proposer, decides (logged)."""
         self.require_general("release.decide")
         if release.requested_by == self.actor.user_id:
@@ -111,7 +118,7 @@ class Releases(AccessCore):
                 denial_reason="the proposer may not decide their own release",
                 detail=release_detail(release),
             )
-            raise Forbidden("a release is approved by someone other than the one who proposed it")
+            raise Forbidden(f"a release is {verb} by someone other than the one who proposed it")
         store.check_undecided(release, self.actor.user_id)
 
     def approve_release(self, release_id: str, note: str | None = None) -> ReleaseRecord:
@@ -157,7 +164,7 @@ class Releases(AccessCore):
     def refuse_release(self, release_id: str, note: str | None = None) -> ReleaseRecord:
         """Refuse a proposal: nothing is computed, nothing is charged."""
         release = self._release(release_id)
-        self._may_decide(release)
+        self._may_decide(release, "refused")
         store.refuse_release(
             self.session, release, decided_by=self.actor.user_id, now=self.site.now(), note=note
         )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,9 @@ PERIOD_FORMS = "202611 (month), 2026Q4 (quarter) or 2026 (year)"
 _MONTH = re.compile(r"(\d{4})(0[1-9]|1[0-2])")
 _QUARTER = re.compile(r"(\d{4})Q([1-4])")
 _YEAR = re.compile(r"\d{4}")
+# A DHIS2 UID: 11 characters, a letter then 10 letters or digits (DHIS2 CodeGenerator).
+_UID = re.compile(r"[A-Za-z][A-Za-z0-9]{10}")
+UID_FORM = "11 characters: a letter, then 10 letters or digits"
 
 
 def dhis2_period(text: str) -> ReportPeriod:
@@ -66,6 +69,39 @@ def dhis2_period(text: str) -> ReportPeriod:
     if _YEAR.fullmatch(written) and int(written) >= 1:
         return ReportPeriod(written, date(int(written), 1, 1), date(int(written) + 1, 1, 1))
     raise InvalidInput(f"{text!r} is not a DHIS2 period; write {PERIOD_FORMS}", field="period")
+
+
+def check_period_over(span: ReportPeriod, snapshot_day: date) -> None:
+    """Refuse a period not over by the snapshot's day: its counts would be partial and its
+    point-in-time figures (the backlog) measured at a day that has not come yet."""
+    if span.end <= snapshot_day:
+        return
+    last = (span.end - timedelta(days=1)).isoformat()
+    raise InvalidInput(
+        f"period {span.label} is not over in the snapshot (it ends {last}, the snapshot was "
+        f"taken {snapshot_day.isoformat()}); send a period that has ended, after "
+        "'brightline snapshot' has been run once it is over",
+        field="period",
+    )
+
+
+def _not_uids(document: dict[str, Any]) -> list[str]:
+    """Every value of the file that should be a DHIS2 UID and is not, as ``place 'value'``."""
+    found: list[tuple[str, object]] = []
+    settings = document.get("dhis2", {})
+    if "attribute_option_combo" in settings:
+        found.append(("dhis2.attribute_option_combo", settings["attribute_option_combo"]))
+    for name, entry in document.get("indicators", {}).items():
+        if isinstance(entry, dict) and entry.get("skip") is not True:
+            for key in ("data_element", "category_option_combo"):
+                if key in entry:
+                    found.append((f"indicators.{name}.{key}", entry[key]))
+    found += [(f"org_units.{code}", unit) for code, unit in document.get("org_units", {}).items()]
+    return [
+        f"{place} {value!r}"
+        for place, value in found
+        if value not in ("", PLACEHOLDER) and not (isinstance(value, str) and _UID.fullmatch(value))
+    ]
 
 
 @dataclass(frozen=True)
@@ -94,6 +130,11 @@ class Dhis2Mapping:
                 f"mapping file {path} cannot be read: {exc}", field="mapping"
             ) from exc
         settings = document.get("dhis2", {})
+        if wrong := _not_uids(document):
+            raise InvalidInput(
+                f"mapping file: not DHIS2 UIDs ({UID_FORM}): {', '.join(wrong)}",
+                field="mapping",
+            )
         indicators: dict[str, Target | None] = {}
         for name, entry in document.get("indicators", {}).items():
             if name not in INDICATORS:
@@ -159,6 +200,20 @@ def unmapped(table: IndicatorTable, mapping: Dhis2Mapping) -> tuple[list[str], l
     indicators = [name for name in INDICATORS if name not in mapping.indicators]
     regions = [r for r in _sent_regions(table, mapping) if r not in mapping.org_units]
     return indicators, regions
+
+
+def check_region_codes(mapping: Dhis2Mapping, known: list[str]) -> None:
+    """Refuse region codes the installation does not have at the level, naming each: a
+    typing slip would otherwise leave a region unsent and another's figures unreported."""
+    allowed = {*known, ALL, UNASSIGNED}
+    unknown = sorted(code for code in mapping.org_units if code not in allowed)
+    if unknown:
+        raise InvalidInput(
+            f"mapping file: no region {', '.join(unknown)} at this level; write the codes "
+            f"of its regions, {ALL} or {UNASSIGNED} (--template with the same --level "
+            "lists them)",
+            field="org_units",
+        )
 
 
 def _shown(value: float) -> str:

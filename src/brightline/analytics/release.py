@@ -21,7 +21,7 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,21 +69,34 @@ def check_tables(epsilons: Mapping[str, float]) -> dict[str, float]:
     """The tables asked for with their ε, refused naming the field if unknown or not > 0."""
     if not epsilons:
         raise InvalidInput(
-            f"name at least one table; tables: {', '.join(RELEASE_TABLES)}", field="tables"
+            f"name at least one table; tables: {', '.join(RELEASE_TABLES)}", field="epsilons"
         )
     checked: dict[str, float] = {}
     for name, epsilon in epsilons.items():
         if name not in RELEASE_TABLES:
             raise InvalidInput(
-                f"no table {name!r}; use one of: {', '.join(RELEASE_TABLES)}", field="tables"
+                f"no table {name!r}; use one of: {', '.join(RELEASE_TABLES)}", field="epsilons"
             )
         if not isinstance(epsilon, int | float) or not 0 < float(epsilon) <= 10:
             raise InvalidInput(
                 f"ε of table {name!r} must be a number above 0 and at most 10, not {epsilon!r}",
-                field="tables",
+                field="epsilons",
             )
         checked[name] = float(epsilon)
     return checked
+
+
+def check_period_over(end: date, day: date, what: str) -> None:
+    """Refuse a period [start, end) that is not over on ``day``: its days still to come hold
+    no one, so their figures would be pure noise bought with the year's budget."""
+    if end <= day:
+        return
+    raise InvalidInput(
+        f"the period is not over: it runs to {date.fromordinal(end.toordinal() - 1)} (the "
+        f"'to' date {end.isoformat()} is the first day after it), and {what} "
+        f"{day.isoformat()}; release a period whose last day has passed",
+        field="to",
+    )
 
 
 def exact_counts(
@@ -236,6 +249,13 @@ def compute_release(
 ) -> dict[str, Any]:
     """Every table of a release, noised once, with its shares and rates: what is published."""
     snapshot = current_snapshot(snapshot_root)
+    taken = str(read_manifest(snapshot).get("created_at", ""))
+    if taken:
+        check_period_over(
+            query.end,
+            date.fromisoformat(taken[:10]),
+            "the snapshot (brightline snapshot) was taken on",
+        )
     runner = connect(engine)
     tables = snapshot_tables(runner, snapshot)
     published = {

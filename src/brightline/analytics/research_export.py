@@ -5,8 +5,10 @@ pseudonym keyed for this export only (HMAC-SHA-256 under a random key that is th
 so rows can never be linked to the snapshot, the audit log or another export; birth year
 becomes a five-year age band at screening, dates become months, counties with few people are
 merged, and every combination of the quasi-identifiers (age band, sex, county) is shared by
-at least k people (Sweeney, "k-anonymity: a model for protecting privacy", 2002): smaller
-groups are first generalised to 20-year bands, and what is still too small is suppressed.
+at least k people (Sweeney, "k-anonymity: a model for protecting privacy", 2002): a smaller
+group is generalised by merging it with the neighbouring age bands of the same sex and county
+(80-84 with 85+ becomes 80+), and only a sex and county with fewer than k people in all is
+suppressed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import io
 import json
 import secrets
 import zipfile
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -48,8 +50,9 @@ VARIABLES: dict[str, str] = {
 }
 ALWAYS = {
     "person": "pseudonym of this export only: links nothing outside this file",
-    "age_band": "age at the latest screening in five-year bands (or 20-year bands where a "
-    "smaller group would be fewer than k people)",
+    "age_band": "age at the latest screening in five-year bands (85+ the oldest); where a "
+    "band would hold fewer than k people of its sex and county it is merged with its "
+    "neighbours (e.g. 80+, 60-69)",
     "sex": "female or male",
     "county": f"county of residence; {OTHER_COUNTY} merges counties with few people",
     "screened_month": "month of the latest screening in the period (YYYY-MM)",
@@ -82,12 +85,58 @@ def five_year_band(age: int) -> str:
     return f"{low}-{low + 4}"
 
 
-def broad_band(age: int) -> str:
-    """An age as a 20-year band, for groups too small at five years."""
-    if age >= 80:
-        return "80+"
-    low = (age // 20) * 20
-    return f"{low}-{low + 19}"
+OLDEST_BAND = 17  # the five-year band of 85 and over (85 // 5)
+
+
+def band_index(age: int) -> int:
+    """The five-year band of an age by its position: 0 is 0-4, 17 is 85+."""
+    return min(max(age, 0) // 5, OLDEST_BAND)
+
+
+def merged_band(first: int, last: int) -> str:
+    """The label of neighbouring five-year bands merged: 80-84 and 85+ are "80+"."""
+    if first == last:
+        return five_year_band(first * 5)
+    if last == OLDEST_BAND:
+        return f"{first * 5}+"
+    return f"{first * 5}-{last * 5 + 4}"
+
+
+def merge_bands(counts: dict[int, int], k: int) -> list[tuple[int, int]]:
+    """Runs (first, last) of neighbouring bands, from the youngest, each of ≥ k people; a
+    last run short of k joins the one before it. Empty if all together are fewer than k."""
+    runs: list[tuple[int, int]] = []
+    first, held = None, 0
+    for band in sorted(counts):
+        first = band if first is None else first
+        held += counts[band]
+        if held >= k:
+            runs.append((first, band))
+            first, held = None, 0
+    if first is not None and runs:
+        runs[-1] = (runs[-1][0], max(counts))
+    return runs
+
+
+def _generalise(people: list[dict[str, Any]], k: int) -> tuple[list[dict[str, Any]], int]:
+    """Each sex and county's age bands merged into runs of ≥ k people; the people kept and
+    how many of them are in a merged band (the rest of a too-small stratum is dropped)."""
+    strata: dict[tuple[Any, Any], list[dict[str, Any]]] = defaultdict(list)
+    for p in people:
+        strata[(p["sex"], p["county"])].append(p)
+    kept: list[dict[str, Any]] = []
+    generalised = 0
+    for members in strata.values():
+        counts = Counter(band_index(int(p["age"])) for p in members)
+        runs = merge_bands(counts, k)
+        for first, last in runs:
+            label = merged_band(first, last)
+            inside = [p for p in members if first <= band_index(int(p["age"])) <= last]
+            for p in inside:
+                p["age_band"] = label
+            kept += inside
+            generalised += len(inside) if first != last else 0
+    return kept, generalised
 
 
 def _people(snapshot: Path, region: str | None, start: date, end: date) -> list[dict[str, Any]]:
@@ -119,26 +168,18 @@ def _people(snapshot: Path, region: str | None, start: date, end: date) -> list[
 def anonymise(
     people: list[dict[str, Any]], *, k: int, min_county_people: int
 ) -> tuple[list[dict[str, Any]], ResearchExport]:
-    """Merge small counties, generalise and suppress until every QI group has ≥ k people."""
+    """Merge small counties, then merge age bands and suppress until every QI group has ≥ k."""
     per_county = Counter(p["county"] for p in people)
     small = {c for c, n in per_county.items() if n < min_county_people}
     for p in people:
         p["county"] = OTHER_COUNTY if p["county"] in small or p["county"] is None else p["county"]
         p["age_band"] = five_year_band(int(p["age"]))
-    groups = Counter(tuple(p[q] for q in QUASI_IDENTIFIERS) for p in people)
-    generalised = 0
-    for p in people:
-        if groups[tuple(p[q] for q in QUASI_IDENTIFIERS)] < k:
-            p["age_band"] = broad_band(int(p["age"]))
-            generalised += 1
-    groups = Counter(tuple(p[q] for q in QUASI_IDENTIFIERS) for p in people)
-    kept = [p for p in people if groups[tuple(p[q] for q in QUASI_IDENTIFIERS)] >= k]
-    suppressed = len(people) - len(kept)
-    # A group may have lost members only by whole-group suppression: the rest are still ≥ k.
+    kept, generalised = _generalise(people, k)
+    kept.sort(key=lambda p: str(p["person"]))
     assert all(
         n >= k for n in Counter(tuple(p[q] for q in QUASI_IDENTIFIERS) for p in kept).values()
     )
-    return kept, ResearchExport(len(kept), generalised - suppressed, suppressed, len(small))
+    return kept, ResearchExport(len(kept), generalised, len(people) - len(kept), len(small))
 
 
 def _rows(kept: list[dict[str, Any]], variables: tuple[str, ...]) -> pa.Table:
@@ -194,7 +235,7 @@ def write_research_export(
     )
     summary = {
         "people": report.people,
-        "generalised_to_20_year_bands": report.generalised,
+        "generalised_by_merging_age_bands": report.generalised,
         "suppressed": report.suppressed,
         "merged_counties": report.merged_counties,
         "k": k,

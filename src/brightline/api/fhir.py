@@ -22,7 +22,13 @@ from brightline import __version__
 from brightline.access.layer import Access
 from brightline.api.bounds import PathId
 from brightline.api.deps import Caller, CallerDep
-from brightline.api.fhir_search import Search, parse_search
+from brightline.api.fhir_search import (
+    PERSON_PARAMETERS,
+    NotAcceptable,
+    Search,
+    check_accept,
+    parse_search,
+)
 from brightline.errors import (
     BrightlineError,
     Forbidden,
@@ -39,8 +45,10 @@ from brightline.site import Site
 
 FHIR_PREFIX = "/fhir/R4"
 STATUS: dict[type[BrightlineError], int] = {InvalidInput: 400, NotFound: 404, Forbidden: 403}
-STATUS |= {Unauthenticated: 401, TooManyAttempts: 429}
+STATUS |= {Unauthenticated: 401, TooManyAttempts: 429, NotAcceptable: 406}
 log = logging.getLogger("brightline.api.fhir")
+SEARCH_PARAMETERS = frozenset(PERSON_PARAMETERS)
+HEADERS = frozenset({"X-Purpose-Of-Use", "Accept"})
 
 
 class FhirResponse(JSONResponse):
@@ -57,15 +65,17 @@ def _install_errors(app: FastAPI) -> None:
     """Every error as an OperationOutcome; never a stack trace."""
 
     @app.exception_handler(BrightlineError)
-    def _brightline(_request: Request, error: BrightlineError) -> FhirResponse:
+    def _brightline(request: Request, error: BrightlineError) -> FhirResponse:
         status = next((STATUS[k] for k in type(error).__mro__ if k in STATUS), 400)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
-        return _outcome(status, error.message, error.field, **headers)
+        return _outcome(status, error.message, _expression(request, error.field), **headers)
 
     @app.exception_handler(RequestValidationError)
-    def _validation(_request: Request, error: RequestValidationError) -> FhirResponse:
+    def _validation(request: Request, error: RequestValidationError) -> FhirResponse:
         first = error.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
+        # The only validated input is the id in the path: named as FHIRPath, <Type>.id.
+        kind = str(request.path_params.get("kind", ""))
+        where = f"{kind}.id" if kind in RESOURCE_TYPES else None
         return _outcome(400, str(first.get("msg", "invalid value")), where)
 
     @app.exception_handler(StarletteHTTPException)
@@ -78,15 +88,29 @@ def _install_errors(app: FastAPI) -> None:
         return _outcome(500, "something went wrong on the server")
 
 
+def _expression(request: Request, field: str | None) -> str | None:
+    """What an issue's expression names: a search parameter or header as written, or the id
+    element of the resource read (``Patient.id``); nothing else (no internal names)."""
+    if field is None:
+        return None
+    if field in SEARCH_PARAMETERS or field in HEADERS or field in request.query_params:
+        return field
+    kind = str(request.path_params.get("kind", ""))
+    if "fhir_id" in request.path_params and kind in RESOURCE_TYPES:
+        return f"{kind}.id"
+    return None
+
+
 def _base(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}{request.scope.get('root_path', '')}"
 
 
-def _known(kind: str) -> str:
+def _known(kind: str, request: Request) -> str:
+    check_accept(request.headers.get("accept"))
     if kind not in RESOURCE_TYPES:
+        # No expression: the fault is the URL, not an element or a parameter.
         raise NotFound(
-            f"no resource type {kind[:40]!r}; this server has {', '.join(RESOURCE_TYPES)}",
-            field="type",
+            f"no resource type {kind[:40]!r}; this server has {', '.join(RESOURCE_TYPES)}"
         )
     return kind
 
@@ -104,7 +128,8 @@ def _page(
     if search.offset + search.count < total:
         links["next"] = url(search.offset + search.count)
     if search.offset > 0:
-        links["previous"] = url(max(0, search.offset - search.count))
+        # Past the end, the page before is the last page that holds anything.
+        links["previous"] = url(max(0, min(search.offset, total) - search.count))
     return searchset(_base(request), found, total, links)
 
 
@@ -116,9 +141,10 @@ def _person_resources(
     asked = search.person or ""
     if person is None:
         if not search.ids:
+            # Patient is searched by _id only: patient= is for the resources about one.
+            ask = "_id=<id>" if kind == "Patient" else "patient=<id> or _id=<id>"
             raise InvalidInput(
-                f"say whose {kind} you search: give patient=<id> or _id=<id> "
-                "(there is no search across people)",
+                f"say whose {kind} you search: give {ask} (there is no search across people)",
                 field="patient" if kind != "Patient" else "_id",
             )
         owners = {access.fhir_owner(kind, i) for i in search.ids}
@@ -208,18 +234,25 @@ def create_fhir_app(site: Site) -> FastAPI:
     _install_errors(app)
 
     @app.get("/metadata")
-    def metadata() -> FhirResponse:
+    def metadata(request: Request) -> FhirResponse:
         """The CapabilityStatement: what this server reads and searches (public)."""
+        check_accept(request.headers.get("accept"))
+        formats = request.query_params.getlist("_format")
+        if formats:
+            parse_search("CapabilityStatement", {"_format": formats}, about_people=False)
         return FhirResponse(capability_statement(__version__, site.now()))
 
     @app.get("/{kind}")
     def search(request: Request, kind: str, caller: CallerDep) -> FhirResponse:
         """Search one resource type; a person's resources need patient= or _id=."""
-        return FhirResponse(_search(request, _known(kind), caller))
+        return FhirResponse(_search(request, _known(kind, request), caller))
 
     @app.get("/{kind}/{fhir_id}")
-    def read(kind: str, fhir_id: PathId, caller: CallerDep) -> FhirResponse:
+    def read(request: Request, kind: str, fhir_id: PathId, caller: CallerDep) -> FhirResponse:
         """Read one resource by id; out of the caller's scope reads as missing (404)."""
-        return FhirResponse(_read(_known(kind), fhir_id, caller))
+        formats = request.query_params.getlist("_format")
+        if formats:
+            parse_search(kind, {"_format": formats}, about_people=False)
+        return FhirResponse(_read(_known(kind, request), fhir_id, caller))
 
     return app

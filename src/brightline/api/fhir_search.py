@@ -1,8 +1,9 @@
 """The FHIR search parameters the API accepts, each bounded, and how results are filtered.
 
 ``_lastUpdated`` takes a FHIR date or dateTime with an optional prefix (eq, ge, gt, le, lt);
-``_count`` a page size from 1 to 100; ``_offset`` (the paging links') a start within the
-result. Anything else is refused with a message that names the parameter and the valid ones.
+``_count`` a page size from 1 to 100 and ``_offset`` (the paging links') a start within the
+result, each given once; ``_format`` JSON only. Anything else is refused with a message that
+names the parameter and the valid ones.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from brightline.api.bounds import MAX_ID_LENGTH
-from brightline.errors import InvalidInput
+from brightline.errors import BrightlineError, InvalidInput
 from brightline.fhir.chart import instant
 
 DEFAULT_COUNT = 20
@@ -24,11 +25,37 @@ MAX_VALUE_LENGTH = 100
 MAX_REPEATS = 4
 # FHIR's id: letters, digits, '-' and '.', 1 to 64 characters.
 FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+# A dateTime with a time has a zone (FHIR R4 dateTime: "If hours and minutes are specified, a
+# time zone SHALL be populated").
 _DATE = re.compile(
-    r"(eq|ge|gt|le|lt)?(\d{4}(?:-\d{2}(?:-\d{2}(?:T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?)?)?)"
+    r"(eq|ge|gt|le|lt)?(\d{4}(?:-\d{2}(?:-\d{2}(?:T[0-9:.]+(?:Z|[+-]\d{2}:\d{2}))?)?)?)"
 )
+# A search parameter's name as FHIR writes them: what an OperationOutcome's expression may echo.
+PARAMETER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,63}")
+# The response formats: JSON only (FHIR's _format and Accept values for it).
+JSON_FORMATS = ("json", "application/json", "application/fhir+json")
 PERSON_PARAMETERS = ("_id", "patient", "subject", "_lastUpdated", "_count", "_offset", "_format")
 OTHER_PARAMETERS = ("_id", "_lastUpdated", "_count", "_offset", "_format")
+
+
+class NotAcceptable(BrightlineError):
+    """A response format this server does not produce (XML): HTTP 406."""
+
+    code = "not_acceptable"
+
+
+def check_accept(accept: str | None) -> None:
+    """Refuse an Accept header that takes no JSON (``application/fhir+xml`` alone)."""
+    if not accept:
+        return
+    kinds = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    if any(k in ("*/*", "application/*") or k in JSON_FORMATS for k in kinds):
+        return
+    raise NotAcceptable(
+        f"Accept {accept[:MAX_VALUE_LENGTH]!r} takes no JSON: this server answers "
+        f"{', '.join(JSON_FORMATS[1:])} only",
+        field="Accept",
+    )
 
 
 @dataclass(frozen=True)
@@ -107,7 +134,9 @@ def _number(params: dict[str, list[str]], name: str, default: int, low: int, hig
     values = params.get(name, [])
     if not values:
         return default
-    text = values[-1]
+    if len(values) > 1:
+        raise InvalidInput(f"give {name} once, not {len(values)} times", field=name)
+    text = values[0]
     if not text.isdigit() or not low <= int(text) <= high:
         raise InvalidInput(
             f"{name} {text[:MAX_VALUE_LENGTH]!r} is not valid; give a whole number from "
@@ -137,7 +166,7 @@ def parse_search(kind: str, params: dict[str, list[str]], *, about_people: bool)
             raise InvalidInput(
                 f"{kind} cannot be searched by {name[:MAX_VALUE_LENGTH]!r}; use "
                 f"{', '.join(allowed)}",
-                field=name[:MAX_VALUE_LENGTH],
+                field=name if PARAMETER_NAME.fullmatch(name) else None,
             )
         if len(values) > MAX_REPEATS or any(len(v) > MAX_VALUE_LENGTH for v in values):
             raise InvalidInput(
@@ -147,6 +176,13 @@ def parse_search(kind: str, params: dict[str, list[str]], *, about_people: bool)
     ids = tuple(i for value in params.get("_id", []) for i in value.split(",") if i)
     if any(len(i) > MAX_ID_LENGTH or not FHIR_ID.fullmatch(i) for i in ids):
         raise InvalidInput("_id holds FHIR ids: letters, digits, '-' and '.'", field="_id")
+    formats = params.get("_format", [])
+    if any(f not in JSON_FORMATS for f in formats):
+        raise NotAcceptable(
+            f"_format {formats[0][:MAX_VALUE_LENGTH]!r} is not offered: this server answers "
+            f"JSON only ({', '.join(JSON_FORMATS)})",
+            field="_format",
+        )
     people = {_reference(v, name) for name in ("patient", "subject") for v in params.get(name, [])}
     if len(people) > 1:
         raise InvalidInput("search one patient at a time", field="patient")

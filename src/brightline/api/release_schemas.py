@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 
 from brightline.api.bounds import UtcTime
 from brightline.api.schemas import Strict
@@ -20,15 +20,20 @@ class ReleaseCreate(Strict):
     level: Literal["province", "county", "township"]
     start: date = Field(alias="from", ge=EARLIEST_DAY, le=LAST_DAY)
     end: date = Field(alias="to", ge=EARLIEST_DAY, le=LAST_DAY)
-    # ε per table, e.g. {"screened": 0.5, "surgeries": 0.25}.
-    tables: dict[str, float] = Field(min_length=1, max_length=10)
+    # ε per table, e.g. {"screened": 0.5, "surgeries": 0.25}: named as in the answer;
+    # "tables", its earlier name, is still read.
+    epsilons: dict[str, float] = Field(
+        min_length=1, max_length=10, validation_alias=AliasChoices("epsilons", "tables")
+    )
 
 
 class ReleaseDecision(Strict):
     note: str | None = Field(default=None, max_length=1000)
 
 
-class ReleasePublic(BaseModel):
+class PublishedReleasePublic(BaseModel):
+    """A release as anyone may read it: the figures and their parameters, no staff's words."""
+
     id: str
     status: str
     title: str
@@ -40,26 +45,39 @@ class ReleasePublic(BaseModel):
     epsilon_total: float
     requested_at: UtcTime
     decided_at: UtcTime | None
-    decision_note: str | None
     result: dict[str, Any] | None
 
     @classmethod
+    def fields_of(cls, r: ReleaseRecord) -> dict[str, Any]:
+        """The public fields of a release record."""
+        return {
+            "id": r.id,
+            "status": r.status,
+            "title": r.title,
+            "level": r.level,
+            "region": r.region_code,
+            "start": r.period_start,
+            "end": r.period_end,
+            "epsilons": r.epsilons,
+            "epsilon_total": r.epsilon_total,
+            "requested_at": r.requested_at,
+            "decided_at": r.decided_at,
+            "result": r.result,
+        }
+
+    @classmethod
+    def of(cls, r: ReleaseRecord) -> PublishedReleasePublic:
+        return cls(**cls.fields_of(r))
+
+
+class ReleasePublic(PublishedReleasePublic):
+    """A release as managers and privacy officers see it: also the decision's note."""
+
+    decision_note: str | None
+
+    @classmethod
     def of(cls, r: ReleaseRecord) -> ReleasePublic:
-        return cls(
-            id=r.id,
-            status=r.status,
-            title=r.title,
-            level=r.level,
-            region=r.region_code,
-            start=r.period_start,
-            end=r.period_end,
-            epsilons=r.epsilons,
-            epsilon_total=r.epsilon_total,
-            requested_at=r.requested_at,
-            decided_at=r.decided_at,
-            decision_note=r.decision_note,
-            result=r.result,
-        )
+        return cls(**cls.fields_of(r), decision_note=r.decision_note)
 
 
 class LedgerYear(BaseModel):

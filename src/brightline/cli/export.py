@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from tqdm import tqdm
 
 from brightline.access.fhir_export import export_fhir
-from brightline.analytics.dhis2 import Dhis2Mapping, data_value_set, dhis2_period, template
-from brightline.analytics.dhis2_push import push
-from brightline.analytics.indicators import IndicatorQuery, run_indicators
-from brightline.analytics.snapshot import default_snapshot_dir
+from brightline.access.operator import verify_operator
+from brightline.analytics.dhis2 import (
+    Dhis2Mapping,
+    check_period_over,
+    check_region_codes,
+    data_value_set,
+    dhis2_period,
+    template,
+)
+from brightline.analytics.dhis2_push import PushFailed, authorisation, check_address, push
+from brightline.analytics.indicators import IndicatorQuery, IndicatorTable, run_indicators
+from brightline.analytics.periods import ReportPeriod
+from brightline.analytics.snapshot import current_snapshot, default_snapshot_dir, read_manifest
 from brightline.cli.analytics import DEFAULT_ENGINE_NAME, EngineOption, Level, SnapshotOption
 from brightline.cli.common import fail_on_user_error, open_site
 from brightline.errors import InvalidInput
@@ -61,26 +70,55 @@ def _bar(show: bool) -> Callable[[int, int], Callable[[int], None]] | None:
 def fhir(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option(help="New (or empty) folder for the NDJSON files.")],
+    as_user: Annotated[
+        str,
+        typer.Option(
+            "--as",
+            help="The administrator the export acts as, named in every exported person's "
+            "audit entry (its password is asked).",
+        ),
+    ],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            envvar="BRIGHTLINE_PASSWORD",
+            help="The account's password (asked for; BRIGHTLINE_PASSWORD in scripts).",
+        ),
+    ],
     since: Annotated[
         str | None,
         typer.Option(help="Only resources changed since this time (YYYY-MM-DD, UTC)."),
-    ] = None,
-    as_user: Annotated[
-        str | None,
-        typer.Option(
-            "--as",
-            help="The account the export acts as, named in every exported person's audit "
-            "entry (an administrator; default: the first administrator).",
-        ),
     ] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
 ) -> None:
     """Every person's records as FHIR Bulk Data NDJSON (pseudonymous), with a manifest."""
     with fail_on_user_error(), open_site(ctx.obj) as site:
+        # Everyone's records leave at once: the person who owns that must prove it is them.
+        verify_operator(site, as_user, password)
         report = export_fhir(
             site, out, as_user=as_user, since=_since(since), progress=_bar(progress)
         )
     typer.echo(report.summary())
+
+
+def _dhis2_table(
+    settings: Settings,
+    rules: Dhis2Mapping,
+    span: ReportPeriod,
+    level: Level,
+    engine: str,
+    snapshot_dir: Path | None,
+) -> IndicatorTable:
+    """The indicator table of a period that is over, for regions the installation has."""
+    with open_site(settings) as site, site.transaction() as session:
+        check_region_codes(rules, region_codes(session, level.value))
+    snapshot = current_snapshot(snapshot_dir or default_snapshot_dir(settings.home))
+    taken = str(read_manifest(snapshot)["created_at"])
+    check_period_over(span, date.fromisoformat(taken[:10]))
+    query = IndicatorQuery(level.value, span.start, span.end, None)
+    return run_indicators(snapshot_dir or default_snapshot_dir(settings.home), query, engine)
 
 
 @export_app.command("dhis2")
@@ -89,13 +127,24 @@ def dhis2(
     mapping: Annotated[
         Path | None, typer.Option(help="Mapping file (TOML); --template prints one.")
     ] = None,
-    period: Annotated[str | None, typer.Option(help="202611, 2026Q4 or 2026.")] = None,
+    period: Annotated[
+        str | None, typer.Option(help="202611, 2026Q4 or 2026: a period that is over.")
+    ] = None,
     level: Annotated[Level, typer.Option(help="Regions of this level.")] = Level.county,
     out: Annotated[Path | None, typer.Option(help="Write the dataValueSets JSON here.")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the --out file if it exists.")
+    ] = False,
     push_to: Annotated[
         str | None,
         typer.Option("--push", help="DHIS2 base URL: dry run, then import (auth from env)."),
     ] = None,
+    insecure: Annotated[
+        bool,
+        typer.Option(
+            "--insecure", help="Allow --push over plain http:// (credentials unencrypted)."
+        ),
+    ] = False,
     template_only: Annotated[
         bool, typer.Option("--template", help="Print a mapping file to fill in, and exit.")
     ] = False,
@@ -114,12 +163,15 @@ def dhis2(
                 "give --mapping FILE, --period and --out FILE.json or --push URL (or --template)",
                 field="mapping" if mapping is None else "period" if period is None else "out",
             )
+        if out is not None and out.exists() and not force:
+            raise InvalidInput(f"{out} exists; choose another file or add --force", field="out")
+        if push_to is not None:
+            # Before any counting: a push that cannot be sent is refused at once.
+            authorisation(settings)
+            check_address(push_to, insecure=insecure)
         rules = Dhis2Mapping.read(mapping)
         span = dhis2_period(period)
-        query = IndicatorQuery(level.value, span.start, span.end, None)
-        table = run_indicators(
-            snapshot_dir or default_snapshot_dir(settings.home), query, engine.value
-        )
+        table = _dhis2_table(settings, rules, span, level, engine.value, snapshot_dir)
         payload, left_out = data_value_set(table, rules, span.label)
         if out is not None:
             out.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
@@ -128,10 +180,22 @@ def dhis2(
             f"({left_out} hidden by small-cell suppression, not sent)"
             + (f", written to {out}." if out else ".")
         )
-        if push_to is not None:
-            dry, real = push(push_to, payload, settings)
-            typer.echo(f"Dry run: {dry.line()}")
-            if real is None:
-                typer.echo("Not imported: the dry run reported conflicts or an error.", err=True)
-                raise typer.Exit(1)
-            typer.echo(f"Import: {real.line()}")
+    if push_to is not None:
+        _push(push_to, payload, settings, insecure=insecure)
+
+
+def _push(base_url: str, payload: dict[str, Any], settings: Settings, *, insecure: bool) -> None:
+    """Send the payload; a DHIS2 that does not answer as DHIS2 ends the command with code 1."""
+    if base_url.startswith("http://"):
+        typer.echo("Warning: sending DHIS2 credentials over plain http:// (--insecure).", err=True)
+    with fail_on_user_error():
+        try:
+            dry, real = push(base_url, payload, settings, insecure=insecure)
+        except PushFailed as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from exc
+    typer.echo(f"Dry run: {dry.line()}")
+    if real is None:
+        typer.echo("Not imported: the dry run reported conflicts or an error.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Import: {real.line()}")

@@ -41,6 +41,11 @@ def _tables(spec: list[str]) -> dict[str, float]:
     tables: dict[str, float] = {}
     for item in spec:
         name, _, value = item.partition("=")
+        if name.strip() in tables:
+            raise InvalidInput(
+                f"--table {name.strip()} is given twice; give each table once, with its ε",
+                field="table",
+            )
         try:
             tables[name.strip()] = float(value)
         except ValueError as exc:

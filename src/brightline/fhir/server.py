@@ -12,13 +12,26 @@ from brightline.fhir.resources import PERSON_TYPES, PLACE_TYPES
 
 FHIR_VERSION = "4.0.1"
 FHIR_JSON = "application/fhir+json"
-PERSON_SEARCH = ("_id", "patient", "subject", "_lastUpdated", "_count")
+PERSON_SEARCH = ("_id", "patient", "subject", "_lastUpdated", "_count", "_offset")
+OTHER_SEARCH = ("_id", "_lastUpdated", "_count", "_offset")
 SEARCH_TYPES = {"_id": "token", "patient": "reference", "subject": "reference"}
-SEARCH_TYPES |= {"_lastUpdated": "date", "_count": "number"}
+SEARCH_TYPES |= {"_lastUpdated": "date", "_count": "number", "_offset": "number"}
+SEARCH_DOCUMENTATION = {
+    "_count": "page size, 1 to 100 (default 20), given once",
+    "_offset": "where the page starts in the result (0 first), given once; the paging links "
+    "carry it",
+    "_lastUpdated": "[eq|ge|gt|le|lt]YYYY[-MM[-DD[Thh:mm:ss(Z|+hh:mm)]]]; a time needs its zone",
+}
 
 
 def _search_params(names: Sequence[str]) -> list[dict[str, str]]:
-    return [{"name": name, "type": SEARCH_TYPES[name]} for name in names]
+    params = []
+    for name in names:
+        param = {"name": name, "type": SEARCH_TYPES[name]}
+        if name in SEARCH_DOCUMENTATION:
+            param["documentation"] = SEARCH_DOCUMENTATION[name]
+        params.append(param)
+    return params
 
 
 def capability_statement(software_version: str, at: datetime) -> dict[str, Any]:
@@ -26,12 +39,7 @@ def capability_statement(software_version: str, at: datetime) -> dict[str, Any]:
     resources = []
     for kind in (*PERSON_TYPES, *PLACE_TYPES, "AuditEvent"):
         params: tuple[str, ...]
-        if kind == "Patient":
-            params = ("_id", "_lastUpdated", "_count")
-        elif kind in PERSON_TYPES:
-            params = PERSON_SEARCH
-        else:
-            params = ("_id", "_lastUpdated", "_count")
+        params = PERSON_SEARCH if kind in PERSON_TYPES and kind != "Patient" else OTHER_SEARCH
         resources.append(
             {
                 "type": kind,
@@ -47,7 +55,7 @@ def capability_statement(software_version: str, at: datetime) -> dict[str, Any]:
         "software": {"name": "Brightline", "version": software_version},
         "implementation": {"description": "Brightline FHIR R4 read API (pseudonymous)"},
         "fhirVersion": FHIR_VERSION,
-        "format": ["json"],
+        "format": ["json"],  # _format=xml or Accept: application/fhir+xml answers 406
         "rest": [
             {
                 "mode": "server",
@@ -63,6 +71,7 @@ def capability_statement(software_version: str, at: datetime) -> dict[str, Any]:
 
 # Issue codes of the FHIR issue-type value set, by HTTP status.
 ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 413: "too-costly"}
+ISSUE_CODES |= {405: "not-supported", 406: "not-supported"}
 
 
 def operation_outcome(status: int, message: str, field: str | None = None) -> dict[str, Any]:

@@ -59,7 +59,7 @@ def check_budget(
         raise InvalidInput(
             f"this release needs ε {epsilon:g} of each year of its period, more than the "
             f"privacy budget has ({left}; the budget is ε {budget:g} per year of data)",
-            field="tables",
+            field="epsilons",
         )
     return {y: round(r - epsilon, EPSILON_DIGITS) for y, r in remaining.items()}
 

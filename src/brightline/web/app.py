@@ -30,7 +30,13 @@ from brightline.web.routes import (
     start,
     worklist,
 )
-from brightline.web.session import CsrfRejected, PageForbidden, PageNotFound, SignInNeeded
+from brightline.web.session import (
+    SESSION_COOKIE,
+    CsrfRejected,
+    PageForbidden,
+    PageNotFound,
+    SignInNeeded,
+)
 
 STATIC = Path(__file__).parent / "static"
 CONTENT_SECURITY_POLICY = (
@@ -81,7 +87,9 @@ def _sign_in_needed(_request: Request, error: Exception) -> Response:
 
 
 def _not_found(request: Request, _error: Exception) -> HTMLResponse:
-    return render(request, "not_found.html", status=404)
+    # Someone without a staff session (a reader of the published figures) has no start page.
+    staff = request.cookies.get(SESSION_COOKIE) is not None
+    return render(request, "not_found.html", status=404, staff=staff)
 
 
 def _forbidden(request: Request, _error: Exception) -> HTMLResponse:

@@ -170,4 +170,6 @@ def release_page(page: PublicRelease, fmt: Formats) -> dict[str, Any]:
         "tables": tables,
         "rate_names": rate_names,
         "rate_rows": rate_rows,
+        # A rate without its population is shown as "–"; the page says why.
+        "csr_missing": any(r["name"] == "csr" and r["value"] is None for r in result["rates"]),
     }

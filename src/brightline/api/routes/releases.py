@@ -13,6 +13,7 @@ from brightline.api.deps import CallerDep, SiteDep
 from brightline.api.openapi_errors import SIGNED_IN, errors
 from brightline.api.release_schemas import (
     LedgerPublic,
+    PublishedReleasePublic,
     ReleaseCreate,
     ReleaseDecision,
     ReleasePublic,
@@ -26,7 +27,7 @@ SIGNED = {**SIGNED_IN, **errors(409, 422)}
 @router.post("/releases", response_model=ReleasePublic, status_code=201, responses=SIGNED)
 def propose(body: ReleaseCreate, caller: CallerDep) -> ReleasePublic:
     """Propose a release of your region (managers); refused if the ε budget cannot pay."""
-    proposal = ReleaseProposal(body.title, body.level, body.start, body.end, body.tables)
+    proposal = ReleaseProposal(body.title, body.level, body.start, body.end, body.epsilons)
     with caller.access() as access:
         return ReleasePublic.of(access.propose_release(proposal))
 
@@ -66,10 +67,10 @@ def refuse(release_id: PathId, body: ReleaseDecision, caller: CallerDep) -> Rele
         return ReleasePublic.of(access.refuse_release(release_id, body.note))
 
 
-@router.get("/public/releases", response_model=list[ReleasePublic], responses=errors(422))
-def public_index(site: SiteDep) -> list[ReleasePublic]:
-    """Every published release, with its figures: public, no sign-in."""
-    return [ReleasePublic.of(r) for r in published_releases(site)]
+@router.get("/public/releases", response_model=list[PublishedReleasePublic], responses=errors(422))
+def public_index(site: SiteDep) -> list[PublishedReleasePublic]:
+    """Every published release, with its figures: public, no sign-in (no decision note)."""
+    return [PublishedReleasePublic.of(r) for r in published_releases(site)]
 
 
 @router.get("/public/releases/{release_id}.json", responses=errors(404, 422))
@@ -77,7 +78,11 @@ def public_json(release_id: PathId, site: SiteDep) -> Response:
     """One published release as JSON, exactly as it was computed (no fresh noise, ever)."""
     release = published_release(site, release_id)
     assert release.result is not None
-    return Response(release_json(release.result), media_type="application/json")
+    return Response(
+        release_json(release.result),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="release-{release.id}.json"'},
+    )
 
 
 @router.get(

@@ -53,7 +53,11 @@ def release_as_json(request: Request, release_id: str) -> Response:
     """One published release as JSON, exactly as it was computed."""
     release = _published(request, release_id)
     assert release.result is not None
-    return Response(release_json(release.result), media_type="application/json")
+    return Response(
+        release_json(release.result),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="release-{release.id}.json"'},
+    )
 
 
 @router.get("/{release_id}", response_class=HTMLResponse)

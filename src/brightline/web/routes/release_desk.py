@@ -67,7 +67,11 @@ def propose(request: Request, form: FormDep) -> Response:
         with staff_access(request) as access:
             access.propose_release(proposal)
     except BrightlineError as exc:
-        return _manager_page(request, field_errors(exc, "tables"), form)
+        errors = field_errors(exc, "tables")
+        # The ε of the tables as a whole (none given, over budget) belongs above the tables.
+        if "epsilons" in errors:
+            errors["tables"] = errors.pop("epsilons")
+        return _manager_page(request, errors, form)
     return redirect("/manager/releases#releases")
 
 

@@ -8,12 +8,15 @@ sign-in. The ledger and the decisions are the access layer's, as for the API.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from brightline.access.layer import Access
 from brightline.access.operator import acting_as_verified
 from brightline.cli.common import fail_on_user_error, open_site
 from brightline.cli.export import export_app  # one `brightline export` group
@@ -34,6 +37,17 @@ Password = Annotated[
     ),
 ]
 Note = Annotated[str | None, typer.Option(help="A note kept with the decision.")]
+
+
+@contextmanager
+def _as_verified(ctx: typer.Context, as_user: str, password: str) -> Iterator[Access]:
+    """One command's work as the named account, its password checked, errors as messages."""
+    with (
+        fail_on_user_error(),
+        open_site(ctx.obj) as site,
+        acting_as_verified(site, as_user, password) as access,
+    ):
+        yield access
 
 
 def _tables(spec: list[str]) -> dict[str, float]:
@@ -83,11 +97,7 @@ def approve(
     ctx: typer.Context, release_id: str, as_user: AsUser, password: Password, note: Note = None
 ) -> None:
     """Approve a release (privacy officers): it is computed now, once, and published."""
-    with (
-        fail_on_user_error(),
-        open_site(ctx.obj) as site,
-        acting_as_verified(site, as_user, password) as access,
-    ):
+    with _as_verified(ctx, as_user, password) as access:
         release = access.approve_release(release_id, note)
     typer.echo(f"Published release {release.id} (ε {release.epsilon_total:g} charged).")
 
@@ -97,11 +107,7 @@ def refuse(
     ctx: typer.Context, release_id: str, as_user: AsUser, password: Password, note: Note = None
 ) -> None:
     """Refuse a release (privacy officers): nothing is computed or charged."""
-    with (
-        fail_on_user_error(),
-        open_site(ctx.obj) as site,
-        acting_as_verified(site, as_user, password) as access,
-    ):
+    with _as_verified(ctx, as_user, password) as access:
         release = access.refuse_release(release_id, note)
     typer.echo(f"Refused release {release.id}.")
 
@@ -109,11 +115,7 @@ def refuse(
 @release_app.command("show")
 def show(ctx: typer.Context, release_id: str, as_user: AsUser, password: Password) -> None:
     """Show one release as JSON (its figures once published)."""
-    with (
-        fail_on_user_error(),
-        open_site(ctx.obj) as site,
-        acting_as_verified(site, as_user, password) as access,
-    ):
+    with _as_verified(ctx, as_user, password) as access:
         release = access.release(release_id)
     shown = {
         "id": release.id,
@@ -132,11 +134,7 @@ def show(ctx: typer.Context, release_id: str, as_user: AsUser, password: Passwor
 @release_app.command("ledger")
 def ledger(ctx: typer.Context, as_user: AsUser, password: Password) -> None:
     """The privacy budget: each year's ε spent and remaining, then every charge."""
-    with (
-        fail_on_user_error(),
-        open_site(ctx.obj) as site,
-        acting_as_verified(site, as_user, password) as access,
-    ):
+    with _as_verified(ctx, as_user, password) as access:
         book = access.privacy_ledger()
     typer.echo(f"Budget: ε {book.budget_per_year:g} per year of data")
     typer.echo(f"{'year':<6}{'spent':>10}{'remaining':>11}")
@@ -169,11 +167,7 @@ def request_research(
 ) -> None:
     """File a researcher's request for de-identified data (managers, on their behalf)."""
     ask = ExportAsk(researcher, purpose, None, start.date(), end.date(), tuple(variable))
-    with (
-        fail_on_user_error(),
-        open_site(ctx.obj) as site,
-        acting_as_verified(site, as_user, password) as access,
-    ):
+    with _as_verified(ctx, as_user, password) as access:
         request = access.request_research_export(ask)
     typer.echo(f"Requested: {_show_request(request)}")
 
@@ -189,11 +183,7 @@ def request_identified(
 ) -> None:
     """Ask for a bulk export with identifiers (admins); a privacy officer must approve it."""
     ask = ExportAsk(recipient, purpose, region)
-    with (
-        fail_on_user_error(),
-        open_site(ctx.obj) as site,
-        acting_as_verified(site, as_user, password) as access,
-    ):
+    with _as_verified(ctx, as_user, password) as access:
         request = access.request_identified_export(ask)
     typer.echo(f"Requested: {_show_request(request)}")
 
@@ -208,11 +198,7 @@ def decide(
     note: Note = None,
 ) -> None:
     """Approve or refuse an export request (privacy officers, never their own)."""
-    with (
-        fail_on_user_error(),
-        open_site(ctx.obj) as site,
-        acting_as_verified(site, as_user, password) as access,
-    ):
+    with _as_verified(ctx, as_user, password) as access:
         request = access.decide_export(request_id, approve=approve, note=note)
     typer.echo(_show_request(request))
 
@@ -220,11 +206,7 @@ def decide(
 @export_app.command("list")
 def list_requests(ctx: typer.Context, as_user: AsUser, password: Password) -> None:
     """Every export request and where it stands."""
-    with (
-        fail_on_user_error(),
-        open_site(ctx.obj) as site,
-        acting_as_verified(site, as_user, password) as access,
-    ):
+    with _as_verified(ctx, as_user, password) as access:
         requests = access.export_requests()
     for request in requests:
         typer.echo(_show_request(request))
@@ -239,11 +221,7 @@ def produce(
     out: Annotated[Path, typer.Option(help="File to write (.zip research, .blx identified).")],
 ) -> None:
     """Write an approved export (its requester only); an identified one's passphrase, once."""
-    with (
-        fail_on_user_error(),
-        open_site(ctx.obj) as site,
-        acting_as_verified(site, as_user, password) as access,
-    ):
+    with _as_verified(ctx, as_user, password) as access:
         kinds = {r.id: r.kind for r in access.export_requests()}
         if kinds.get(request_id) == "identified":
             produced = access.produce_identified_export(request_id, out)

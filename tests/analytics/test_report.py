@@ -18,6 +18,7 @@ from brightline.analytics.engines import connect
 from brightline.analytics.indicators import (
     ALL,
     IndicatorQuery,
+    IndicatorTable,
     RegionScope,
     compute_indicators,
     flows_by_month,
@@ -327,3 +328,22 @@ def test_pdf_without_chromium_says_what_to_do(
     )
     assert code == 2 and "report.html" in text and "install chromium" in text
     assert not out.exists()
+
+
+def test_the_report_counts_outcome_within_the_programmes_follow_up_window(
+    demo_snapshot: DemoSnapshot,
+) -> None:
+    """The follow-up window is the programme's setting, not the default 28 to 84 days."""
+    root = demo_snapshot.snapshot.parent
+    default = report_figures(root, region=COUNTY, period=YEAR).table
+    every_day = report_figures(root, region=COUNTY, period=YEAR, follow_up_window=(0, 10_000))
+    never = report_figures(root, region=COUNTY, period=YEAR, follow_up_window=(10_000, 10_001))
+
+    def in_window(table: IndicatorTable) -> int | None:
+        cell = table.get(ALL, "follow_up_in_window", "in_window")
+        return cell.count if cell else None
+
+    followed = default.get(ALL, "follow_up", "followed_up")
+    assert followed is not None and followed.count
+    assert in_window(every_day.table) == followed.count  # every follow-up is within (0, ∞)
+    assert in_window(never.table) == 0

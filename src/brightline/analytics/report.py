@@ -149,6 +149,7 @@ def report_figures(
     engine: str = DEFAULT_ENGINE,
     good: str = "6/18",
     region_name: str | None = None,
+    follow_up_window: tuple[int, int] = (28, 84),
     spark: Any = None,
 ) -> ReportFigures:
     """Compute and suppress every figure of the report from the latest snapshot."""
@@ -158,7 +159,14 @@ def report_figures(
         good_at_least = parse_va(good).logmar_hundredths
     except AcuityError as exc:
         raise InvalidInput(str(exc), field="good") from exc
-    query = IndicatorQuery(breakdown_level(region), period.start, period.end, region, good_at_least)
+    query = IndicatorQuery(
+        breakdown_level(region),
+        period.start,
+        period.end,
+        region,
+        good_at_least,
+        follow_up_window=follow_up_window,
+    )
     snapshot = current_snapshot(snapshot_dir)
     runner = connect(engine, spark=spark)
     tables = snapshot_tables(runner, snapshot)
@@ -447,6 +455,7 @@ def build_report(
     engine: str = DEFAULT_ENGINE,
     good: str = "6/18",
     region_name: str | None = None,
+    follow_up_window: tuple[int, int] = (28, 84),
     spark: Any = None,
 ) -> str:
     """The printable report (HTML) of ``region`` over ``period`` from the latest snapshot."""
@@ -457,6 +466,7 @@ def build_report(
         engine=engine,
         good=good,
         region_name=region_name,
+        follow_up_window=follow_up_window,
         spark=spark,
     )
     return render_report(figures)
@@ -544,6 +554,7 @@ def write_report(
     engine: str = DEFAULT_ENGINE,
     good: str = "6/18",
     region_name: str | None = None,
+    follow_up_window: tuple[int, int] = (28, 84),
     spark: Any = None,
 ) -> Path:
     """Write the report to ``out``: HTML, or PDF printed by Chromium (by the file's suffix)."""
@@ -563,6 +574,7 @@ def write_report(
         engine=engine,
         good=good,
         region_name=region_name,
+        follow_up_window=follow_up_window,
         spark=spark,
     )
     if chromium is None:

@@ -205,6 +205,7 @@ def report(
         with open_site(settings) as site, site.transaction() as session:
             place = region_by_code(session, region)
             scope, name = RegionScope.of_path(place.path), place.name
+            window = site.programme.follow_up_window_days
         spark = spark_session(spark_master) if engine is EngineName.spark else None
         written = write_report(
             snapshot_dir or default_snapshot_dir(settings.home),
@@ -214,6 +215,7 @@ def report(
             engine=engine.value,
             good=good,
             region_name=name,
+            follow_up_window=window,
             spark=spark,
         )
     typer.echo(f"Report of {name} ({region}), {period}, written to {written}.")

@@ -184,7 +184,11 @@ def referrals_by_kind(t: SnapshotTables, query: IndicatorQuery) -> ir.Table:
         referred=r.count(),
         attended=r.count(where=r.attended_at.notnull()),
         reviewed=r.count(where=r.first_reviewed_at.notnull()),
-        **{reason: r.count(where=r.close_reason == reason) for reason in CLOSING_CONTACT_OUTCOMES},
+        # Null-safe: on Spark a comparison with a NULL reason would leave the count NULL.
+        **{
+            reason: r.count(where=r.close_reason.fill_null("") == reason)
+            for reason in CLOSING_CONTACT_OUTCOMES
+        },
     )
 
 

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from brightline.analytics.dp_mechanism import (
     TYPICAL_ALPHA,
@@ -279,6 +279,20 @@ def compute_release(
             *surgical_rates(published, _population(runner, tables, query), query, regions),
         ],
     }
+
+
+# The media type of each downloadable form of a published release.
+RELEASE_MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+
+
+def release_file(
+    release_id: str, result: Mapping[str, Any], kind: Literal["csv", "json"]
+) -> tuple[str, str, dict[str, str]]:
+    """A published release's file as it is downloaded: body, media type and headers (the API
+    and the public pages serve the same bytes)."""
+    body = release_csv(result) if kind == "csv" else release_json(result)
+    disposition = f'attachment; filename="release-{release_id}.{kind}"'
+    return body, RELEASE_MEDIA[kind], {"Content-Disposition": disposition}
 
 
 def release_json(result: Mapping[str, Any]) -> str:

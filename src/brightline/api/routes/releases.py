@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from brightline.access.releases import published_release, published_releases
-from brightline.analytics.release import release_csv, release_json
+from brightline.analytics.release import release_file
 from brightline.api.bounds import PathId
 from brightline.api.deps import CallerDep, SiteDep
 from brightline.api.openapi_errors import SIGNED_IN, errors
@@ -78,11 +78,8 @@ def public_json(release_id: PathId, site: SiteDep) -> Response:
     """One published release as JSON, exactly as it was computed (no fresh noise, ever)."""
     release = published_release(site, release_id)
     assert release.result is not None
-    return Response(
-        release_json(release.result),
-        media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="release-{release.id}.json"'},
-    )
+    body, media, headers = release_file(release.id, release.result, "json")
+    return Response(body, media_type=media, headers=headers)
 
 
 @router.get(
@@ -93,8 +90,5 @@ def public_csv(release_id: PathId, site: SiteDep) -> Response:
     """One published release as CSV, exactly as it was computed."""
     release = published_release(site, release_id)
     assert release.result is not None
-    return Response(
-        release_csv(release.result),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="release-{release.id}.csv"'},
-    )
+    body, media, headers = release_file(release.id, release.result, "csv")
+    return Response(body, media_type=media, headers=headers)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from brightline.access.releases import published_release, published_release_page, published_releases
-from brightline.analytics.release import release_csv, release_json
+from brightline.analytics.release import release_file
 from brightline.disclosure_records import ReleaseRecord
 from brightline.errors import NotFound
 from brightline.web.release_view import release_page, release_summary
@@ -41,11 +41,8 @@ def release_as_csv(request: Request, release_id: str) -> Response:
     """One published release as CSV, byte for byte as stored (the same file as the API's)."""
     release = _published(request, release_id)
     assert release.result is not None
-    return Response(
-        release_csv(release.result),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="release-{release.id}.csv"'},
-    )
+    body, media, headers = release_file(release.id, release.result, "csv")
+    return Response(body, media_type=media, headers=headers)
 
 
 @router.get("/{release_id}.json")
@@ -53,11 +50,8 @@ def release_as_json(request: Request, release_id: str) -> Response:
     """One published release as JSON, exactly as it was computed."""
     release = _published(request, release_id)
     assert release.result is not None
-    return Response(
-        release_json(release.result),
-        media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="release-{release.id}.json"'},
-    )
+    body, media, headers = release_file(release.id, release.result, "json")
+    return Response(body, media_type=media, headers=headers)
 
 
 @router.get("/{release_id}", response_class=HTMLResponse)

@@ -10,7 +10,6 @@ each page < 200 KB and < 300 ms (p95).
 
 from __future__ import annotations
 
-import argparse
 import re
 import statistics
 import tempfile
@@ -21,9 +20,9 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from bench_web import ASSET, GOAL_BYTES, GOAL_MS, percentile, sign_in
+from bench_web import ASSET, GOAL_BYTES, GOAL_MS, demo_arguments, demo_settings, percentile, sign_in
 from brightline.api.app import create_app
-from brightline.demo import build_demo, read_accounts, read_marker
+from brightline.demo import read_accounts
 from brightline.settings import Settings
 from brightline.site import Site
 from machine import machine
@@ -70,21 +69,10 @@ def measure(home: Path, repeat: int) -> list[tuple[str, int, int, float, float]]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--people", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--home", type=Path, help="reuse this demo data directory")
-    parser.add_argument("--repeat", type=int, default=20)
-    args = parser.parse_args()
+    args = demo_arguments((__doc__ or "").splitlines()[0])
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     with tempfile.TemporaryDirectory() as scratch:
-        home = args.home or Path(scratch) / "demo"
-        settings = Settings(home=home)
-        if read_marker(settings) is None:
-            started = time.perf_counter()
-            build_demo(settings, people=args.people, seed=args.seed)
-            print(f"demo of {args.people:,} people built in {time.perf_counter() - started:.1f} s")
-        rows = measure(home, args.repeat)
+        rows = measure(demo_settings(args, scratch).home, args.repeat)
     print(f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {machine()}")
     print(f"{args.repeat} fetches per page after one warm-up; gzip; empty cache for assets\n")
     print("| page | HTML (gzip) | with CSS/JS | p50 ms | p95 ms | goal |")

@@ -108,22 +108,34 @@ def measure(home: Path, repeat: int) -> list[tuple[str, str, int, int, float, fl
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+def demo_arguments(description: str) -> argparse.Namespace:
+    """The options every page benchmark takes: the demo's size and seed, a demo to reuse, and
+    how many fetches per page."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--home", type=Path, help="reuse this demo data directory")
     parser.add_argument("--repeat", type=int, default=20)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def demo_settings(args: argparse.Namespace, scratch: str) -> Settings:
+    """The demo to measure: the one in ``--home``, or one built there (or in ``scratch``)."""
+    settings = Settings(home=args.home or Path(scratch) / "demo")
+    if read_marker(settings) is None:
+        started = time.perf_counter()
+        build_demo(settings, people=args.people, seed=args.seed)
+        print(f"demo of {args.people:,} people built in {time.perf_counter() - started:.1f} s")
+    return settings
+
+
+def main() -> None:
+    args = demo_arguments((__doc__ or "").splitlines()[0])
     # ibis 12 warns about DuckDB's deprecated fetch_arrow_table; not this benchmark's concern.
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     with tempfile.TemporaryDirectory() as scratch:
-        home = args.home or Path(scratch) / "demo"
-        settings = Settings(home=home)
-        if read_marker(settings) is None:
-            started = time.perf_counter()
-            build_demo(settings, people=args.people, seed=args.seed)
-            print(f"demo of {args.people:,} people built in {time.perf_counter() - started:.1f} s")
+        settings = demo_settings(args, scratch)
+        home = settings.home
         site = Site.open(settings)
         try:
             started = time.perf_counter()

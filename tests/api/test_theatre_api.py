@@ -126,6 +126,14 @@ def test_an_eye_not_operated_keeps_its_reason_and_can_be_operated_later(bed: Bed
         {"eye": "right", "decided_on": TODAY, "reason": "other"},
     )
     assert wordless.status_code == 422 and "note" in wordless.text
+    long_ago = bed.post(
+        "surgeon",
+        f"/referrals/{referral['id']}/not-operated",
+        {"eye": "right", "decided_on": "1899-12-31", "reason": "declined"},
+    )
+    assert long_ago.status_code == 422
+    [found] = long_ago.json()["error"]["problems"]
+    assert found["field"] == "decided_on" and "1900-01-01" in found["message"]
     left = bed.post(
         "surgeon",
         f"/referrals/{referral['id']}/not-operated",

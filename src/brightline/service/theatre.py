@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brightline.errors import InvalidInput, TransitionRefused, one_of
+from brightline.problems import day_problem, raise_if_any
 from brightline.records import SurgeryInput
 from brightline.service.claims import claim_id
 from brightline.service.referrals import get_referral, latest_review
 from brightline.store.models import Attendance, NotOperated, Surgery, User
 from brightline.theatre_records import NOTE_LIMIT, NotOperatedInput
-from brightline.timestamps import check_recorded_day
 from brightline.vocabulary import (
     IOL_POWER_DIOPTRES,
     IOL_POWER_STEP,
@@ -132,7 +132,8 @@ def record_not_operated(session: Session, entry: NotOperatedInput, *, today: dat
     )
     if operated is not None:
         raise TransitionRefused(f"the {entry.eye} eye is already operated", field="eye")
-    check_recorded_day(entry.decided_on, "decided_on", today)
+    # The same coded bound as every other pathway date: 1900-01-01 to tomorrow.
+    raise_if_any(p for p in [day_problem("decided_on", entry.decided_on, today)] if p)
     if entry.decided_on > today:
         raise TransitionRefused(f"{entry.decided_on} is in the future", field="decided_on")
     assert entry.facility_id is not None  # the access layer fills in the caller's centre

@@ -12,7 +12,7 @@ DEMO_PEOPLE ?= 2000
 DEMO_SEED ?= 7
 DEMO_PORT ?= 8000
 
-.PHONY: demo test test-fast lint bench docs vectors venv clean
+.PHONY: demo screenshots test test-fast lint bench docs vectors venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,10 +41,16 @@ venv: $(TESTING)
 demo: $(RUNTIME)
 	BRIGHTLINE_HOME=$${BRIGHTLINE_HOME:-./brightline-data} $(BIN)/brightline demo --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --port $(DEMO_PORT)
 
+# Every PNG of docs/ from a served demo in Chromium: 100,000 people unless DEMO_PEOPLE is given
+# (make screenshots DEMO_PEOPLE=300 to try it), SCREENSHOT_HOME=DIR to reuse a demo's data.
+SCREENSHOT_PEOPLE = $(if $(filter file,$(origin DEMO_PEOPLE)),100000,$(DEMO_PEOPLE))
+screenshots: $(TESTING)
+	$(BIN)/python scripts/screenshots.py --people $(SCREENSHOT_PEOPLE) --seed $(DEMO_SEED) $(if $(SCREENSHOT_HOME),--home $(SCREENSHOT_HOME))
+
 lint: $(TESTING)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/mypy
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/mypy src/brightline scripts/screenshots.py
 	# The architecture's contract: the import rules and the size of modules and functions.
 	$(BIN)/pytest -q -p no:xdist tests/test_architecture.py tests/test_code_shape.py
 

@@ -1,12 +1,9 @@
 """Releases in real Chromium at phone width: proposed, approved and read by anyone, in English
 and Chinese.
-
-Set BRIGHTLINE_SCREENSHOTS=1 to also write docs/screenshots/public-release-*.png.
 """
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -21,7 +18,7 @@ from brightline.site import Site
 from tests.analytics.helpers import DUCKDB_DEPRECATION
 from tests.conftest import PASSWORD
 from tests.releases.conftest import PREFIX
-from tests.web.test_browser import CHROMIUM, SCREENSHOTS, browser  # noqa: F401
+from tests.web.test_browser import CHROMIUM, browser  # noqa: F401
 
 pytestmark = [
     pytest.mark.filterwarnings(DUCKDB_DEPRECATION),
@@ -118,14 +115,3 @@ def test_a_release_proposed_approved_and_read_at_phone_width(
     chinese.get_by_role("link", name="English").click()
     assert "What these figures are" in chinese.content()
     chinese.close()
-
-    if os.environ.get("BRIGHTLINE_SCREENSHOTS"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for name, path in (
-            ("public-release", url),
-            ("public-releases", f"{server}/public/releases"),
-        ):
-            shot = browser.new_page(viewport=PHONE)
-            shot.goto(path)
-            shot.screenshot(path=str(SCREENSHOTS / f"{name}-phone.png"))
-            shot.close()

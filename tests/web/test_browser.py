@@ -1,12 +1,10 @@
 """The whole pathway through the web UI in real Chromium (Playwright), over a real server.
 
-Set BRIGHTLINE_SCREENSHOTS=1 to also write docs/screenshots/*.png (each role's main page at
-360x740 and 1280x800).
+The screenshots of docs/ are taken from a served demo by scripts/screenshots.py, not here.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import threading
@@ -31,7 +29,6 @@ pytestmark = [
         reason="Chromium not installed at /usr/bin/chromium (apt-get install chromium)",
     ),
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SIZES = {"phone": (360, 740), "desktop": (1280, 800)}
 
 
@@ -83,23 +80,6 @@ def sign_in(browser: Any, server: str, username: str, **options: Any) -> Any:
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
     return page
-
-
-def shoot(browser: Any, server: str, username: str | None, url: str, name: str) -> None:
-    """Screenshots for docs/ui.md, only when asked for (they are committed, not test output)."""
-    if not os.environ.get("BRIGHTLINE_SCREENSHOTS"):
-        return
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for size, (width, height) in SIZES.items():
-        viewport = {"width": width, "height": height}
-        page = (
-            sign_in(browser, server, username, viewport=viewport)
-            if username
-            else browser.new_page(viewport=viewport)
-        )
-        page.goto(f"{server}{url}")
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{size}.png"))
-        page.close()
 
 
 @pytest.mark.slow
@@ -194,13 +174,6 @@ def test_the_whole_pathway_in_chromium(web: WebBed, server: str, browser: Any) -
     ):
         assert phrase in report
     patient.close()
-
-    shoot(browser, server, None, "/", "landing")
-    shoot(browser, server, "screener_a", "/screener/worklist", "screener")
-    shoot(browser, server, "reviewer", "/reviewer", "reviewer")
-    shoot(browser, server, "surgeon", "/centre", "centre")
-    shoot(browser, server, "manager", "/manager", "manager")
-    shoot(browser, server, "privacy", "/privacy", "privacy")
 
 
 def test_chinese_ui(server: str, browser: Any) -> None:

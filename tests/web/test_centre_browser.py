@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import PASSWORD, WebBed
-from tests.web.test_browser import CHROMIUM, SIZES, browser, server, shoot
+from tests.web.test_browser import CHROMIUM, SIZES, browser, server
 
 __all__ = ["browser", "server"]
 pytestmark = [
@@ -184,10 +184,3 @@ def test_the_centre_workstation(
     assert width <= SIZES[size][0], f"the page scrolls sideways at {size} width ({width}px)"
     assert problems == []
     centre.close()
-
-
-def test_screenshots_of_the_centre(web: WebBed, server: str, browser: Any) -> None:
-    """docs/screenshots of the patient page, only when BRIGHTLINE_SCREENSHOTS is set."""
-    referral = _referred_and_reviewed(web, "Huang Meilan")
-    shoot(browser, server, "surgeon", "/centre", "centre")
-    shoot(browser, server, "surgeon", f"/centre/referrals/{referral['id']}", "centre-patient")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.web.conftest import WebBed
-from tests.web.test_browser import CHROMIUM, SCREENSHOTS, browser, server
+from tests.web.test_browser import CHROMIUM, browser, server
 
 __all__ = ["browser", "server"]  # the module's Chromium and uvicorn fixtures, shared
 
@@ -138,11 +137,6 @@ def screen(page: Any, right: str, left: str, lens: str, photo: bytes | None = No
     return decision
 
 
-def shoot(page: Any, name: str) -> None:
-    if os.environ.get("BRIGHTLINE_SCREENSHOTS"):
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-phone.png"), full_page=True)
-
-
 def expect_waiting(page: Any, text: str) -> None:
     """The queue's summary line, once the app has drawn it."""
     expect(page.locator("#queue-summary")).to_have_text(text)
@@ -183,7 +177,6 @@ def test_a_day_offline_is_sent_once_when_the_connection_returns(
     page.reload()
     unlock(page)
     expect_waiting(page, "2 people, 2 screenings, 1 photo waiting to send")
-    shoot(page, "offline-queue")
 
     # A half-filled form is a draft: a reload finds it where it was left.
     page.get_by_role("button", name="Register a person").click()
@@ -205,7 +198,6 @@ def test_a_day_offline_is_sent_once_when_the_connection_returns(
     refused.locator(".state.rejected").wait_for()
     assert "Year of birth" in refused.inner_text()
     expect_waiting(page, "1 person, 1 screening waiting to send")
-    shoot(page, "offline-refused")
 
     first = server_side(web, "Ma Xiuying")
     assert len(first["people"]) == 1 and len(first["screenings"]) == 1

@@ -1,13 +1,10 @@
 """The reviewer's workstation in real Chromium at 360 and 1280 px, in English and Chinese:
 the triaged queue, the photo viewer (zoom, pan, brightness, contrast), sending a case back.
-
-Set BRIGHTLINE_SCREENSHOTS=1 to also write the reviewer's screenshots for docs/ui.md.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import re
 from typing import Any
 
@@ -16,7 +13,7 @@ from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 
 from tests.web.conftest import WebBed, csrf_of, submit
-from tests.web.test_browser import CHROMIUM, SCREENSHOTS, browser, server, sign_in
+from tests.web.test_browser import CHROMIUM, browser, server, sign_in
 from tests.web.test_pages import register_and_screen
 
 __all__ = ["browser", "server"]  # the fixtures, shared with the pathway's browser test
@@ -147,11 +144,6 @@ def test_queue_and_viewer_in_chromium(
     assert "scale(1)" in images.first.evaluate("i => i.style.transform")
     assert page.locator(".earlier .photos img").count() == 2  # the earlier screening's photos
     assert watch.problems == []
-    if os.environ.get("BRIGHTLINE_SCREENSHOTS") and language == "en":
-        page.locator("[data-act=in]").click()
-        page.screenshot(path=str(SCREENSHOTS / f"reviewer-case-{size}.png"))
-        page.goto(f"{server}/reviewer")
-        page.screenshot(path=str(SCREENSHOTS / f"reviewer-{size}.png"))
     page.close()
 
 

@@ -3,7 +3,6 @@ and desktop width, in English and Chinese: no console error, no missing asset.""
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from typing import Any
@@ -15,7 +14,7 @@ from brightline.analytics.snapshot import take_snapshot
 from brightline.store.analytics_models import SnapshotJob
 from tests.conftest import ADMIN_PASSWORD, PASSWORD
 from tests.web.conftest import WebBed
-from tests.web.test_browser import CHROMIUM, SCREENSHOTS, SIZES, browser, server
+from tests.web.test_browser import CHROMIUM, SIZES, browser, server
 from tests.web.test_pages import register_and_screen
 
 __all__ = ["browser", "server"]  # the module's fixtures, shared with the pathway test
@@ -62,12 +61,6 @@ class Watched:
         )
         assert overflow <= 1, f"the page is {overflow}px wider than the screen"
 
-    def shoot(self, name: str, size: str, language: str) -> None:
-        """A screenshot for docs/ui.md, only when asked for (English pages only)."""
-        if os.environ.get("BRIGHTLINE_SCREENSHOTS") and language == "en":
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(SCREENSHOTS / f"{name}-{size}.png"))
-
     def close(self) -> None:
         self.page.close()
         assert self.problems == [], self.problems
@@ -89,7 +82,6 @@ def test_the_manager_dashboard(
     watched.sign_in(server, language, "manager")
     page = watched.page
     assert page.url.endswith("/manager")
-    watched.shoot("manager", size, language)
     cards = page.locator("#indicator-cards").inner_text()
     assert ("People screened" if language == "en" else "筛查人数") in cards
     assert page.locator("figure.chart-figure figcaption").count() >= 6
@@ -147,7 +139,6 @@ def test_the_patient_access_report(
     expected = "Your record was opened" if language == "en" else "您的记录被打开了"
     assert summary.startswith(expected), summary
     assert page.locator("#access-report > li").count() >= 1
-    watched.shoot("patient", size, language)
     watched.fits()
     watched.close()
 
@@ -174,7 +165,6 @@ def test_the_admin_creates_an_account_and_its_holder_sets_a_password(
     admin.sign_in(server, language, "admin", ADMIN_PASSWORD)
     page = admin.page
     assert page.locator("#settings").is_visible()
-    admin.shoot("admin", size, language)
     page.locator("#new-username").fill(username)
     page.locator("#new-role").select_option("manager")
     page.locator("#new-scope").select_option("region:P1")

@@ -38,6 +38,8 @@ class BulkRecorder:
     session: Session
     operator: Actor
     events: list[AuditEvent] = field(default_factory=list)
+    # Refusals are logged even when the write rolls back (as ``acting_as`` logs them).
+    denials: list[AuditEvent] = field(default_factory=list)
 
     def touched(
         self,
@@ -62,6 +64,21 @@ class BulkRecorder:
             )
         )
 
+    def refused(self, person_id: str, action: str, denial_reason: str) -> None:
+        """Note a refused access to a person's record, by the operator, now."""
+        event = AuditEvent(
+            actor=self.operator.pseudonym,
+            role=self.operator.role,
+            action=action,
+            record=record_pseudonym(self.site.keys, person_id),
+            purpose="treatment",
+            outcome="denied",
+            at=self.site.now(),
+            denial_reason=denial_reason,
+        )
+        self.events.append(event)
+        self.denials.append(event)
+
     def flush(self) -> list[int]:
         """Append what was noted, oldest first (a stable sort keeps same-time steps in order)."""
         self.events.sort(key=attrgetter("at"))
@@ -74,16 +91,23 @@ class BulkRecorder:
 def writing_in_bulk(site: Site, username: str | None) -> Iterator[BulkRecorder]:
     """One transaction acting as ``username`` (default: the first admin) for a bulk write,
     if the policy allows it."""
-    with site.transaction() as session:
-        operator = account_actor(session, username)
-        if not decide(operator, BULK_ACTION).allowed:
-            raise Forbidden(
-                f"account {username!r} ({operator.role}) may not write records in bulk; "
-                "run the command as an administrator (--as)"
-            )
-        recorder = BulkRecorder(site, session, operator)
-        yield recorder
-        recorder.flush()
+    recorder: BulkRecorder | None = None
+    try:
+        with site.transaction() as session:
+            operator = account_actor(session, username)
+            if not decide(operator, BULK_ACTION).allowed:
+                raise Forbidden(
+                    f"account {username!r} ({operator.role}) may not write records in bulk; "
+                    "run the command as an administrator (--as)"
+                )
+            recorder = BulkRecorder(site, session, operator)
+            yield recorder
+            recorder.flush()
+    except BaseException:
+        if recorder is not None and recorder.denials:
+            with site.transaction() as session:
+                AuditLog().append_many(session, recorder.denials)
+        raise
     # After commit, as for any access: a slow signature never holds the write lock.
     checkpoint_if_due(site)
 

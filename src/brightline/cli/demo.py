@@ -70,7 +70,8 @@ def demo(
                 typer.echo(
                     f"Built in {report.seconds:.1f} s: {counts['screenings']} screenings, "
                     f"{counts['referrals']} referrals, {counts['attended']} attended, "
-                    f"{counts['surgeries']} surgeries, {counts['follow_ups']} follow-ups."
+                    f"{counts['surgeries']} surgeries, {counts['follow_ups']} follow-ups, "
+                    f"{counts['contact_attempts']} calls or visits to people who did not attend."
                 )
                 # The manager's dashboard reads the de-identified snapshot, so take the first.
                 take_snapshot(site)

@@ -84,6 +84,7 @@ from brightline.demo.model import (
     weighted,
     within_day,
 )
+from brightline.demo.recall import contact_non_attenders, recall_counts
 from brightline.errors import InvalidInput
 from brightline.records import (
     FollowUpInput,
@@ -563,8 +564,10 @@ def build_demo(
             recorder.events += accounts_created(session, layout.actors.values(), site.now())
             referred = _screen_people(recorder, rng, layout, people, as_of)
             _follow_pathway(recorder, rng, layout, referred, as_of)
+            contact_non_attenders(recorder, rng, layout, referred, as_of)
             recorder.flush()
             counts, outcomes = _counts(session)
+            counts |= recall_counts(session)
             # Written before the commit, removed if it fails: a marker never outlives its demo.
             write_private(written[0], json.dumps([asdict(a) for a in accounts], indent=2))
             marker_data = {**asdict(marker), "as_of": as_of.isoformat()}

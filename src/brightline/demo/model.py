@@ -92,6 +92,30 @@ OUTCOME_VA = {"good": {0: 10, 1: 10, 2: 25, 3: 30, 4: 25}, "borderline": {5: 45,
 OUTCOME_VA["poor"] = {8: 15, 9: 25, 10: 10, 11: 10, 12: 25, 13: 15}
 BEST_CORRECTED_GAIN = {"good": (0, 0, 1), "borderline": (1, 2, 3, 4), "poor": (0, 0, 1, 3)}
 
+# --- The clinic's follow-up of people who have not attended (demo/recall.py). ---
+CONTACT_SHARE = 0.75  # of the worklist's people: the clinic has tried to reach them by as_of
+FIRST_CONTACT_DAYS = (0, 21)  # days after they join the worklist (not_attended_days)
+ATTEMPTS = {1: 50, 2: 30, 3: 20}  # attempts at most per person, until one ends the referral
+ATTEMPT_GAP_DAYS = (2, 10)
+# "wrong_number" is recorded as not_reachable: the worklist has no outcome of its own for it.
+ATTEMPT_OUTCOMES = {
+    "not_reachable": 30,
+    "wrong_number": 6,
+    "will_attend": 24,
+    "declined": 24,
+    "moved": 6,
+    "died": 3,
+    "attended_elsewhere": 7,
+}
+PROMISE_DAYS = (3, 30)  # "will attend" on a day this far after the call
+MISSED_PROMISE_DAYS = (3, 14)  # called again this long after a promised day not kept
+DECLINE_REASONS = {"cost": 35, "fear": 25, "no_escort": 15, "distance": 15, "other": 10}
+OTHER_REASONS = (
+    "Waiting until after the harvest",
+    "Family will decide after the new year",
+    "Feels the eye is still good enough",
+)
+
 
 FAMILY_NAMES = _words(
     "Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Lin Gao Luo "

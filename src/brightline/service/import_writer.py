@@ -3,7 +3,9 @@
 The writer takes checked rows (``brightline.service.import_rows``), sorts each batch into
 rows already imported, conflicts with what is stored and new rows, and inserts the new ones
 with executemany inside the import's one transaction. People are created or linked (by
-national ID) in one place, :meth:`BatchWriter._create_or_link_people`.
+national ID) in one place, :meth:`BatchWriter._create_or_link_people`; a national ID already
+registered at another clinic is refused for that row, as the web and the API refuse it
+(:meth:`BatchWriter._refuse_other_clinics_ids`).
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ from sqlalchemy.orm import Session
 from brightline.csvfiles import ImportReport
 from brightline.errors import NotFound
 from brightline.identifiers import IdentifierKeys
+from brightline.problems import KINDS
 from brightline.service.import_rows import SCREENING_COLUMNS, CheckedRow, Clinic
 from brightline.service.people import reveal_fields
 from brightline.service.places import serving_surgical_centre
 from brightline.store.bulk import insert_many
 from brightline.store.models import Base, Facility, Person, Referral, Region, Screening
+
+# The web's and the API's refusal, word for word: it says the ID is taken, never whose it is.
+NATIONAL_ID_ELSEWHERE = KINDS["national_id_elsewhere"].template
 
 
 class StoredClinics(Mapping[str, Clinic]):
@@ -120,12 +126,16 @@ class BatchWriter:
         rejects: RejectsFile | None,
         batch_rows: int,
         log_people: Callable[[list[str]], None],
+        log_refusal: Callable[[str], None],
     ) -> None:
         self.session, self.keys, self.report = session, keys, report
         self.rejects, self.batch_rows = rejects, batch_rows
         self.batch: list[CheckedRow] = []
         # Each person created or linked is logged once, however many rows name them.
         self.log_people, self.logged = log_people, set[str]()
+        self.log_refusal = log_refusal
+        # The clinic of each national ID (by fingerprint) earlier rows of the file register.
+        self.clinic_of_id: dict[str, int] = {}
 
     def add(self, row: CheckedRow) -> None:
         """Queue one checked row; write the batch when it is full."""
@@ -140,6 +150,7 @@ class BatchWriter:
         built = [row for row in batch if row.built is not None]
         if built:
             self._compare_with_store(built)
+            self._refuse_other_clinics_ids([r for r in built if not (r.problems or r.present)])
         report = self.report
         bad = [row for row in batch if row.problems]
         for row in bad:
@@ -191,6 +202,35 @@ class BatchWriter:
                     f"{client_record_id!r} is already the id of a person registered without "
                     "this screening; use another client_record_id",
                 )
+
+    def _refuse_other_clinics_ids(self, rows: list[CheckedRow]) -> None:
+        """Refuse a row whose national ID is registered at another clinic (stored, or by an
+        earlier row of the file): a clinic links only its own people, as on the web. A stored
+        person's refusal is audited against them, as the web's is."""
+        wanted = [
+            r.person["national_id_hmac"] for r in rows if r.person and r.person["national_id_hmac"]
+        ]
+        stored: dict[str, tuple[str, int]] = {}
+        if wanted:
+            matches = self.session.execute(
+                select(Person.national_id_hmac, Person.id, Person.facility_id).where(
+                    Person.national_id_hmac.in_(wanted)
+                )
+            )
+            stored = {str(digest): (person_id, clinic) for digest, person_id, clinic in matches}
+        for row in rows:
+            assert row.person is not None
+            digest, clinic = row.person["national_id_hmac"], row.person["facility_id"]
+            if not digest:
+                continue
+            registered = stored.get(digest)
+            elsewhere = registered[1] if registered else self.clinic_of_id.get(digest, clinic)
+            if elsewhere == clinic:
+                self.clinic_of_id.setdefault(digest, clinic)
+                continue
+            row.note("national_id", NATIONAL_ID_ELSEWHERE)
+            if registered is not None:
+                self.log_refusal(registered[0])
 
     def _differences(self, row: CheckedRow, record: Row[Any]) -> list[str]:
         """Columns whose stored value differs from the row (identifiers named, never shown)."""

@@ -54,6 +54,9 @@ class BulkWrite(Protocol):
     def touched(self, person_id: str, action: str) -> None:
         """Note one access to a person's record for the audit log."""
 
+    def refused(self, person_id: str, action: str, denial_reason: str) -> None:
+        """Note a refused access to a person's record (kept even if the write rolls back)."""
+
     def flush(self) -> list[int]:
         """Append what was noted to the audit log."""
 
@@ -74,6 +77,8 @@ __all__ = [
 
 BATCH_ROWS: Final = 4000
 IMPORT_ACTION: Final = "person.import"
+# The web's and the API's denial reason for the same refusal (Access.register_person).
+OTHER_CLINIC: Final = "national ID registered at another facility"
 # SQLite page cache while importing: random-key index inserts (UUIDs, pseudonyms) otherwise
 # miss the default 2 MiB cache once tables grow; 256 MiB made a 500,000-row import 2.4x
 # faster in its database part (docs/benchmarks.md). Restored when the import ends.
@@ -160,7 +165,10 @@ def _import_rows(
             bulk.touched(person_id, IMPORT_ACTION)
         bulk.flush()  # a batch at a time: a million rows never hold a million events
 
-    writer = BatchWriter(session, site.keys, report, rejects, BATCH_ROWS, log_people)
+    def log_refusal(person_id: str) -> None:
+        bulk.refused(person_id, IMPORT_ACTION, OTHER_CLINIC)
+
+    writer = BatchWriter(session, site.keys, report, rejects, BATCH_ROWS, log_people, log_refusal)
     for line, cells in data_rows(opened, SCREENINGS_LAYOUT, lines):
         report.rows += 1
         writer.add(checker.check(line, cells))

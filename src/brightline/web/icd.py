@@ -3,8 +3,8 @@
 Only codes on the vendored lists (``brightline.icd``) are accepted; every common one is there.
 
 ICD-10 (WHO 2019 edition) chapter VII and related codes for cataract and common causes of
-vision impairment; ICD-11 (MMS 2024-01) 9B10 cataract. Sources: icd.who.int/browse10/2019,
-icd.who.int/browse/2024-01/mms.
+vision impairment; ICD-11 (MMS 2024-01) 9B10 cataract, 9B11.0 aphakia and 9D90, with their WHO
+titles. Sources: icd.who.int/browse10/2019, icd.who.int/browse/2024-01/mms.
 """
 
 from __future__ import annotations
@@ -43,17 +43,18 @@ ICD10 = (
 )
 ICD11 = (
     ("9B10.0", N_("Age-related cataract")),
-    ("9B10.00", N_("Age-related nuclear cataract")),
-    ("9B10.01", N_("Age-related cortical cataract")),
-    ("9B10.02", N_("Age-related subcapsular cataract")),
+    ("9B10.00", N_("Coronary age-related cataract")),
+    ("9B10.01", N_("Punctate age-related cataract")),
+    ("9B10.02", N_("Mature age-related cataract")),
+    ("9B10.0Z", N_("Age-related cataract, unspecified")),
     ("9B10.1", N_("Infantile or juvenile cataract")),
     ("9B10.2", N_("Certain specified cataracts")),
+    ("9B10.20", N_("Traumatic cataract")),
     ("9B10.21", N_("Diabetic cataract")),
-    ("9B10.22", N_("Drug-induced cataract")),
-    ("9B10.Y", N_("Other specified cataract")),
+    ("9B10.22", N_("After-cataract")),
     ("9B10.Z", N_("Cataract, unspecified")),
-    ("9B11", N_("After-cataract")),
-    ("9D90", N_("Vision impairment")),
+    ("9B11.0", N_("Aphakia")),
+    ("9D90", N_("Vision impairment including blindness")),
 )
 
 

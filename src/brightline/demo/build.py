@@ -84,6 +84,7 @@ from brightline.demo.model import (
     weighted,
     within_day,
 )
+from brightline.demo.population import import_demo_population
 from brightline.demo.recall import contact_non_attenders, recall_counts
 from brightline.errors import InvalidInput
 from brightline.records import (
@@ -577,6 +578,8 @@ def build_demo(
             for path in written:
                 path.unlink(missing_ok=True)
         raise
+    # The cataract surgical rate's denominator, imported as a programme imports its census.
+    import_demo_population(site, people, range(as_of.year - 1, as_of.year + 1), seed)
     checkpoint_if_due(site)  # the demo's log is signed like any other
     seconds = time.perf_counter() - started
     return DemoReport(marker, accounts, written[0], counts, outcomes, seconds)

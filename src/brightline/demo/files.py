@@ -20,6 +20,7 @@ from brightline.store.models import Facility, Person, Region, User
 
 MARKER_FILE = "demo.json"
 ACCOUNTS_FILE = "demo-accounts.json"
+POPULATION_FILE = "demo-population.csv"
 
 
 class DemoRefused(BrightlineError):
@@ -148,5 +149,6 @@ def discard_demo(settings: Settings) -> None:
         database.with_name("brightline.db-shm"),
         settings.home / ACCOUNTS_FILE,
         settings.home / MARKER_FILE,
+        settings.home / POPULATION_FILE,
     ):
         path.unlink(missing_ok=True)

@@ -1,7 +1,7 @@
 // The offline screener app: register and screen people with no connection, keep every record
 // encrypted on the device, send them through the server's sync when a connection returns.
 import { acuityReader } from "./acuity.js";
-import { entryProblems, problemSentence, VA_FIELDS } from "./entry.js";
+import { entryProblems, problemSentence, registrationProblems, VA_FIELDS } from "./entry.js";
 import { sentence, triage } from "./triage.js";
 import { Vault } from "./vault.js";
 
@@ -11,7 +11,8 @@ const BATCH = 20;
 const PERIOD_MS = 60000;
 const LONGEST_SIDE = 1600; // px: ~200 KB as JPEG instead of a phone camera's several MB
 
-const state = { vault: null, rules: null, reader: null, session: null, syncing: false, sent: [] };
+// reachable: the last request's answer (null before any); the badge shows it with navigator.onLine.
+const state = { vault: null, rules: null, reader: null, session: null, syncing: false, sent: [], reachable: null };
 
 class SessionEnded extends Error {}
 
@@ -23,6 +24,33 @@ function t(key, values = {}) {
 function count(n, one, many) {
   return n === 1 ? t(one) : t(many, { n });
 }
+
+// Data the app shows (names, referral codes, usernames), marked so that a browser's page
+// translation leaves it as it is.
+function data(value, className = "") {
+  if (value instanceof Node) return value;
+  const span = document.createElement("span");
+  span.setAttribute("translate", "no");
+  if (className) span.className = className;
+  span.textContent = String(value ?? "");
+  return span;
+}
+
+// A word of the catalogue as nodes: the sentence's own words translated, each value filled in
+// as data (translate="no"), a Node as it is; the language's punctuation comes with the template.
+function tNodes(key, values = {}) {
+  const template = config.words[key] ?? key;
+  const nodes = [];
+  let last = 0;
+  for (const match of template.matchAll(/%\((\w+)\)s/g)) {
+    nodes.push(template.slice(last, match.index), data(values[match[1]]));
+    last = match.index + match[0].length;
+  }
+  nodes.push(template.slice(last));
+  return nodes.filter((node) => node !== "");
+}
+
+const words = (text) => document.createTextNode(text);
 
 function show(id, visible) {
   $(id).hidden = !visible;
@@ -38,11 +66,14 @@ async function start() {
   state.rules = await (await fetch("/screener/app/rules.json")).json();
   state.reader = acuityReader(state.rules.acuity);
   state.vault = await Vault.open();
+  // The account the page was served to; the session check confirms it before anything is sent.
+  state.vault.owner = config.account;
+  $("who").textContent = config.account ?? "";
   showNetwork();
   show("lock", true);
   if (await state.vault.isSetUp()) {
     show("pin-unlock", true);
-    $("lock-summary").textContent = summary(await state.vault.counts());
+    $("lock-summary").textContent = summary((await state.vault.counts()).all);
     $("pin").focus();
   } else {
     show("pin-set", true);
@@ -132,12 +163,15 @@ async function saveDraft(name) {
   const form = $(name);
   const draft = { ...drafts[name], values: formValues(form) };
   drafts[name] = draft;
-  await state.vault.put({ uuid: `draft-${name}`, kind: "draft", state: "draft", ...draft, created: draft.created ?? new Date().toISOString() });
+  await state.vault.put({ uuid: draftId(name), kind: "draft", state: "draft", form: name, ...draft, created: draft.created ?? new Date().toISOString() });
 }
+
+// One draft per form and account: another screener's half-filled form is kept, not replaced.
+const draftId = (name) => `draft-${name}-${state.vault.owner}`;
 
 async function dropDraft(name) {
   drafts[name] = null;
-  await state.vault.remove(`draft-${name}`);
+  await state.vault.remove(draftId(name));
 }
 
 for (const name of ["register", "screen"]) {
@@ -151,7 +185,7 @@ for (const name of ["register", "screen"]) {
 async function restoreDrafts() {
   for (const record of await state.vault.list()) {
     if (record.kind !== "draft") continue;
-    const name = record.uuid.slice("draft-".length);
+    const name = record.form ?? record.uuid.slice("draft-".length);
     openForm(name, record);
   }
 }
@@ -173,7 +207,15 @@ const optional = (text) => (text ? text : null);
 
 $("register").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const values = formValues($("register"));
+  const form = $("register");
+  clearErrors(form);
+  const values = formValues(form);
+  const refused = registrationProblems(values, new Date().getFullYear());
+  for (const found of refused) fieldError(form, found.field, problemSentence(found, config.problems));
+  if (refused.length) {
+    form.elements[refused[0].field]?.focus();
+    return;
+  }
   const draft = drafts.register ?? {};
   const uuid = draft.editing ?? crypto.randomUUID();
   const data = {
@@ -186,12 +228,27 @@ $("register").addEventListener("submit", async (event) => {
   };
   const label = [values.name, config.sex[values.sex], values.birth_year].filter(Boolean).join(" · ");
   await state.vault.put({ uuid, kind: "person", state: "queued", created: new Date().toISOString(), data, values, label });
+  if (draft.editing) await relabel(uuid, label);
   await dropDraft("register");
   show("register", false);
   if (!draft.editing) openForm("screen", { person: uuid, label });
   await render();
   sync();
 });
+
+// A corrected person's screenings and photos on the device carry the corrected name and year.
+async function relabel(person, label) {
+  for (const record of await state.vault.list()) {
+    if (record.kind === "draft" || (record.parent !== person && record.person !== person)) continue;
+    await state.vault.put({ ...record, label });
+  }
+  for (const name of ["register", "screen"]) {
+    if (drafts[name]?.person === person) {
+      drafts[name].label = label;
+      if (name === "screen") $("screen-who").textContent = label;
+    }
+  }
+}
 
 // -- screening, device triage, photos ------------------------------------------------------
 
@@ -247,7 +304,7 @@ $("screen").addEventListener("submit", async (event) => {
   for (const eye of ["right", "left"]) {
     for (const file of form.elements[`photo_${eye}`].files) {
       const bytes = await downscale(file);
-      await state.vault.put({ uuid: crypto.randomUUID(), kind: "photo", state: "queued", parent: uuid, created, eye, bytes });
+      await state.vault.put({ uuid: crypto.randomUUID(), kind: "photo", state: "queued", parent: uuid, person: draft.person, label: draft.label, created, eye, bytes });
     }
   }
   await state.vault.put({ uuid, kind: "screening", state: "queued", parent: draft.person, created, data, values, provisional, label: draft.label });
@@ -278,7 +335,7 @@ function showResult(provisional, label) {
   note.className = "provisional";
   note.textContent = t("provisional", { version: provisional.rule_version });
   const who = document.createElement("p");
-  who.textContent = label ?? "";
+  who.append(data(label));
   box.append(who, title, note, reasonList(provisional.reasons));
   show("result", true);
 }
@@ -295,7 +352,20 @@ function summary(counts) {
     screenings && count(screenings, "one_screening", "n_screenings"),
     photos && count(photos, "one_photo", "n_photos"),
   ].filter(Boolean);
-  return t("waiting", { what: parts.join(", ") });
+  // Joined by the language's own list punctuation ("，" in Chinese), through its messages.
+  const what = parts.reduce((list, more) => t("list_more", { list, more }));
+  return t("waiting", { what });
+}
+
+function othersWaiting(others) {
+  show("others", others > 0);
+  $("others").textContent = others ? count(others, "others_one", "others_many") : "";
+}
+
+function recordLabel(record) {
+  if (record.kind !== "photo") return data(record.label);
+  // A photo says whose it is and which eye: the person's name and year, then the eye.
+  return record.label ? tNodes("photo_of", { label: record.label, eye: words(t(`eye_${record.eye}`)) }) : t(`eye_${record.eye}`);
 }
 
 function recordLine(record, onDevice) {
@@ -303,42 +373,67 @@ function recordLine(record, onDevice) {
   item.dataset.uuid = record.uuid;
   item.dataset.kind = record.kind;
   const what = { person: t("kind_person"), screening: t("kind_screening"), photo: t("kind_photo") }[record.kind];
-  const label = record.kind === "photo" ? config.words[`eye_${record.eye}`] : record.label;
+  const label = recordLabel(record);
   const badge = document.createElement("span");
   badge.className = `state ${record.state}`;
   let stateText = record.state === "rejected" ? t("state_rejected") : t("state_waiting");
   if (record.state !== "rejected" && onDevice.has(record.parent)) stateText = t("state_waits_for_parent");
   badge.textContent = stateText;
-  item.append(`${what}: ${label ?? ""} `, badge);
-  if (record.state === "rejected") {
-    const why = document.createElement("p");
-    why.className = "error";
-    why.textContent = refusals(record.error)
-      .map(({ field, message }) => t("rejected_field", { field: fieldLabel(field), message }))
-      .join(" ");
-    item.append(why);
-    if (record.kind !== "photo") {
-      const correct = document.createElement("button");
-      correct.type = "button";
-      correct.textContent = t("correct");
-      correct.addEventListener("click", () => correctRecord(record));
-      item.append(correct);
-    }
+  const line = document.createElement("span");
+  line.append(...tNodes("record_line", { what: words(what), label: Array.isArray(label) ? wrap(label) : data(label) }));
+  item.append(line, " ", badge);
+  if (record.kind === "screening" && record.provisional) {
+    // The device's triage, kept with the record: shown again after a reload until the server's.
+    const provisional = document.createElement("p");
+    provisional.className = "provisional";
+    provisional.textContent = t("provisional_decision", { decision: config.decisions[record.provisional.decision] });
+    item.append(provisional);
   }
+  if (record.state === "rejected") item.append(...refusalNodes(record));
   return item;
 }
 
+function wrap(nodes) {
+  const span = document.createElement("span");
+  span.append(...nodes);
+  return span;
+}
+
+function refusalNodes(record) {
+  const list = document.createElement("ul");
+  list.className = "error problems";
+  for (const { field, message } of refusals(record.error)) {
+    const item = document.createElement("li");
+    item.dataset.field = field;
+    item.textContent = t("field_problem", { field: fieldLabel(field), message });
+    list.append(item);
+  }
+  const note = document.createElement("p");
+  note.className = "muted";
+  note.textContent = t("correct_and_resend");
+  const nodes = [list];
+  if (record.kind !== "photo") {
+    const correct = document.createElement("button");
+    correct.type = "button";
+    correct.textContent = t("correct");
+    correct.addEventListener("click", () => correctRecord(record));
+    nodes.push(note, correct);
+  }
+  return nodes;
+}
+
 // A server's refusal as {field, message} pairs: each coded problem in the screener's language
-// (a national ID registered at another clinic, a VA off the chart), else the server's words.
+// (a national ID registered at another clinic, a VA off the chart, a number out of range);
+// never the server's English sentence while a code says it.
 function refusals(error) {
   if (error?.problems?.length) {
     return error.problems.map((found) => ({ field: found.field, message: problemSentence(found, config.problems) }));
   }
-  return [{ field: error?.field ?? "form", message: error?.message ?? "" }];
+  return [{ field: error?.field ?? "form", message: t("refused_unworded") }];
 }
 
 function fieldLabel(field) {
-  return document.querySelector(`label[for="${field}"]`)?.textContent ?? field;
+  return document.querySelector(`label[for="${CSS.escape(field)}"]`)?.textContent ?? t("field_form");
 }
 
 function correctRecord(record) {
@@ -352,7 +447,9 @@ async function render() {
   const records = (await state.vault.list()).filter((r) => r.kind !== "draft");
   const onDevice = new Set(records.map((r) => r.uuid));
   $("queue").replaceChildren(...records.map((r) => recordLine(r, onDevice)));
-  $("queue-summary").textContent = summary(await state.vault.counts());
+  const counts = await state.vault.counts();
+  $("queue-summary").textContent = summary(counts.mine);
+  othersWaiting(counts.others);
   $("sent").replaceChildren(...state.sent.map(sentLine));
   await warnIfStale(records.length);
 }
@@ -360,7 +457,9 @@ async function render() {
 function sentLine(sent) {
   const item = document.createElement("li");
   item.className = sent.differs ? "differs" : "";
-  item.append(`${sent.label ?? ""}: ${config.decisions[sent.decision] ?? sent.decision}`);
+  const line = document.createElement("span");
+  line.append(...tNodes("sent_line", { label: sent.label ?? "", decision: words(config.decisions[sent.decision] ?? sent.decision) }));
+  item.append(line);
   if (sent.differs) {
     const note = document.createElement("p");
     note.className = "error";
@@ -371,12 +470,12 @@ function sentLine(sent) {
     // The findings joined the person's open referral: no new slip or PIN to hand over.
     const joined = document.createElement("p");
     joined.className = "notice joined-referral";
-    joined.textContent = t("joined_referral", { code: sent.referral.code });
+    joined.append(...tNodes("joined_referral", { code: data(sent.referral.code, "code") }));
     item.append(joined);
   } else if (sent.referral) {
     const slip = document.createElement("a");
     slip.href = `/screener/referrals/${sent.referral.id}/slip`;
-    slip.textContent = t("print_slip", { code: sent.referral.code });
+    slip.append(...tNodes("print_slip", { code: data(sent.referral.code, "code") }));
     item.append(" ", slip);
   }
   return item;
@@ -390,31 +489,61 @@ async function warnIfStale(waiting) {
   show("stale", stale);
 }
 
+// Online while the browser has a network and the last request got an answer.
 function showNetwork() {
-  $("network").textContent = navigator.onLine ? t("online") : t("offline");
-  $("network").classList.toggle("offline", !navigator.onLine);
+  const online = navigator.onLine && state.reachable !== false;
+  $("network").textContent = online ? t("online") : t("offline");
+  $("network").classList.toggle("offline", !online);
+}
+
+function reached(answered) {
+  state.reachable = answered;
+  showNetwork();
 }
 
 // -- sending -------------------------------------------------------------------------------
 
 async function checkSession() {
-  const response = await fetch("/screener/app/session", { cache: "no-store" });
+  const response = await request("/screener/app/session", { cache: "no-store" });
   if (response.status === 401) throw new SessionEnded();
   if (!response.ok) throw new Error(t("server_error"));
   state.session = await response.json();
-  $("who").textContent = state.session.username;
-  const owner = await state.vault.meta("owner");
-  if (owner && owner !== state.session.username) {
-    throw new Error(t("other_owner", { owner }));
-  }
-  await state.vault.setMeta("owner", state.session.username);
+  // Only the signed-in account's records are shown and sent; another's stay sealed.
+  state.vault.owner = state.session.username;
+  signedIn(state.session.username);
+}
+
+function signedIn(username) {
+  $("who").textContent = username ?? "";
+  show("sign-out", true);
+  show("sign-in-link", false);
   show("sign-in-again", false);
+}
+
+// An ended session: the header says so and offers to sign in; the queue stays on the device.
+function signedOut() {
+  $("who").textContent = t("signed_out");
+  show("sign-out", false);
+  show("sign-in-link", true);
+  show("sign-in-again", true);
+}
+
+// A request whose answer (or none) is what the badge shows.
+async function request(url, options) {
+  try {
+    const response = await fetch(url, options);
+    reached(true);
+    return response;
+  } catch (error) {
+    reached(false);
+    throw error;
+  }
 }
 
 async function post(url, body, json) {
   const headers = { "X-CSRF-Token": state.session.csrf };
   if (json) headers["Content-Type"] = "application/json";
-  const response = await fetch(url, { method: "POST", headers, body: json ? JSON.stringify(body) : body });
+  const response = await request(url, { method: "POST", headers, body: json ? JSON.stringify(body) : body });
   if (response.status === 401) throw new SessionEnded();
   return response;
 }
@@ -486,6 +615,7 @@ async function sync() {
   if (state.vault?.key && !navigator.onLine) $("sync-message").textContent = t("no_connection");
   if (state.syncing || !state.vault?.key || !navigator.onLine) return render();
   state.syncing = true;
+  showNetwork();
   try {
     await checkSession();
     const all = (await state.vault.list()).filter((r) => r.state === "queued" && r.kind !== "draft");
@@ -500,7 +630,7 @@ async function sync() {
     progress(0, 0);
     if (error instanceof SessionEnded) {
       $("sync-message").textContent = t("session_ended");
-      show("sign-in-again", true);
+      signedOut();
     } else {
       $("sync-message").textContent = error instanceof TypeError ? t("no_connection") : error.message;
     }
@@ -511,7 +641,11 @@ async function sync() {
 }
 
 $("send").addEventListener("click", () => sync());
-window.addEventListener("online", () => sync());
+window.addEventListener("online", () => {
+  state.reachable = null; // a new connection: the last request's failure no longer says much
+  showNetwork();
+  sync();
+});
 window.addEventListener("offline", () => showNetwork());
 setInterval(() => sync(), PERIOD_MS);
 
@@ -530,10 +664,10 @@ async function signOut() {
 }
 
 $("sign-out").addEventListener("click", async () => {
-  const counts = state.vault?.key ? await state.vault.counts() : {};
+  const counts = state.vault?.key ? (await state.vault.counts()).mine : {};
   const waiting = Object.values(counts).reduce((a, b) => a + b, 0);
   if (!waiting) return signOut();
-  $("sign-out-question").textContent = `${summary(counts)}. ${t("sign_out_question")}`;
+  $("sign-out-question").textContent = t("sign_out_waiting", { waiting: summary(counts) });
   $("sign-out-dialog").showModal();
 });
 
@@ -542,7 +676,7 @@ $("sign-out-dialog").addEventListener("close", async () => {
   if (choice === "keep") await signOut();
   else if (choice === "send") {
     await sync();
-    const counts = await state.vault.counts();
+    const counts = (await state.vault.counts()).mine;
     if (!Object.values(counts).some(Boolean)) await signOut();
   }
 });

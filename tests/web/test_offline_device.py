@@ -136,6 +136,10 @@ def test_findings_join_an_open_referral_and_another_clinics_national_id_is_refus
     code = first["referral"]["code"]
     expect(joined.locator(".joined-referral")).to_contain_text(f"joined referral {code}")
     assert joined.get_by_role("link").count() == 0  # no second slip
+    # A referral code is data: never translated, never broken across lines at 360 px.
+    shown = joined.locator("[translate=no].code")
+    assert shown.inner_text() == code
+    assert shown.evaluate("element => getComputedStyle(element).whiteSpace") == "nowrap"
     assert sent.nth(1).get_by_role("link", name=f"Referral slip {code}").count() == 1
 
     page.get_by_role("button", name="Register a person").click()

@@ -2,10 +2,11 @@
 // encrypted on the device, send them through the server's sync when a connection returns.
 import { acuityReader } from "./acuity.js";
 import { entryProblems, problemSentence, registrationProblems, VA_FIELDS } from "./entry.js";
-import { sentence, triage } from "./triage.js";
+import { recordLine, refusals, resultNodes, sentLine } from "./lines.js";
+import { triage } from "./triage.js";
 import { Vault } from "./vault.js";
+import { config, count, summary, t } from "./words.js";
 
-const config = JSON.parse(document.getElementById("config").textContent);
 const $ = (id) => document.getElementById(id);
 const BATCH = 20;
 const PERIOD_MS = 60000;
@@ -16,41 +17,6 @@ const state = { vault: null, rules: null, reader: null, session: null, syncing: 
 
 class SessionEnded extends Error {}
 
-// A word of the server's catalogue in the page's language, %(name)s filled in.
-function t(key, values = {}) {
-  return (config.words[key] ?? key).replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
-}
-
-function count(n, one, many) {
-  return n === 1 ? t(one) : t(many, { n });
-}
-
-// Data the app shows (names, referral codes, usernames), marked so that a browser's page
-// translation leaves it as it is.
-function data(value, className = "") {
-  if (value instanceof Node) return value;
-  const span = document.createElement("span");
-  span.setAttribute("translate", "no");
-  if (className) span.className = className;
-  span.textContent = String(value ?? "");
-  return span;
-}
-
-// A word of the catalogue as nodes: the sentence's own words translated, each value filled in
-// as data (translate="no"), a Node as it is; the language's punctuation comes with the template.
-function tNodes(key, values = {}) {
-  const template = config.words[key] ?? key;
-  const nodes = [];
-  let last = 0;
-  for (const match of template.matchAll(/%\((\w+)\)s/g)) {
-    nodes.push(template.slice(last, match.index), data(values[match[1]]));
-    last = match.index + match[0].length;
-  }
-  nodes.push(template.slice(last));
-  return nodes.filter((node) => node !== "");
-}
-
-const words = (text) => document.createTextNode(text);
 
 function show(id, visible) {
   $(id).hidden = !visible;
@@ -109,6 +75,12 @@ $("pin-unlock").addEventListener("submit", async (event) => {
 async function opened() {
   show("lock", false);
   show("app", true);
+  // Whose records to open: the session's account when the server answers, else the page's.
+  if (navigator.onLine) {
+    await checkSession().catch((error) => {
+      if (error instanceof SessionEnded) signedOut();
+    });
+  }
   await restoreDrafts();
   await render();
   sync();
@@ -187,6 +159,11 @@ async function restoreDrafts() {
     if (record.kind !== "draft") continue;
     const name = record.form ?? record.uuid.slice("draft-".length);
     openForm(name, record);
+    if (record.uuid !== draftId(name)) {
+      // A draft kept before drafts were kept per account: now the signed-in account's.
+      await state.vault.remove(record.uuid);
+      await saveDraft(name);
+    }
   }
 }
 
@@ -315,125 +292,16 @@ $("screen").addEventListener("submit", async (event) => {
   sync();
 });
 
-function reasonList(reasons) {
-  const list = document.createElement("ul");
-  for (const reason of reasons) {
-    const item = document.createElement("li");
-    item.textContent = sentence(reason, config.reasons);
-    list.append(item);
-  }
-  return list;
-}
-
 function showResult(provisional, label) {
-  const box = $("result");
-  box.replaceChildren();
-  const title = document.createElement("h2");
-  title.id = "device-decision";
-  title.textContent = config.decisions[provisional.decision];
-  const note = document.createElement("p");
-  note.className = "provisional";
-  note.textContent = t("provisional", { version: provisional.rule_version });
-  const who = document.createElement("p");
-  who.append(data(label));
-  box.append(who, title, note, reasonList(provisional.reasons));
+  $("result").replaceChildren(...resultNodes(provisional, label));
   show("result", true);
 }
 
 // -- what is on the device ---------------------------------------------------------------
 
-function summary(counts) {
-  const people = counts.person ?? 0;
-  const screenings = counts.screening ?? 0;
-  const photos = counts.photo ?? 0;
-  if (!people && !screenings && !photos) return t("nothing_waiting");
-  const parts = [
-    people && count(people, "one_person", "n_people"),
-    screenings && count(screenings, "one_screening", "n_screenings"),
-    photos && count(photos, "one_photo", "n_photos"),
-  ].filter(Boolean);
-  // Joined by the language's own list punctuation ("，" in Chinese), through its messages.
-  const what = parts.reduce((list, more) => t("list_more", { list, more }));
-  return t("waiting", { what });
-}
-
 function othersWaiting(others) {
   show("others", others > 0);
   $("others").textContent = others ? count(others, "others_one", "others_many") : "";
-}
-
-function recordLabel(record) {
-  if (record.kind !== "photo") return data(record.label);
-  // A photo says whose it is and which eye: the person's name and year, then the eye.
-  return record.label ? tNodes("photo_of", { label: record.label, eye: words(t(`eye_${record.eye}`)) }) : t(`eye_${record.eye}`);
-}
-
-function recordLine(record, onDevice) {
-  const item = document.createElement("li");
-  item.dataset.uuid = record.uuid;
-  item.dataset.kind = record.kind;
-  const what = { person: t("kind_person"), screening: t("kind_screening"), photo: t("kind_photo") }[record.kind];
-  const label = recordLabel(record);
-  const badge = document.createElement("span");
-  badge.className = `state ${record.state}`;
-  let stateText = record.state === "rejected" ? t("state_rejected") : t("state_waiting");
-  if (record.state !== "rejected" && onDevice.has(record.parent)) stateText = t("state_waits_for_parent");
-  badge.textContent = stateText;
-  const line = document.createElement("span");
-  line.append(...tNodes("record_line", { what: words(what), label: Array.isArray(label) ? wrap(label) : data(label) }));
-  item.append(line, " ", badge);
-  if (record.kind === "screening" && record.provisional) {
-    // The device's triage, kept with the record: shown again after a reload until the server's.
-    const provisional = document.createElement("p");
-    provisional.className = "provisional";
-    provisional.textContent = t("provisional_decision", { decision: config.decisions[record.provisional.decision] });
-    item.append(provisional);
-  }
-  if (record.state === "rejected") item.append(...refusalNodes(record));
-  return item;
-}
-
-function wrap(nodes) {
-  const span = document.createElement("span");
-  span.append(...nodes);
-  return span;
-}
-
-function refusalNodes(record) {
-  const list = document.createElement("ul");
-  list.className = "error problems";
-  for (const { field, message } of refusals(record.error)) {
-    const item = document.createElement("li");
-    item.dataset.field = field;
-    item.textContent = t("field_problem", { field: fieldLabel(field), message });
-    list.append(item);
-  }
-  const note = document.createElement("p");
-  note.className = "muted";
-  note.textContent = t("correct_and_resend");
-  const nodes = [list];
-  if (record.kind !== "photo") {
-    const correct = document.createElement("button");
-    correct.type = "button";
-    correct.textContent = t("correct");
-    correct.addEventListener("click", () => correctRecord(record));
-    nodes.push(note, correct);
-  }
-  return nodes;
-}
-
-// A server's refusal as {field, message} pairs: each coded problem in the screener's language
-// (a national ID registered at another clinic, a VA off the chart, a number out of range);
-// never the server's English sentence while a code says it.
-function refusals(error) {
-  if (error?.problems?.length) {
-    return error.problems.map((found) => ({ field: found.field, message: problemSentence(found, config.problems) }));
-  }
-  return [{ field: error?.field ?? "form", message: t("refused_unworded") }];
-}
-
-function fieldLabel(field) {
-  return document.querySelector(`label[for="${CSS.escape(field)}"]`)?.textContent ?? t("field_form");
 }
 
 function correctRecord(record) {
@@ -446,39 +314,12 @@ async function render() {
   showNetwork();
   const records = (await state.vault.list()).filter((r) => r.kind !== "draft");
   const onDevice = new Set(records.map((r) => r.uuid));
-  $("queue").replaceChildren(...records.map((r) => recordLine(r, onDevice)));
+  $("queue").replaceChildren(...records.map((r) => recordLine(r, onDevice, correctRecord)));
   const counts = await state.vault.counts();
   $("queue-summary").textContent = summary(counts.mine);
   othersWaiting(counts.others);
   $("sent").replaceChildren(...state.sent.map(sentLine));
   await warnIfStale(records.length);
-}
-
-function sentLine(sent) {
-  const item = document.createElement("li");
-  item.className = sent.differs ? "differs" : "";
-  const line = document.createElement("span");
-  line.append(...tNodes("sent_line", { label: sent.label ?? "", decision: words(config.decisions[sent.decision] ?? sent.decision) }));
-  item.append(line);
-  if (sent.differs) {
-    const note = document.createElement("p");
-    note.className = "error";
-    note.textContent = t("server_differs", { device: config.decisions[sent.device], server: config.decisions[sent.decision] });
-    item.append(note);
-  }
-  if (sent.referral && sent.attached) {
-    // The findings joined the person's open referral: no new slip or PIN to hand over.
-    const joined = document.createElement("p");
-    joined.className = "notice joined-referral";
-    joined.append(...tNodes("joined_referral", { code: data(sent.referral.code, "code") }));
-    item.append(joined);
-  } else if (sent.referral) {
-    const slip = document.createElement("a");
-    slip.href = `/screener/referrals/${sent.referral.id}/slip`;
-    slip.append(...tNodes("print_slip", { code: data(sent.referral.code, "code") }));
-    item.append(" ", slip);
-  }
-  return item;
 }
 
 async function warnIfStale(waiting) {
@@ -509,8 +350,22 @@ async function checkSession() {
   if (!response.ok) throw new Error(t("server_error"));
   state.session = await response.json();
   // Only the signed-in account's records are shown and sent; another's stay sealed.
-  state.vault.owner = state.session.username;
+  if (state.vault.owner !== state.session.username) await switchAccount(state.session.username);
   signedIn(state.session.username);
+}
+
+// Another account than the page was made for: close what was open, open that account's drafts.
+async function switchAccount(username) {
+  state.vault.owner = username;
+  state.sent = [];
+  for (const name of ["register", "screen"]) {
+    drafts[name] = null;
+    $(name).reset();
+    show(name, false);
+  }
+  show("result", false);
+  $("result").replaceChildren();
+  if (state.vault.key) await restoreDrafts();
 }
 
 function signedIn(username) {

@@ -14,6 +14,8 @@ const KEPT = [
   "/static/offline/acuity.js",
   "/static/offline/triage.js",
   "/static/offline/entry.js",
+  "/static/offline/lines.js",
+  "/static/offline/words.js",
   "/static/offline/icon.svg",
 ];
 const SHELL_WAIT_MS = 3000;

@@ -27,10 +27,11 @@ export function resultNodes(provisional, label) {
   return [who, title, note, reasonList(provisional.reasons)];
 }
 
+// Whose the record is, as a node: the person's label is data; a photo adds its eye in words.
 function recordLabel(record) {
   if (record.kind !== "photo") return data(record.label);
-  // A photo says whose it is and which eye: the person's name and year, then the eye.
-  return record.label ? tNodes("photo_of", { label: record.label, eye: words(t(`eye_${record.eye}`)) }) : t(`eye_${record.eye}`);
+  const eye = words(t(`eye_${record.eye}`));
+  return record.label ? wrap(tNodes("photo_of", { label: record.label, eye })) : eye;
 }
 
 export function recordLine(record, onDevice, onCorrect) {
@@ -45,7 +46,7 @@ export function recordLine(record, onDevice, onCorrect) {
   if (record.state !== "rejected" && onDevice.has(record.parent)) stateText = t("state_waits_for_parent");
   badge.textContent = stateText;
   const line = document.createElement("span");
-  line.append(...tNodes("record_line", { what: words(what), label: Array.isArray(label) ? wrap(label) : data(label) }));
+  line.append(...tNodes("record_line", { what: words(what), label }));
   item.append(line, " ", badge);
   if (record.kind === "screening" && record.provisional) {
     // The device's triage, kept with the record: shown again after a reload until the server's.

@@ -5,9 +5,10 @@ WHO/ICD-10 H54 category limits, CF distances, rejected entries) and of docs/tria
 referral line, pinhole target, lens statuses, better-eye blindness, pseudophakia, symptoms,
 each under several programme rule sets, and eyes that could not be tested with each reason) is
 run through ``acuity.parse_va`` and ``triage.triage``, and what the screening form refuses
-(a VA or a reason per eye; the coded problems of ``brightline.problems``) through the server's
-own check; the browser must give the same answer for each. The committed table is checked
-against this generator by a test, so a change to either side shows at once.
+(a VA or a reason per eye; the coded problems of ``brightline.problems``) and the registration
+form refuses (the year of birth) through the server's own checks; the browser must give the
+same answer for each. The committed table is checked against this generator by a test, so a
+change to either side shows at once.
 
     python -m brightline.device_vectors > tests/web/device_vectors.json
 """
@@ -17,11 +18,12 @@ from __future__ import annotations
 import itertools
 import json
 import sys
+from datetime import date
 from typing import Any
 
 from brightline.acuity import AcuityError, VisualAcuity, h54_code, parse_va, person_category
 from brightline.device_rules import device_rules
-from brightline.problems import Problems
+from brightline.problems import Problems, birth_year_of
 from brightline.service.screenings import UNTESTABLE, _assessed
 from brightline.triage import (
     DEFAULT_RULES,
@@ -218,6 +220,51 @@ def entry_vectors() -> list[dict[str, Any]]:
     return vectors
 
 
+_BIRTH_YEARS = (
+    None,
+    "",
+    "  ",
+    "1950",
+    " 1950 ",
+    "1906",
+    "1905",
+    "1910",
+    "1900",
+    "1899",
+    "1850",
+    "2026",
+    "2027",
+    "2030",
+    "2031",
+    "75",
+    "0",
+    "19500",
+    "195",
+    "abc",
+    "19a0",
+    "-1950",
+    "1950.5",
+    "+1950",
+)
+
+
+def registration_vectors() -> list[dict[str, Any]]:
+    """What the registration form refuses: a year of birth within the last 120 years and not
+    in the future (the server's ``birth_year_of``), for two years the device may be in."""
+    vectors: list[dict[str, Any]] = []
+    for this_year, written in itertools.product((2026, 2030), _BIRTH_YEARS):
+        try:
+            birth_year_of(written or "", "", date(this_year, 6, 15))
+            found: list[dict[str, Any]] = []
+        except Problems as refused:
+            found = [
+                {"field": p.field, "code": p.code, "parameters": dict(p.parameters)}
+                for p in refused.problems
+            ]
+        vectors.append({"input": {"birth_year": written}, "this_year": this_year, "expect": found})
+    return vectors
+
+
 def triage_vectors() -> list[dict[str, Any]]:
     """The right eye over every boundary, lens and pinhole, beside a few fellow eyes."""
     vectors: list[dict[str, Any]] = []
@@ -248,15 +295,16 @@ def build_vectors() -> dict[str, Any]:
         "va": va_vectors(),
         "triage": triage_vectors(),
         "entry": entry_vectors(),
+        "registration": registration_vectors(),
     }
 
 
 def dumps(table: dict[str, Any]) -> str:
     """The committed form: one vector per line, so a diff names the vectors that changed."""
     lines = ["{", f'"rule_sets": {json.dumps(table["rule_sets"], sort_keys=True)},']
-    for part in ("va", "triage", "entry"):
+    for part in ("va", "triage", "entry", "registration"):
         rows = ",\n".join(json.dumps(v, sort_keys=True, ensure_ascii=False) for v in table[part])
-        closing = "]" if part == "entry" else "],"
+        closing = "]" if part == "registration" else "],"
         lines.append(f'"{part}": [\n{rows}\n{closing}')
     lines.append("}")
     return "\n".join(lines) + "\n"

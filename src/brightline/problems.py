@@ -89,6 +89,30 @@ PROBLEM_KINDS: Final[tuple[ProblemKind, ...]] = (
         N_("This national ID is already registered; ask the programme office."),
     ),
     ProblemKind("message", "%(text)s", ("text",)),
+    # A request that does not fit its schema, each field's fault in words (api/validation.py).
+    ProblemKind("required", N_("This field is required.")),
+    ProblemKind("number_at_least", N_("Give a number of at least %(low)s."), ("low",)),
+    ProblemKind("number_at_most", N_("Give a number of at most %(high)s."), ("high",)),
+    ProblemKind("whole_number", N_("Give a whole number.")),
+    ProblemKind("number", N_("Give a number.")),
+    ProblemKind("text", N_("Give this as text.")),
+    ProblemKind("text_too_long", N_("Write at most %(most)s characters."), ("most",)),
+    ProblemKind("text_too_short", N_("Write at least %(least)s characters."), ("least",)),
+    ProblemKind("too_many", N_("Give at most %(most)s items."), ("most",)),
+    ProblemKind("one_of", N_("Choose one of: %(choices)s."), ("choices",)),
+    ProblemKind("yes_or_no", N_("Give true or false.")),
+    ProblemKind("day", N_("Give a date as YYYY-MM-DD.")),
+    ProblemKind("moment", N_("Give a date and time, e.g. 2026-03-01T09:30:00Z.")),
+    ProblemKind("unknown_field", N_("This field is not part of the record.")),
+    ProblemKind("list", N_("Give a list.")),
+    ProblemKind("malformed", N_("This value does not have the form it needs here.")),
+    ProblemKind(
+        "uuid",
+        N_(
+            "Use a UUID: 32 hex digits grouped 8-4-4-4-12, "
+            "e.g. 3f2b8c1e-9a47-4d2e-8b1f-6c0d5e7a9b21."
+        ),
+    ),
 )
 """Every problem code; ``message`` carries an older error's English sentence as it is."""
 

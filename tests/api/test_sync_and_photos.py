@@ -197,3 +197,55 @@ def test_photo_upload_refuses_bad_files(bed: Bed) -> None:
     big = b"\xff\xd8\xff" + b"\x00" * (bed.site.settings.image_max_bytes + 10)
     response = bed.client.post(url, files={"image": ("x.jpg", big, "image/jpeg")}, headers=headers)
     assert response.status_code == 422 and "MB" in response.json()["error"]["message"]
+
+
+def test_a_record_that_does_not_fit_its_schema_is_refused_with_coded_problems(bed: Bed) -> None:
+    """Pydantic's English never reaches a device: each field's fault is a catalogue code."""
+    early, late, missing = _ids(3)
+    batch = {
+        "records": [
+            {"uuid": early, "kind": "person", "data": {"sex": "male", "birth_year": 1850}},
+            {
+                "uuid": late,
+                "kind": "person",
+                "data": {"sex": "male", "birth_year": date.today().year + 1},
+            },
+            {"uuid": missing, "kind": "person", "data": {"birth_year": "x", "phone": "1" * 40}},
+        ]
+    }
+    answers = bed.post("screener_a", "/sync", batch).json()
+    assert [a["status"] for a in answers] == ["rejected"] * 3
+    problems = [a["error"]["problems"] for a in answers]
+    assert problems[0] == [
+        {"field": "birth_year", "code": "number_at_least", "parameters": {"low": "1900"}}
+    ]
+    low, high = str(date.today().year - 120), str(date.today().year)
+    assert problems[1] == [
+        {
+            "field": "birth_year",
+            "code": "birth_year_range",
+            "parameters": {"low": low, "high": high},
+        }
+    ]
+    assert [(p["field"], p["code"]) for p in problems[2]] == [
+        ("sex", "required"),
+        ("birth_year", "whole_number"),
+        ("phone", "text_too_long"),
+    ]
+    assert "Input should" not in str(answers)
+
+
+def test_the_apis_request_validation_answers_with_coded_problems(bed: Bed) -> None:
+    refused = bed.post("screener_a", "/people", {"sex": "other", "birth_year": 1850})
+    assert refused.status_code == 422
+    error = refused.json()["error"]
+    assert error["code"] == "invalid_input"
+    assert error["problems"] == [
+        {"field": "sex", "code": "one_of", "message": "Choose one of: 'female' or 'male'."},
+        {
+            "field": "birth_year",
+            "code": "number_at_least",
+            "message": "Give a number of at least 1900.",
+        },
+    ]
+    assert (error["field"], error["message"]) == ("sex", "Choose one of: 'female' or 'male'.")

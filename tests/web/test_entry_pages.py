@@ -123,6 +123,9 @@ def test_an_untestable_eye_through_the_form(web: WebBed) -> None:
     recorded = _screen(client, person_url, right_untestable="eye_absent", left_presenting_va="6/6")
     assert recorded.status_code == 201, recorded.text
     assert "absent or a prosthesis" in recorded.text
+    # The person's page names why the eye has no VA, instead of a bare "–".
+    person = client.get(person_url).text
+    assert "could not be tested: eye absent or prosthesis" in person
 
 
 def _reviewed(web: WebBed, name: str, review: dict[str, str]) -> tuple[TestClient, str, Any]:

@@ -201,3 +201,16 @@ def test_findings_joining_an_open_referral_are_said_so(web: WebBed) -> None:
     assert opened["referral"] is not None and opened["attached_referral_id"] is None
     assert joined["attached_referral_id"] == opened["referral"]["id"]
     assert joined["referral"]["code"] == opened["referral"]["code"]
+
+
+def test_the_service_worker_keeps_every_module_the_app_imports() -> None:
+    """A module missing from the worker's list would break the app offline at its first import."""
+    static = VECTORS.parents[2] / "src" / "brightline" / "web" / "static" / "offline"
+    worker = (static / "sw.js").read_text(encoding="utf-8")
+    imported = {
+        name
+        for script in static.glob("*.js")
+        for name in re.findall(r'from "\./([\w-]+\.js)"', script.read_text(encoding="utf-8"))
+    }
+    assert {"lines.js", "words.js", "entry.js"} <= imported
+    assert [name for name in sorted(imported) if f'"/static/offline/{name}"' not in worker] == []

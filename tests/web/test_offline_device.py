@@ -136,6 +136,10 @@ def test_findings_join_an_open_referral_and_another_clinics_national_id_is_refus
     code = first["referral"]["code"]
     expect(joined.locator(".joined-referral")).to_contain_text(f"joined referral {code}")
     assert joined.get_by_role("link").count() == 0  # no second slip
+    # A referral code is data: never translated, never broken across lines at 360 px.
+    shown = joined.locator("[translate=no].code")
+    assert shown.inner_text() == code
+    assert shown.evaluate("element => getComputedStyle(element).whiteSpace") == "nowrap"
     assert sent.nth(1).get_by_role("link", name=f"Referral slip {code}").count() == 1
 
     page.get_by_role("button", name="Register a person").click()
@@ -201,7 +205,7 @@ def test_signing_out_with_unsent_records_never_discards_them(
 
     context.set_offline(False)  # the person goes; one the server refuses stays
     expect_waiting(page, "Nothing waiting to send.")
-    register(page, "He An", "Male", "1850")
+    register(page, "He An", "Male", "1950", phone="1" * 40)
     page.locator("#screen").get_by_role("button", name="Cancel").click()
     page.locator("#queue li[data-kind=person] .state.rejected").wait_for()
     page.locator("#sign-out").click()
@@ -215,27 +219,133 @@ def test_signing_out_with_unsent_records_never_discards_them(
     context.close()
 
 
-def test_another_account_on_the_same_browser_cannot_send_the_first_accounts_queue(
+def test_another_screener_on_the_same_phone_sees_only_how_many_records_wait_never_whose(
     web: WebBed, server: str, browser: Any
 ) -> None:
     context, page = go_offline_after_one_sign_in(browser, server)
     register(page, "Song Li", "Female", "1953")
-    page.locator("#screen").get_by_role("button", name="Cancel").click()
+    page.locator("#screen #right_presenting_va").fill("6/60")
+    page.locator("#screen #left_presenting_va").fill("6/9")
+    page.locator("#screen").get_by_role("button", name="Save and triage").click()
+    expect_waiting(page, "1 person, 1 screening waiting to send")
     context.clear_cookies()  # screener_a's session is gone from this browser
     context.set_offline(False)
     page.get_by_role("link", name="Sign in again").wait_for()
     page.get_by_role("link", name="Sign in again").click()
     sign_in(page, "screener_b")
-    unlock(page)  # the device PIN opens the device, not the right to send its records
-    expect(page.locator("#sync-message")).to_contain_text(
-        "made by screener_a: sign in as screener_a to send them"
+    unlock(page)  # the device PIN opens the device, not another screener's records
+    others = page.locator("#others")
+    expect(others).to_have_text(
+        "2 records of another screener are waiting on this device; "
+        "they can be sent only when that screener signs in."
     )
-    expect_waiting(page, "1 person waiting to send")
-    for account in ("screener_a", "screener_b"):
-        token = web.client().post(
-            "/api/v1/auth/token", data={"username": account, "password": PASSWORD}
-        )
-        headers = {**api_headers(web), "Authorization": f"Bearer {token.json()['access_token']}"}
-        found = web.client().get("/api/v1/people", params={"name": "Song Li"}, headers=headers)
-        assert found.json() == []
+    expect_waiting(page, "Nothing waiting to send.")
+    expect(page.locator("#queue li")).to_have_count(0)
+    assert "Song Li" not in page.content() and "screener_a" not in page.locator("#app").inner_text()
+    # screener_b's own record goes; screener_a's stay, with nothing offered that drops them.
+    register(page, "Bai Yun", "Female", "1948")
+    page.locator("#screen").get_by_role("button", name="Cancel").click()
+    expect(page.locator("#sync-message")).to_have_text("Everything that could be sent was sent.")
+    expect(others).to_contain_text("2 records of another screener")
+    token = web.client().post(
+        "/api/v1/auth/token", data={"username": "screener_b", "password": PASSWORD}
+    )
+    theirs = {**api_headers(web), "Authorization": f"Bearer {token.json()['access_token']}"}
+    found = web.client().get("/api/v1/people", params={"name": "Bai Yun"}, headers=theirs)
+    assert len(found.json()) == 1
+    page.locator("#sign-out").click()  # nothing of screener_b's waits: no question asked
+    page.wait_for_url("**/sign-in**")
+    sign_in(page, "screener_a")
+    unlock(page)
+    expect_waiting(page, "Nothing waiting to send.")
+    expect(others).to_be_hidden()
+    found = server_side(web, "Song Li")
+    assert len(found["people"]) == 1 and len(found["screenings"]) == 1
+    context.close()
+
+
+def test_a_record_the_server_refuses_shows_its_problem_in_chinese_beside_its_field(
+    server: str, browser: Any
+) -> None:
+    context, page = online_app(browser, server)
+    context.add_cookies([{"name": "lang", "value": "zh_Hans", "url": server}])
+    page.goto(f"{server}/screener/app/")
+    page.locator("#pin").fill(PIN)
+    page.locator("#pin-unlock button").click()
+    page.locator("#new-person").click()
+    form = page.locator("#register")
+    form.locator("#name").fill("Lin Mei")
+    form.locator("input[name=sex]").first.check()
+    form.locator("#birth_year").fill("1950")
+    form.locator("#phone").evaluate("input => input.removeAttribute('maxlength')")
+    form.locator("#phone").fill("1" * 40)  # only the server refuses it
+    form.locator("button[type=submit]").click()
+    page.locator("#screen [data-cancel]").click()
+    refused = page.locator("#queue li[data-kind=person]")
+    refused.locator(".state.rejected").wait_for()
+    expect(refused.locator(".problems")).to_have_text("电话：最多填写 32 个字符。")
+    assert "String should" not in refused.inner_text() and "characters" not in refused.inner_text()
+    # The name is data: a browser's page translation leaves it alone.
+    assert refused.locator("[translate=no]").first.inner_text() == "Lin Mei · 女 · 1950"
+    refused.locator("button").click()
+    expect(page.locator("#phone-error")).to_have_text("最多填写 32 个字符。")
+    assert page.locator("#phone").get_attribute("aria-invalid") == "true"
+    # Sentences built from parts take the language's own punctuation.
+    page.locator("#register [data-cancel]").click()
+    page.locator("#new-person").click()
+    form.locator("#name").fill("Lin Hua")
+    form.locator("input[name=sex]").first.check()
+    form.locator("#birth_year").fill("1952")
+    context.set_offline(True)
+    form.locator("button[type=submit]").click()
+    page.locator("#screen #right_presenting_va").fill("6/6")
+    page.locator("#screen #left_presenting_va").fill("6/6")
+    page.locator("#screen button[type=submit]").click()
+    expect(page.locator("#queue-summary")).to_contain_text("，")
+    page.locator("#sign-out").click()
+    expect(page.locator("#sign-out-question")).to_contain_text("。")
+    assert ". " not in page.locator("#sign-out-question").inner_text()
+    context.close()
+
+
+def test_unsent_records_are_sent_when_asked_and_then_the_screener_is_signed_out(
+    web: WebBed, server: str, browser: Any
+) -> None:
+    context, page = online_app(browser, server)
+    page.route("**/screener/app/sync", lambda route: route.abort())  # the network drops
+    register(page, "Fu Lan", "Female", "1945")
+    page.locator("#screen").get_by_role("button", name="Cancel").click()
+    expect(page.locator("#sync-message")).to_contain_text("No connection")
+    expect(page.locator("#network")).to_have_text("Offline")  # the last request got no answer
+    page.unroute("**/screener/app/sync")
+    page.locator("#sign-out").click()
+    dialog = page.locator("#sign-out-dialog")
+    expect(dialog).to_contain_text("1 person waiting to send. What should happen to them?")
+    dialog.get_by_role("button", name="Send them now").click()
+    page.wait_for_url("**/sign-in**")
+    assert len(server_side(web, "Fu Lan")["people"]) == 1
+    sign_in(page, "screener_a")
+    unlock(page)
+    expect_waiting(page, "Nothing waiting to send.")
+    context.close()
+
+
+WATCH_BADGE = """() => {
+  window.badgeWhenOnline = null;
+  window.addEventListener('online', () => setTimeout(() => {
+    window.badgeWhenOnline = document.getElementById('network').textContent;
+  }, 0), { once: true });
+}"""
+
+
+def test_the_badge_says_online_as_soon_as_the_connection_returns(server: str, browser: Any) -> None:
+    context, page = go_offline_after_one_sign_in(browser, server)
+    register(page, "Ren Jie", "Male", "1950")
+    page.locator("#screen").get_by_role("button", name="Cancel").click()
+    page.evaluate(WATCH_BADGE)
+    context.set_offline(False)
+    page.wait_for_function("window.badgeWhenOnline !== null")
+    # Read while the records are still being sent, not after.
+    assert page.evaluate("window.badgeWhenOnline") == "Online"
+    expect_waiting(page, "Nothing waiting to send.")
     context.close()

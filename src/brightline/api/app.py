@@ -37,6 +37,7 @@ from brightline.api.routes import (
     sync,
 )
 from brightline.api.sign_in_first import SignInFirst
+from brightline.api.validation import validation_problems
 from brightline.errors import (
     BrightlineError,
     Conflict,
@@ -98,11 +99,6 @@ def _status_of(error: BrightlineError) -> int:
     return 400
 
 
-def _field_of(location: tuple[Any, ...]) -> str | None:
-    parts = [str(p) for p in location if p not in ("body", "query", "path", "header", "form")]
-    return ".".join(parts) or None
-
-
 def install_error_handlers(app: FastAPI) -> None:
     """JSON errors for every failure; never a stack trace, never a 500 for bad input."""
 
@@ -122,18 +118,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
-        listed = [
-            {
-                "field": _field_of(tuple(found.get("loc", ()))) or "",
-                "code": "invalid_input",
-                "message": str(found.get("msg", "invalid value")),
-            }
-            for found in error.errors()
-        ]
+        # Coded like every other refusal, never pydantic's English (api/validation.py).
+        listed = [found.as_json() for found in validation_problems(error.errors())]
         first = listed[0]
-        return error_response(
-            422, "invalid_input", first["message"], first["field"] or None, listed
-        )
+        return error_response(422, "invalid_input", first["message"], first["field"], listed)
 
     @app.exception_handler(StarletteHTTPException)
     def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:

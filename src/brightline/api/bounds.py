@@ -22,7 +22,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from brightline.errors import InvalidInput
-from brightline.timestamps import check_recorded_day, public_time
+from brightline.timestamps import EARLIEST_DAY, check_recorded_day, latest_day, public_time
 
 # RFC 9562's text form of a UUID (8-4-4-4-12 hex digits), either case.
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -74,8 +74,10 @@ def _recorded_day(value: date) -> date:
     try:
         return check_recorded_day(value, "date")
     except InvalidInput as error:
-        # pydantic names the field; the message says which dates are valid.
-        raise PydanticCustomError("date_out_of_range", error.message) from None
+        # pydantic names the field; the message says which dates are valid, the context
+        # carries the window for the coded problem (api/validation.py).
+        window = {"low": EARLIEST_DAY.isoformat(), "high": latest_day().isoformat()}
+        raise PydanticCustomError("date_out_of_range", error.message, window) from None
 
 
 def _recorded_time(value: datetime) -> datetime:

@@ -18,6 +18,7 @@ from brightline.identifiers import (
     phone_pseudonym,
     random_pseudonym,
 )
+from brightline.problems import Problems, problem
 from brightline.records import Identifiers, PersonInput
 from brightline.service.claims import claim_id
 from brightline.store.models import SEXES, Person, new_id
@@ -27,13 +28,11 @@ IDENTIFIER_LIMITS = {"name": 200, "phone": 32, "national_id": 32, "address": 300
 
 
 def check_birth_year(birth_year: int, today: date) -> int:
-    """Birth year within the last 120 years and not in the future."""
-    if not isinstance(birth_year, int) or not today.year - MAX_AGE <= birth_year <= today.year:
-        raise InvalidInput(
-            f"birth year {birth_year!r} is not valid; use a year from "
-            f"{today.year - MAX_AGE} to {today.year}",
-            field="birth_year",
-        )
+    """Birth year within the last 120 years and not in the future; a coded problem, so the
+    offline app and the web UI word it in the reader's language."""
+    low, high = today.year - MAX_AGE, today.year
+    if not isinstance(birth_year, int) or not low <= birth_year <= high:
+        raise Problems([problem("birth_year", "birth_year_range", low=str(low), high=str(high))])
     return birth_year
 
 

@@ -27,7 +27,6 @@ WORDS = {
     "state_waiting": N_("waiting"),
     "state_rejected": N_("refused by the server"),
     "state_waits_for_parent": N_("waits for the record it belongs to"),
-    "rejected_field": N_("%(field)s: %(message)s. Correct it and it is sent again."),
     "correct": N_("Correct"),
     "server_differs": N_("The server decided %(server)s; the device had said %(device)s."),
     "print_slip": N_("Referral slip %(code)s"),
@@ -38,16 +37,32 @@ WORDS = {
     "online": N_("Online"),
     "offline": N_("Offline"),
     "server_error": N_("The server could not take the records now; they stay on the device."),
-    "other_owner": N_(
-        "The records on this device were made by %(owner)s: sign in as %(owner)s to send them."
-    ),
     "sending": N_("Sending %(done)s of %(total)s"),
     "sent_all": N_("Everything that could be sent was sent."),
     "session_ended": N_("Your session has ended. Sign in again: the records stay on the device."),
     "no_connection": N_("No connection: the records stay on the device and are sent later."),
-    "sign_out_question": N_("What should happen to them?"),
+    "sign_out_waiting": N_("%(waiting)s. What should happen to them?"),
     "joined_referral": N_(
         "These findings joined referral %(code)s: this person already had an open referral, "
         "so no new slip or PIN was issued."
     ),
+    # Sentences built from parts, so each language brings its own punctuation.
+    "list_more": N_("%(list)s, %(more)s"),
+    "record_line": N_("%(what)s: %(label)s"),
+    "sent_line": N_("%(label)s: %(decision)s"),
+    "field_problem": N_("%(field)s: %(message)s"),
+    "photo_of": N_("%(label)s, %(eye)s"),
+    "correct_and_resend": N_("Correct it and it is sent again."),
+    "field_form": N_("The record"),
+    "refused_unworded": N_("The server refused this record."),
+    "provisional_decision": N_("Provisional: %(decision)s"),
+    "others_one": N_(
+        "1 record of another screener is waiting on this device; "
+        "it can be sent only when that screener signs in."
+    ),
+    "others_many": N_(
+        "%(n)s records of another screener are waiting on this device; "
+        "they can be sent only when that screener signs in."
+    ),
+    "signed_out": N_("Signed out"),
 }

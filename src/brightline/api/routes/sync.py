@@ -29,8 +29,9 @@ from brightline.api.schemas import (
     Strict,
 )
 from brightline.api.theatre_schemas import SurgeryCreate
-from brightline.errors import BrightlineError, InvalidInput
-from brightline.problems import Problems
+from brightline.api.validation import validation_problems
+from brightline.errors import BrightlineError
+from brightline.problems import Problems, problems_of
 from brightline.timestamps import stored_time
 
 router = APIRouter(tags=["offline sync"], responses=SIGNED_IN)
@@ -91,9 +92,8 @@ def _parse(model: type[BaseModel], record: SyncRecord, *, with_id: bool = True) 
     try:
         return TypeAdapter(model).validate_python(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or None
-        raise InvalidInput(first["msg"], field=field) from exc
+        # Coded problems, each beside its field, as the API's own request validation answers.
+        raise Problems(validation_problems(exc.errors())) from exc
 
 
 def _person(access: Access, record: SyncRecord) -> str:
@@ -182,12 +182,16 @@ def apply_with(
         # The record's own id is its ``uuid`` here: a clash is reported against that field.
         field = "uuid" if error.field == "id" else error.field
         refused: dict[str, Any] = {"code": error.code, "message": error.message, "field": field}
-        if isinstance(error, Problems):
-            # Coded, so a device words each problem in its reader's language beside its field.
-            refused["problems"] = [
-                {"field": p.field, "code": p.code, "parameters": dict(p.parameters)}
-                for p in error.problems
-            ]
+        # Coded, so a device words each problem in its reader's language beside its field
+        # (an older single-message error is one ``message`` problem).
+        refused["problems"] = [
+            {
+                "field": "uuid" if p.field == "id" else p.field,
+                "code": p.code,
+                "parameters": dict(p.parameters),
+            }
+            for p in problems_of(error, field or "form")
+        ]
         return SyncResult(uuid=record.uuid, kind=record.kind, status="rejected", error=refused)
 
 

@@ -24,7 +24,7 @@ from brightline.api.routes.sync import SyncRecord, SyncResult, apply_with
 from brightline.api.schemas import Strict
 from brightline.device_rules import device_rules
 from brightline.errors import BrightlineError, Forbidden, InvalidInput, Unauthenticated
-from brightline.problems import catalogue
+from brightline.problems import catalogue, problems_of
 from brightline.vocabulary import LensStatus, Sex, Symptom, Untestable
 from brightline.vocabulary import values as listed
 from brightline.web import offline_words, words
@@ -96,6 +96,7 @@ def shell(request: Request) -> HTMLResponse:
     with staff_access(request) as access:
         access.require_general("person.create")
         signed_in_as(request, access)
+        account = access.account().username
     fmt = formats(request)
     texts = {key: fmt.gettext(text) for key, text in offline_words.WORDS.items()}
     config = {
@@ -109,6 +110,8 @@ def shell(request: Request) -> HTMLResponse:
         "problems": catalogue(fmt.gettext),
         "decisions": {code: fmt.gettext(t) for code, t in words.DECISION.items()},
         "warn_days": site_of(request).settings.offline_warn_days,
+        # Whose records the device shows and sends (a staff username, no personal data).
+        "account": account,
     }
     response = render(request, "screener/app.html", config=config)
     # The service worker stores the shell for offline use; no other cache may.
@@ -235,6 +238,15 @@ def photo(
     except SignInNeeded:
         return _refusal(401, "sign in again")
     except BrightlineError as error:
-        body = {"status": "rejected", "error": {"message": error.message, "field": error.field}}
+        refused = {
+            "message": error.message,
+            "field": error.field,
+            # Coded, so the app words each problem in the screener's language.
+            "problems": [
+                {"field": p.field, "code": p.code, "parameters": dict(p.parameters)}
+                for p in problems_of(error, "image")
+            ],
+        }
+        body = {"status": "rejected", "error": refused}
         return JSONResponse(body, status_code=422)
     return JSONResponse({"status": "applied", "id": photo_id}, status_code=201)

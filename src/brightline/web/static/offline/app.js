@@ -1,28 +1,22 @@
 // The offline screener app: register and screen people with no connection, keep every record
 // encrypted on the device, send them through the server's sync when a connection returns.
 import { acuityReader } from "./acuity.js";
-import { entryProblems, problemSentence, VA_FIELDS } from "./entry.js";
-import { sentence, triage } from "./triage.js";
+import { entryProblems, problemSentence, registrationProblems, VA_FIELDS } from "./entry.js";
+import { recordLine, refusals, resultNodes, sentLine } from "./lines.js";
+import { triage } from "./triage.js";
 import { Vault } from "./vault.js";
+import { config, count, summary, t } from "./words.js";
 
-const config = JSON.parse(document.getElementById("config").textContent);
 const $ = (id) => document.getElementById(id);
 const BATCH = 20;
 const PERIOD_MS = 60000;
 const LONGEST_SIDE = 1600; // px: ~200 KB as JPEG instead of a phone camera's several MB
 
-const state = { vault: null, rules: null, reader: null, session: null, syncing: false, sent: [] };
+// reachable: the last request's answer (null before any); the badge shows it with navigator.onLine.
+const state = { vault: null, rules: null, reader: null, session: null, syncing: false, sent: [], reachable: null };
 
 class SessionEnded extends Error {}
 
-// A word of the server's catalogue in the page's language, %(name)s filled in.
-function t(key, values = {}) {
-  return (config.words[key] ?? key).replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
-}
-
-function count(n, one, many) {
-  return n === 1 ? t(one) : t(many, { n });
-}
 
 function show(id, visible) {
   $(id).hidden = !visible;
@@ -38,11 +32,14 @@ async function start() {
   state.rules = await (await fetch("/screener/app/rules.json")).json();
   state.reader = acuityReader(state.rules.acuity);
   state.vault = await Vault.open();
+  // The account the page was served to; the session check confirms it before anything is sent.
+  state.vault.owner = config.account;
+  $("who").textContent = config.account ?? "";
   showNetwork();
   show("lock", true);
   if (await state.vault.isSetUp()) {
     show("pin-unlock", true);
-    $("lock-summary").textContent = summary(await state.vault.counts());
+    $("lock-summary").textContent = summary((await state.vault.counts()).all);
     $("pin").focus();
   } else {
     show("pin-set", true);
@@ -78,6 +75,12 @@ $("pin-unlock").addEventListener("submit", async (event) => {
 async function opened() {
   show("lock", false);
   show("app", true);
+  // Whose records to open: the session's account when the server answers, else the page's.
+  if (navigator.onLine) {
+    await checkSession().catch((error) => {
+      if (error instanceof SessionEnded) signedOut();
+    });
+  }
   await restoreDrafts();
   await render();
   sync();
@@ -132,12 +135,15 @@ async function saveDraft(name) {
   const form = $(name);
   const draft = { ...drafts[name], values: formValues(form) };
   drafts[name] = draft;
-  await state.vault.put({ uuid: `draft-${name}`, kind: "draft", state: "draft", ...draft, created: draft.created ?? new Date().toISOString() });
+  await state.vault.put({ uuid: draftId(name), kind: "draft", state: "draft", form: name, ...draft, created: draft.created ?? new Date().toISOString() });
 }
+
+// One draft per form and account: another screener's half-filled form is kept, not replaced.
+const draftId = (name) => `draft-${name}-${state.vault.owner}`;
 
 async function dropDraft(name) {
   drafts[name] = null;
-  await state.vault.remove(`draft-${name}`);
+  await state.vault.remove(draftId(name));
 }
 
 for (const name of ["register", "screen"]) {
@@ -151,8 +157,13 @@ for (const name of ["register", "screen"]) {
 async function restoreDrafts() {
   for (const record of await state.vault.list()) {
     if (record.kind !== "draft") continue;
-    const name = record.uuid.slice("draft-".length);
+    const name = record.form ?? record.uuid.slice("draft-".length);
     openForm(name, record);
+    if (record.uuid !== draftId(name)) {
+      // A draft kept before drafts were kept per account: now the signed-in account's.
+      await state.vault.remove(record.uuid);
+      await saveDraft(name);
+    }
   }
 }
 
@@ -173,7 +184,15 @@ const optional = (text) => (text ? text : null);
 
 $("register").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const values = formValues($("register"));
+  const form = $("register");
+  clearErrors(form);
+  const values = formValues(form);
+  const refused = registrationProblems(values, new Date().getFullYear());
+  for (const found of refused) fieldError(form, found.field, problemSentence(found, config.problems));
+  if (refused.length) {
+    form.elements[refused[0].field]?.focus();
+    return;
+  }
   const draft = drafts.register ?? {};
   const uuid = draft.editing ?? crypto.randomUUID();
   const data = {
@@ -186,12 +205,27 @@ $("register").addEventListener("submit", async (event) => {
   };
   const label = [values.name, config.sex[values.sex], values.birth_year].filter(Boolean).join(" · ");
   await state.vault.put({ uuid, kind: "person", state: "queued", created: new Date().toISOString(), data, values, label });
+  if (draft.editing) await relabel(uuid, label);
   await dropDraft("register");
   show("register", false);
   if (!draft.editing) openForm("screen", { person: uuid, label });
   await render();
   sync();
 });
+
+// A corrected person's screenings and photos on the device carry the corrected name and year.
+async function relabel(person, label) {
+  for (const record of await state.vault.list()) {
+    if (record.kind === "draft" || (record.parent !== person && record.person !== person)) continue;
+    await state.vault.put({ ...record, label });
+  }
+  for (const name of ["register", "screen"]) {
+    if (drafts[name]?.person === person) {
+      drafts[name].label = label;
+      if (name === "screen") $("screen-who").textContent = label;
+    }
+  }
+}
 
 // -- screening, device triage, photos ------------------------------------------------------
 
@@ -247,7 +281,7 @@ $("screen").addEventListener("submit", async (event) => {
   for (const eye of ["right", "left"]) {
     for (const file of form.elements[`photo_${eye}`].files) {
       const bytes = await downscale(file);
-      await state.vault.put({ uuid: crypto.randomUUID(), kind: "photo", state: "queued", parent: uuid, created, eye, bytes });
+      await state.vault.put({ uuid: crypto.randomUUID(), kind: "photo", state: "queued", parent: uuid, person: draft.person, label: draft.label, created, eye, bytes });
     }
   }
   await state.vault.put({ uuid, kind: "screening", state: "queued", parent: draft.person, created, data, values, provisional, label: draft.label });
@@ -258,87 +292,16 @@ $("screen").addEventListener("submit", async (event) => {
   sync();
 });
 
-function reasonList(reasons) {
-  const list = document.createElement("ul");
-  for (const reason of reasons) {
-    const item = document.createElement("li");
-    item.textContent = sentence(reason, config.reasons);
-    list.append(item);
-  }
-  return list;
-}
-
 function showResult(provisional, label) {
-  const box = $("result");
-  box.replaceChildren();
-  const title = document.createElement("h2");
-  title.id = "device-decision";
-  title.textContent = config.decisions[provisional.decision];
-  const note = document.createElement("p");
-  note.className = "provisional";
-  note.textContent = t("provisional", { version: provisional.rule_version });
-  const who = document.createElement("p");
-  who.textContent = label ?? "";
-  box.append(who, title, note, reasonList(provisional.reasons));
+  $("result").replaceChildren(...resultNodes(provisional, label));
   show("result", true);
 }
 
 // -- what is on the device ---------------------------------------------------------------
 
-function summary(counts) {
-  const people = counts.person ?? 0;
-  const screenings = counts.screening ?? 0;
-  const photos = counts.photo ?? 0;
-  if (!people && !screenings && !photos) return t("nothing_waiting");
-  const parts = [
-    people && count(people, "one_person", "n_people"),
-    screenings && count(screenings, "one_screening", "n_screenings"),
-    photos && count(photos, "one_photo", "n_photos"),
-  ].filter(Boolean);
-  return t("waiting", { what: parts.join(", ") });
-}
-
-function recordLine(record, onDevice) {
-  const item = document.createElement("li");
-  item.dataset.uuid = record.uuid;
-  item.dataset.kind = record.kind;
-  const what = { person: t("kind_person"), screening: t("kind_screening"), photo: t("kind_photo") }[record.kind];
-  const label = record.kind === "photo" ? config.words[`eye_${record.eye}`] : record.label;
-  const badge = document.createElement("span");
-  badge.className = `state ${record.state}`;
-  let stateText = record.state === "rejected" ? t("state_rejected") : t("state_waiting");
-  if (record.state !== "rejected" && onDevice.has(record.parent)) stateText = t("state_waits_for_parent");
-  badge.textContent = stateText;
-  item.append(`${what}: ${label ?? ""} `, badge);
-  if (record.state === "rejected") {
-    const why = document.createElement("p");
-    why.className = "error";
-    why.textContent = refusals(record.error)
-      .map(({ field, message }) => t("rejected_field", { field: fieldLabel(field), message }))
-      .join(" ");
-    item.append(why);
-    if (record.kind !== "photo") {
-      const correct = document.createElement("button");
-      correct.type = "button";
-      correct.textContent = t("correct");
-      correct.addEventListener("click", () => correctRecord(record));
-      item.append(correct);
-    }
-  }
-  return item;
-}
-
-// A server's refusal as {field, message} pairs: each coded problem in the screener's language
-// (a national ID registered at another clinic, a VA off the chart), else the server's words.
-function refusals(error) {
-  if (error?.problems?.length) {
-    return error.problems.map((found) => ({ field: found.field, message: problemSentence(found, config.problems) }));
-  }
-  return [{ field: error?.field ?? "form", message: error?.message ?? "" }];
-}
-
-function fieldLabel(field) {
-  return document.querySelector(`label[for="${field}"]`)?.textContent ?? field;
+function othersWaiting(others) {
+  show("others", others > 0);
+  $("others").textContent = others ? count(others, "others_one", "others_many") : "";
 }
 
 function correctRecord(record) {
@@ -351,35 +314,12 @@ async function render() {
   showNetwork();
   const records = (await state.vault.list()).filter((r) => r.kind !== "draft");
   const onDevice = new Set(records.map((r) => r.uuid));
-  $("queue").replaceChildren(...records.map((r) => recordLine(r, onDevice)));
-  $("queue-summary").textContent = summary(await state.vault.counts());
+  $("queue").replaceChildren(...records.map((r) => recordLine(r, onDevice, correctRecord)));
+  const counts = await state.vault.counts();
+  $("queue-summary").textContent = summary(counts.mine);
+  othersWaiting(counts.others);
   $("sent").replaceChildren(...state.sent.map(sentLine));
   await warnIfStale(records.length);
-}
-
-function sentLine(sent) {
-  const item = document.createElement("li");
-  item.className = sent.differs ? "differs" : "";
-  item.append(`${sent.label ?? ""}: ${config.decisions[sent.decision] ?? sent.decision}`);
-  if (sent.differs) {
-    const note = document.createElement("p");
-    note.className = "error";
-    note.textContent = t("server_differs", { device: config.decisions[sent.device], server: config.decisions[sent.decision] });
-    item.append(note);
-  }
-  if (sent.referral && sent.attached) {
-    // The findings joined the person's open referral: no new slip or PIN to hand over.
-    const joined = document.createElement("p");
-    joined.className = "notice joined-referral";
-    joined.textContent = t("joined_referral", { code: sent.referral.code });
-    item.append(joined);
-  } else if (sent.referral) {
-    const slip = document.createElement("a");
-    slip.href = `/screener/referrals/${sent.referral.id}/slip`;
-    slip.textContent = t("print_slip", { code: sent.referral.code });
-    item.append(" ", slip);
-  }
-  return item;
 }
 
 async function warnIfStale(waiting) {
@@ -390,31 +330,75 @@ async function warnIfStale(waiting) {
   show("stale", stale);
 }
 
+// Online while the browser has a network and the last request got an answer.
 function showNetwork() {
-  $("network").textContent = navigator.onLine ? t("online") : t("offline");
-  $("network").classList.toggle("offline", !navigator.onLine);
+  const online = navigator.onLine && state.reachable !== false;
+  $("network").textContent = online ? t("online") : t("offline");
+  $("network").classList.toggle("offline", !online);
+}
+
+function reached(answered) {
+  state.reachable = answered;
+  showNetwork();
 }
 
 // -- sending -------------------------------------------------------------------------------
 
 async function checkSession() {
-  const response = await fetch("/screener/app/session", { cache: "no-store" });
+  const response = await request("/screener/app/session", { cache: "no-store" });
   if (response.status === 401) throw new SessionEnded();
   if (!response.ok) throw new Error(t("server_error"));
   state.session = await response.json();
-  $("who").textContent = state.session.username;
-  const owner = await state.vault.meta("owner");
-  if (owner && owner !== state.session.username) {
-    throw new Error(t("other_owner", { owner }));
+  // Only the signed-in account's records are shown and sent; another's stay sealed.
+  if (state.vault.owner !== state.session.username) await switchAccount(state.session.username);
+  signedIn(state.session.username);
+}
+
+// Another account than the page was made for: close what was open, open that account's drafts.
+async function switchAccount(username) {
+  state.vault.owner = username;
+  state.sent = [];
+  for (const name of ["register", "screen"]) {
+    drafts[name] = null;
+    $(name).reset();
+    show(name, false);
   }
-  await state.vault.setMeta("owner", state.session.username);
+  show("result", false);
+  $("result").replaceChildren();
+  if (state.vault.key) await restoreDrafts();
+}
+
+function signedIn(username) {
+  $("who").textContent = username ?? "";
+  show("sign-out", true);
+  show("sign-in-link", false);
   show("sign-in-again", false);
+}
+
+// An ended session: the header says so and offers to sign in; the queue stays on the device.
+function signedOut() {
+  $("who").textContent = t("signed_out");
+  show("sign-out", false);
+  show("sign-in-link", true);
+  show("sign-in-again", true);
+}
+
+// A request whose answer (or none) is what the badge shows.
+async function request(url, options) {
+  try {
+    const response = await fetch(url, options);
+    reached(true);
+    return response;
+  } catch (error) {
+    reached(false);
+    throw error;
+  }
 }
 
 async function post(url, body, json) {
   const headers = { "X-CSRF-Token": state.session.csrf };
   if (json) headers["Content-Type"] = "application/json";
-  const response = await fetch(url, { method: "POST", headers, body: json ? JSON.stringify(body) : body });
+  const response = await request(url, { method: "POST", headers, body: json ? JSON.stringify(body) : body });
   if (response.status === 401) throw new SessionEnded();
   return response;
 }
@@ -486,6 +470,7 @@ async function sync() {
   if (state.vault?.key && !navigator.onLine) $("sync-message").textContent = t("no_connection");
   if (state.syncing || !state.vault?.key || !navigator.onLine) return render();
   state.syncing = true;
+  showNetwork();
   try {
     await checkSession();
     const all = (await state.vault.list()).filter((r) => r.state === "queued" && r.kind !== "draft");
@@ -500,7 +485,7 @@ async function sync() {
     progress(0, 0);
     if (error instanceof SessionEnded) {
       $("sync-message").textContent = t("session_ended");
-      show("sign-in-again", true);
+      signedOut();
     } else {
       $("sync-message").textContent = error instanceof TypeError ? t("no_connection") : error.message;
     }
@@ -511,7 +496,11 @@ async function sync() {
 }
 
 $("send").addEventListener("click", () => sync());
-window.addEventListener("online", () => sync());
+window.addEventListener("online", () => {
+  state.reachable = null; // a new connection: the last request's failure no longer says much
+  showNetwork();
+  sync();
+});
 window.addEventListener("offline", () => showNetwork());
 setInterval(() => sync(), PERIOD_MS);
 
@@ -530,10 +519,10 @@ async function signOut() {
 }
 
 $("sign-out").addEventListener("click", async () => {
-  const counts = state.vault?.key ? await state.vault.counts() : {};
+  const counts = state.vault?.key ? (await state.vault.counts()).mine : {};
   const waiting = Object.values(counts).reduce((a, b) => a + b, 0);
   if (!waiting) return signOut();
-  $("sign-out-question").textContent = `${summary(counts)}. ${t("sign_out_question")}`;
+  $("sign-out-question").textContent = t("sign_out_waiting", { waiting: summary(counts) });
   $("sign-out-dialog").showModal();
 });
 
@@ -542,7 +531,7 @@ $("sign-out-dialog").addEventListener("close", async () => {
   if (choice === "keep") await signOut();
   else if (choice === "send") {
     await sync();
-    const counts = await state.vault.counts();
+    const counts = (await state.vault.counts()).mine;
     if (!Object.values(counts).some(Boolean)) await signOut();
   }
 });

@@ -44,6 +44,18 @@ export function entryProblems(values, reader, reasons) {
   return { read, problems };
 }
 
+// What the registration form refuses, as the server's check (brightline.problems.birth_year_of):
+// a year of birth of four digits within the last 120 years and not in the future.
+// values: the form's fields by name; thisYear: the device's calendar year.
+export const MAX_AGE = 120;
+export function registrationProblems(values, thisYear) {
+  const written = blank(values.birth_year) ? "" : String(values.birth_year).trim();
+  const low = thisYear - MAX_AGE;
+  if (!written) return [{ field: "birth_year", code: "age_or_birth_year", parameters: {} }];
+  if (/^[0-9]{4}$/.test(written) && low <= Number(written) && Number(written) <= thisYear) return [];
+  return [{ field: "birth_year", code: "birth_year_range", parameters: { low: String(low), high: String(thisYear) } }];
+}
+
 // A problem as a sentence in the reader's language, from the catalogue served with the app
 // (brightline.problems.catalogue), like Problem.message on the server.
 export function problemSentence(found, catalogue) {

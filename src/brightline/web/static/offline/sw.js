@@ -1,7 +1,7 @@
 // The offline screener app's service worker: keeps the app's page, rule file and assets so the
 // app opens with no connection. It never stores personal data (records live, encrypted, in
 // IndexedDB) and never answers for any other page or for the sync endpoints.
-const CACHE = "brightline-offline-2";
+const CACHE = "brightline-offline-3";
 const SHELL = "/screener/app/";
 const KEPT = [
   SHELL,
@@ -14,6 +14,8 @@ const KEPT = [
   "/static/offline/acuity.js",
   "/static/offline/triage.js",
   "/static/offline/entry.js",
+  "/static/offline/lines.js",
+  "/static/offline/words.js",
   "/static/offline/icon.svg",
 ];
 const SHELL_WAIT_MS = 3000;

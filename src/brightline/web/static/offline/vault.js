@@ -60,6 +60,7 @@ export class Vault {
   constructor(db) {
     this.db = db;
     this.key = null;
+    this.owner = null; // the account whose records are shown and sent (set by the app)
   }
 
   static async open() {
@@ -107,30 +108,45 @@ export class Vault {
     this.key = null;
   }
 
-  // Plain fields: uuid, kind, state and the parent's uuid (ids only); the rest is sealed.
+  // Plain fields: uuid, kind, state, the parent's uuid (ids only) and the account that made
+  // it (a staff username, the device's sign-in); the rest is sealed.
   async put(record) {
-    const { uuid, kind, state, parent, ...secret } = record;
+    const { uuid, kind, state, parent, owner, ...secret } = record;
     if (secret.bytes) secret.bytes = toBase64(secret.bytes);
     const sealed = await seal(this.key, secret);
-    await request(this.store("records", "readwrite").put({ uuid, kind, state, parent, sealed }));
+    const row = { uuid, kind, state, parent, owner: owner ?? this.owner, sealed };
+    await request(this.store("records", "readwrite").put(row));
   }
 
-  async list() {
+  // Records from before owners were kept belong to the account the whole queue was kept for.
+  async rows() {
     const rows = await request(this.store("records").getAll());
+    const earlier = await this.meta("owner");
+    return rows.map((row) => ({ ...row, owner: row.owner ?? earlier ?? this.owner }));
+  }
+
+  // The signed-in account's records only: another screener's are never opened on this device.
+  async list() {
     const out = [];
-    for (const row of rows) {
+    for (const row of await this.rows()) {
+      if (row.owner !== this.owner) continue;
       const secret = await open(this.key, row.sealed);
       if (secret.bytes) secret.bytes = fromBase64(secret.bytes);
-      out.push({ uuid: row.uuid, kind: row.kind, state: row.state, parent: row.parent, ...secret });
+      out.push({ uuid: row.uuid, kind: row.kind, state: row.state, parent: row.parent, owner: row.owner, ...secret });
     }
     return out.sort((a, b) => (a.created < b.created ? -1 : 1));
   }
 
   // Counts by kind without the PIN: what is waiting can be said, never what it holds.
+  // mine: the account's own records by kind; others: how many other accounts' records wait.
   async counts() {
-    const rows = await request(this.store("records").getAll());
-    const counts = {};
-    for (const row of rows) if (row.kind !== "draft") counts[row.kind] = (counts[row.kind] ?? 0) + 1;
+    const counts = { mine: {}, all: {}, others: 0 };
+    for (const row of await this.rows()) {
+      if (row.kind === "draft") continue;
+      counts.all[row.kind] = (counts.all[row.kind] ?? 0) + 1;
+      if (row.owner === this.owner) counts.mine[row.kind] = (counts.mine[row.kind] ?? 0) + 1;
+      else counts.others += 1;
+    }
     return counts;
   }
 

@@ -12,9 +12,21 @@ from typing import Any
 import httpx2 as httpx
 from sqlalchemy import select
 
-from brightline.access.export_jobs import jobs_root, read_job, wait_for, write_job
+from brightline.access.export_jobs import (
+    CANCELLED,
+    jobs_root,
+    new_job,
+    read_job,
+    run_job,
+    wait_for,
+    write_job,
+)
+from brightline.access.fhir_export import ExportAsk
+from brightline.access.signin import account_actor
+from brightline.service.accounts import add_user
 from brightline.store.models import AuditEntry
 from tests.api.conftest import Bed
+from tests.conftest import PASSWORD
 from tests.interop.conftest import Walked, valid, valid_all
 from tests.interop.test_fhir_client import served  # noqa: F401  (the app over real HTTP)
 
@@ -165,6 +177,19 @@ def test_a_running_job_answers_202_with_progress_and_one_at_a_time(
     outcome(kick_off(bed), 429)  # one running export per account
 
 
+def test_another_administrator_cannot_see_poll_or_cancel_the_job(bed: Bed, walked: Walked) -> None:
+    with bed.site.transaction() as session:
+        add_user(session, "admin_b", PASSWORD, "admin", "all", profile="test")
+    started = kick_off(bed)
+    status_url = started.headers["Content-Location"]
+    manifest = poll(bed.client, status_url, bed.as_("admin")).json()
+    other = bed.as_("admin_b")
+    outcome(bed.client.get(status_url, headers=other), 404)
+    outcome(bed.client.get(manifest["output"][0]["url"], headers=other), 404)
+    outcome(bed.client.delete(status_url, headers=other), 404)
+    assert bed.client.get(status_url, headers=bed.as_("admin")).status_code == 200
+
+
 def test_delete_cancels_and_removes_the_files(bed: Bed, walked: Walked) -> None:
     started = kick_off(bed)
     status_url = started.headers["Content-Location"]
@@ -177,6 +202,19 @@ def test_delete_cancels_and_removes_the_files(bed: Bed, walked: Walked) -> None:
     assert not folder.exists()
     outcome(bed.client.get(status_url, headers=auth), 404)
     outcome(bed.client.get(manifest["output"][0]["url"], headers=auth), 404)
+
+
+def test_a_job_cancelled_while_running_stops_and_logs_nothing(bed: Bed, walked: Walked) -> None:
+    with bed.site.transaction() as session:
+        actor = account_actor(session, "admin")
+    job = new_job(
+        bed.site, actor, "http://testserver/fhir/R4/$export", ExportAsk(purpose="quality")
+    )
+    folder = jobs_root(bed.site) / job.id
+    (folder / CANCELLED).touch()  # what DELETE does to a running job
+    run_job(bed.site, job, actor)  # the worker, here in the test's thread
+    assert not folder.exists()
+    assert exports_logged(bed) == []
 
 
 def test_files_expire_after_the_setting(bed: Bed, walked: Walked) -> None:

@@ -175,6 +175,13 @@ class Settings(BaseSettings):
             "to the server for this many days."
         ),
     )
+    fhir_export_expiry_hours: int = Field(
+        default=24,
+        ge=1,
+        le=24 * 30,
+        description="The files of an asynchronous FHIR $export are removed this many hours "
+        "after the export is done.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -26,6 +26,7 @@ from brightline.records import (
     ScreeningRecord,
     SurgeryRecord,
 )
+from brightline.vocabulary import Technique
 from tests.interop.conftest import valid, valid_all
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "fhir.md"
@@ -256,8 +257,8 @@ def test_surgery_as_procedure_with_iol_and_follow_up_part_of_it() -> None:
     assert all(c["coding"][0]["system"] == codes.COMPLICATION for c in complicated["complication"])
     assert resource["code"]["coding"][0] == {
         "system": codes.SNOMED,
-        "code": "54885007",
-        "display": "Extraction of cataract",
+        "code": "415089008",
+        "display": "Phacoemulsification of cataract with intraocular lens implantation",
     }
     assert resource["code"]["coding"][1]["code"] == "phaco"
     assert resource["bodySite"][0]["coding"][0]["code"] == "8966001"
@@ -281,6 +282,46 @@ def test_surgery_as_procedure_with_iol_and_follow_up_part_of_it() -> None:
     assert observed["code"]["coding"][0]["code"] == "98498-9"
     assert observed["interpretation"][0]["coding"][0]["code"] == "borderline"
     assert f"{follow_up.id}-va-best-corrected" not in found
+
+
+# Technique and IOL → the SNOMED CT procedure sent (NLM VSAC "Cataract Surgery",
+# 2.16.840.1.113883.3.526.3.1411, with each concept's fully specified name).
+TECHNIQUE_CODES = {
+    ("phaco", True): ("415089008", "Phacoemulsification of cataract with intraocular lens"),
+    ("phaco", False): ("84149000", "Aspiration of cataract by phacoemulsification"),
+    ("MSICS", True): ("417493007", "Small incision manual extracapsular cataract extraction"),
+    ("MSICS", False): ("417493007", "Small incision manual extracapsular cataract extraction"),
+    ("ECCE", True): ("308694002", "Extracapsular cataract extraction and insertion of"),
+    ("ECCE", False): ("54885007", "Extraction of cataract"),
+}
+
+
+def test_each_technique_sends_its_own_snomed_procedure_and_stays_valid() -> None:
+    assert set(TECHNIQUE_CODES) == {(t.value, iol) for t in Technique for iol in (True, False)}
+    for (technique, iol), (code, display) in TECHNIQUE_CODES.items():
+        surgery = SurgeryRecord(
+            id="55555555-5555-4555-8555-555555555555",
+            person_id=PERSON,
+            referral_id=REFERRAL,
+            eye="right",
+            operated_on=date(2026, 3, 9),
+            technique=technique,
+            iol=iol,
+            complication_codes="",
+            complication_note="",
+            facility_id=8,
+            surgeon_id=None,
+        )
+        resource = valid(procedure(surgery))
+        snomed, own = resource["code"]["coding"]
+        assert snomed["system"] == codes.SNOMED and snomed["code"] == code, (technique, iol)
+        assert snomed["display"].startswith(display)
+        assert own == {
+            "system": codes.TECHNIQUE,
+            "code": technique,
+            "display": codes.TECHNIQUES[technique],
+        }
+        assert ("focalDevice" in resource) is iol
 
 
 def test_patient_is_pseudonymous_with_its_county() -> None:
@@ -332,6 +373,7 @@ def test_every_code_sent_is_in_the_documented_tables() -> None:
         codes.VI_ICD11[0],
         *codes.VI_ICD10_DISPLAY,
         codes.CATARACT_EXTRACTION[0],
+        *(code for code, _ in codes.TECHNIQUE_SNOMED.values()),
         *codes.TECHNIQUES,
         *(v3 for v3, _ in codes.PURPOSES_OF_USE.values()),
         "110110",

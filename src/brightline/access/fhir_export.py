@@ -92,6 +92,19 @@ def _empty_target(out: Path) -> None:
         )
 
 
+ALL_TYPES = (*PERSON_TYPES, *PLACE_TYPES)
+
+
+@dataclass(frozen=True)
+class ExportAsk:
+    """What an export is asked for: resources changed since when, of which types, and the
+    purpose of use its audit entries name (none from the command line)."""
+
+    since: datetime | None = None
+    types: tuple[str, ...] = ALL_TYPES
+    purpose: str | None = None
+
+
 def _write(
     session: Session,
     files: Mapping[str, IO[bytes]],
@@ -100,18 +113,23 @@ def _write(
     report: ExportReport,
     progress: Callable[[int], None],
 ) -> None:
-    """Write every resource to its type's file; note each person exported."""
+    """Write every resource of the types asked (those with a file); note each person exported."""
     after = instant(since) if since is not None else None
     places = directory(session)
     for resource in directory_resources(places):
-        _line(files, resource, report)
+        if resource["resourceType"] in files:
+            _line(files, resource, report)
+    people_types = set(files) & set(PERSON_TYPES)
     for chart in stream_charts(session):
         written = 0
-        for resource in chart_resources(chart, places):
-            if after is not None and resource["meta"]["lastUpdated"] < after:
-                continue
-            _line(files, resource, report)
-            written += 1
+        if people_types:
+            for resource in chart_resources(chart, places):
+                if resource["resourceType"] not in files:
+                    continue
+                if after is not None and resource["meta"]["lastUpdated"] < after:
+                    continue
+                _line(files, resource, report)
+                written += 1
         if written:
             people_file.write(chart.person.id + "\n")
             report.people += 1
@@ -136,7 +154,7 @@ def _people(path: Path) -> Iterator[list[str]]:
             yield batch
 
 
-def _audit(site: Site, operator: Any, people: Path) -> None:
+def _audit(site: Site, operator: Any, people: Path, purpose: str | None) -> None:
     """One ``records.export`` entry per person exported, all in one transaction."""
     log, at = AuditLog(), site.now()
     with site.transaction() as session:
@@ -149,13 +167,50 @@ def _audit(site: Site, operator: Any, people: Path) -> None:
                         role=operator.role,
                         action=EXPORT_ACTION,
                         record=record_pseudonym(site.keys, person_id),
-                        purpose=None,
+                        purpose=purpose,
                         outcome="allowed",
                         at=at,
                     )
                     for person_id in batch
                 ],
             )
+
+
+def write_export(
+    site: Site,
+    operator: Any,
+    work: Path,
+    ask: ExportAsk,
+    progress: Callable[[int, int], Callable[[int], None]] | None = None,
+    before_audit: Callable[[], None] | None = None,
+) -> ExportReport:
+    """Write the NDJSON files asked for into the empty folder ``work``, then one audit entry
+    per person exported; the caller moves the folder into place (or removes it on failure).
+
+    The read goes through a read-only connection, so clinics keep writing meanwhile.
+    """
+    began = time.perf_counter()
+    report = ExportReport(work, {kind: 0 for kind in ALL_TYPES if kind in ask.types})
+    people = work / "people.tmp"
+    with ExitStack() as stack:
+        files = {
+            kind: stack.enter_context((work / f"{kind}.ndjson").open("wb"))
+            for kind in report.counts
+        }
+        people_file = stack.enter_context(people.open("w", encoding="ascii"))
+        connection = stack.enter_context(
+            site.engine.connect().execution_options(**{READ_ONLY: True})
+        )
+        session = stack.enter_context(Session(bind=connection))
+        tick = progress(people_count(session), 0) if progress else (lambda _n: None)
+        _write(session, files, people_file, ask.since, report, tick)
+    report.read_seconds = time.perf_counter() - began
+    if before_audit is not None:
+        before_audit()  # a cancelled job stops here: nothing logged for a read thrown away
+    _audit(site, operator, people, ask.purpose)
+    report.audit_seconds = time.perf_counter() - began - report.read_seconds
+    people.unlink()
+    return report
 
 
 def export_fhir(
@@ -171,26 +226,10 @@ def export_fhir(
     _empty_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     started = site.now()
-    began = time.perf_counter()
-    report = ExportReport(out, {kind: 0 for kind in (*PERSON_TYPES, *PLACE_TYPES)})
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        with ExitStack() as stack:
-            files = {
-                kind: stack.enter_context((work / f"{kind}.ndjson").open("wb"))
-                for kind in report.counts
-            }
-            people_file = stack.enter_context((work / "people.tmp").open("w", encoding="ascii"))
-            connection = stack.enter_context(
-                site.engine.connect().execution_options(**{READ_ONLY: True})
-            )
-            session = stack.enter_context(Session(bind=connection))
-            tick = progress(people_count(session), 0) if progress else (lambda _n: None)
-            _write(session, files, people_file, since, report, tick)
-        report.read_seconds = time.perf_counter() - began
-        _audit(site, operator, work / "people.tmp")
-        report.audit_seconds = time.perf_counter() - began - report.read_seconds
-        (work / "people.tmp").unlink()
+        report = write_export(site, operator, work, ExportAsk(since=since), progress)
+        report.out = out
         report.manifest = _manifest(report, started, since)
         (work / MANIFEST).write_text(json.dumps(report.manifest, indent=1) + "\n", "utf-8")
         if out.exists():

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from brightline.access.administration import Administration
 from brightline.access.base import not_found
+from brightline.access.bulk_data import BulkData
 from brightline.access.corrections import Corrections
 from brightline.access.device import DevicePhotos
 from brightline.access.exports import Exports
@@ -164,6 +165,7 @@ class Access(
     FhirReads,
     DevicePhotos,
     Workstations,
+    BulkData,
     Administration,
 ):
     """Policy-checked, audited access to personal data for one actor in one transaction."""

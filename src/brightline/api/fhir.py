@@ -22,6 +22,7 @@ from brightline import __version__
 from brightline.access.layer import Access
 from brightline.api.bounds import PathId
 from brightline.api.deps import Caller, CallerDep
+from brightline.api.fhir_bulk import base_url, install_bulk_data
 from brightline.api.fhir_search import (
     PERSON_PARAMETERS,
     NotAcceptable,
@@ -48,7 +49,7 @@ STATUS: dict[type[BrightlineError], int] = {InvalidInput: 400, NotFound: 404, Fo
 STATUS |= {Unauthenticated: 401, TooManyAttempts: 429, NotAcceptable: 406}
 log = logging.getLogger("brightline.api.fhir")
 SEARCH_PARAMETERS = frozenset(PERSON_PARAMETERS)
-HEADERS = frozenset({"X-Purpose-Of-Use", "Accept"})
+HEADERS = frozenset({"X-Purpose-Of-Use", "Accept", "Prefer"})
 
 
 class FhirResponse(JSONResponse):
@@ -101,10 +102,6 @@ def _expression(request: Request, field: str | None) -> str | None:
     return None
 
 
-def _base(request: Request) -> str:
-    return f"{request.url.scheme}://{request.url.netloc}{request.scope.get('root_path', '')}"
-
-
 def _known(kind: str, request: Request) -> str:
     check_accept(request.headers.get("accept"))
     if kind not in RESOURCE_TYPES:
@@ -122,7 +119,7 @@ def _page(
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "_offset"]
 
     def url(offset: int) -> str:
-        return f"{_base(request)}/{kind}?{urlencode([*query, ('_offset', str(offset))])}"
+        return f"{base_url(request)}/{kind}?{urlencode([*query, ('_offset', str(offset))])}"
 
     links = {"self": url(search.offset)}
     if search.offset + search.count < total:
@@ -130,7 +127,7 @@ def _page(
     if search.offset > 0:
         # Past the end, the page before is the last page that holds anything.
         links["previous"] = url(max(0, min(search.offset, total) - search.count))
-    return searchset(_base(request), found, total, links)
+    return searchset(base_url(request), found, total, links)
 
 
 def _person_resources(
@@ -241,6 +238,9 @@ def create_fhir_app(site: Site) -> FastAPI:
         if formats:
             parse_search("CapabilityStatement", {"_format": formats}, about_people=False)
         return FhirResponse(capability_statement(__version__, site.now()))
+
+    # Before the /{kind} routes, which would take "$export" for a resource type.
+    install_bulk_data(app)
 
     @app.get("/{kind}")
     def search(request: Request, kind: str, caller: CallerDep) -> FhirResponse:

@@ -8,7 +8,7 @@ it into resources. Pure: plain values only.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -46,9 +46,18 @@ class Directory:
 
     regions: Mapping[int, RegionRecord]
     facilities: Mapping[int, FacilityRecord]
+    # Each region's county, found once: the bulk export asks it for every person.
+    _counties: dict[int, RegionRecord | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def county_of(self, region_id: int) -> RegionRecord | None:
         """The county a region lies in (itself if it is one), from its path of codes."""
+        if region_id not in self._counties:
+            self._counties[region_id] = self._find_county(region_id)
+        return self._counties[region_id]
+
+    def _find_county(self, region_id: int) -> RegionRecord | None:
         region = self.regions.get(region_id)
         if region is None:
             return None

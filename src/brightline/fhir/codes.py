@@ -104,6 +104,25 @@ VI_ICD10_DISPLAY: Final = {
 BINOCULAR_H54: Final = ("H54.0", "H54.1", "H54.2", "H54.3")
 
 CATARACT_EXTRACTION: Final = ("54885007", "Extraction of cataract")
+# The SNOMED CT concept of each technique, with and without an implanted IOL, where SNOMED CT
+# has one; displays are the fully specified names. Source: the NLM VSAC value set "Cataract
+# Surgery" (OID 2.16.840.1.113883.3.526.3.1411, eCQM CMS133, expansion 2021-05-06), which
+# lists each with its FSN (docs/fhir.md). ECCE without an IOL has no concept there: it keeps
+# 54885007.
+TECHNIQUE_SNOMED: Final = {
+    ("phaco", True): (
+        "415089008",
+        "Phacoemulsification of cataract with intraocular lens implantation",
+    ),
+    ("phaco", False): ("84149000", "Aspiration of cataract by phacoemulsification"),
+    ("MSICS", True): ("417493007", "Small incision manual extracapsular cataract extraction"),
+    ("MSICS", False): ("417493007", "Small incision manual extracapsular cataract extraction"),
+    ("ECCE", True): (
+        "308694002",
+        "Extracapsular cataract extraction and insertion of intraocular lens",
+    ),
+    ("ECCE", False): CATARACT_EXTRACTION,
+}
 TECHNIQUES: Final = {
     "MSICS": "Manual small-incision cataract surgery",
     "phaco": "Phacoemulsification",
@@ -152,3 +171,11 @@ def eye_site(eye: str) -> dict[str, Any]:
     """The SNOMED CT body site of one eye."""
     code, display = EYE_SITES[eye]
     return concept(coding(SNOMED, code, display), text=f"{eye} eye")
+
+
+def technique_snomed(technique: str, iol: bool) -> tuple[str, str]:
+    """The SNOMED CT procedure of a cataract operation by technique and IOL (VSAC 3.526.3.1411).
+
+    A technique without a concept of its own is sent as 54885007 Extraction of cataract.
+    """
+    return TECHNIQUE_SNOMED.get((technique, iol), CATARACT_EXTRACTION)

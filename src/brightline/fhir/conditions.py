@@ -8,6 +8,7 @@ or worse; its evidence is the screening's VA Observations.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import brightline.fhir.codes as codes
@@ -72,15 +73,24 @@ def _va(logmar: float | None) -> VisualAcuity | None:
     return None if logmar is None else VisualAcuity.from_logmar(logmar)
 
 
-def vision_impairment(screening: ScreeningRecord) -> dict[str, Any] | None:
-    """Vision impairment from the pair of presenting VAs, or None when neither eye has any."""
-    right = _va(screening.right_presenting_logmar)
-    left = _va(screening.left_presenting_logmar)
+@lru_cache(maxsize=4096)
+def _impairment(
+    right_logmar: float | None, left_logmar: float | None
+) -> tuple[dict[str, int], str]:
+    """The WHO category of each impaired eye and the ICD-10 H54 code of a pair of presenting
+    VAs (WHO ICD-10 H54): the same few pairs recur, so each is worked out once (never
+    mutated by its callers)."""
+    right, left = _va(right_logmar), _va(left_logmar)
     categories = {eye: who_category(va) for eye, va in (("right", right), ("left", left)) if va}
     impaired = {eye: c for eye, c in categories.items() if 1 <= c <= 5}
+    return impaired, h54_code(right, left) if impaired else ""
+
+
+def vision_impairment(screening: ScreeningRecord) -> dict[str, Any] | None:
+    """Vision impairment from the pair of presenting VAs, or None when neither eye has any."""
+    impaired, h54 = _impairment(screening.right_presenting_logmar, screening.left_presenting_logmar)
     if not impaired:
         return None
-    h54 = h54_code(right, left)
     if h54 in codes.BINOCULAR_H54:
         site = codes.concept(codes.coding(codes.SNOMED, *codes.BOTH_EYES), text="both eyes")
     else:

@@ -139,7 +139,7 @@ def procedure(surgery: SurgeryRecord) -> dict[str, Any]:
         "meta": {"lastUpdated": instant(midnight(surgery.operated_on))},
         "status": "completed",
         "code": codes.concept(
-            codes.coding(codes.SNOMED, *codes.CATARACT_EXTRACTION),
+            codes.coding(codes.SNOMED, *codes.technique_snomed(surgery.technique, surgery.iol)),
             codes.coding(codes.TECHNIQUE, surgery.technique, technique),
             text=technique,
         ),

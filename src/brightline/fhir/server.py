@@ -34,19 +34,30 @@ def _search_params(names: Sequence[str]) -> list[dict[str, str]]:
     return params
 
 
+BULK_DATA = "http://hl7.org/fhir/uv/bulkdata"
+# Bulk Data Access v2: the system-level and Patient-level $export operations.
+SYSTEM_EXPORT = {"name": "export", "definition": f"{BULK_DATA}/OperationDefinition/export"}
+PATIENT_EXPORT = {
+    "name": "export",
+    "definition": f"{BULK_DATA}/OperationDefinition/patient-export",
+}
+
+
 def capability_statement(software_version: str, at: datetime) -> dict[str, Any]:
-    """The server's CapabilityStatement: read and search of every resource type it maps."""
+    """The server's CapabilityStatement: read and search of every resource type it maps, and
+    the Bulk Data $export (system and Patient level)."""
     resources = []
     for kind in (*PERSON_TYPES, *PLACE_TYPES, "AuditEvent"):
         params: tuple[str, ...]
         params = PERSON_SEARCH if kind in PERSON_TYPES and kind != "Patient" else OTHER_SEARCH
-        resources.append(
-            {
-                "type": kind,
-                "interaction": [{"code": "read"}, {"code": "search-type"}],
-                "searchParam": _search_params(params),
-            }
-        )
+        resource: dict[str, Any] = {
+            "type": kind,
+            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            "searchParam": _search_params(params),
+        }
+        if kind == "Patient":
+            resource["operation"] = [PATIENT_EXPORT]
+        resources.append(resource)
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -54,6 +65,7 @@ def capability_statement(software_version: str, at: datetime) -> dict[str, Any]:
         "kind": "instance",
         "software": {"name": "Brightline", "version": software_version},
         "implementation": {"description": "Brightline FHIR R4 read API (pseudonymous)"},
+        "instantiates": [f"{BULK_DATA}/CapabilityStatement/bulk-data"],
         "fhirVersion": FHIR_VERSION,
         "format": ["json"],  # _format=xml or Accept: application/fhir+xml answers 406
         "rest": [
@@ -61,9 +73,11 @@ def capability_statement(software_version: str, at: datetime) -> dict[str, Any]:
                 "mode": "server",
                 "security": {
                     "description": "Bearer token from POST /api/v1/auth/token; the purpose of "
-                    "use in X-Purpose-Of-Use on every read of a person's record."
+                    "use in X-Purpose-Of-Use on every read of a person's record. $export: "
+                    "administrators (records.export), Prefer: respond-async."
                 },
                 "resource": resources,
+                "operation": [SYSTEM_EXPORT],
             }
         ],
     }

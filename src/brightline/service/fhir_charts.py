@@ -151,16 +151,24 @@ class _Stream:
 
     def __init__(self, session: Session, view: type[Any], query: Select[Any]) -> None:
         rows = session.execute(query.execution_options(yield_per=STREAM_BATCH))
+        # Rows as plain tuples, read by position: the query selects the view's fields first,
+        # in order, so a view is built from a slice (a mapping per row cost a sixth of the
+        # read).
+        self.width = len(fields(view))
+        self.owner = list(rows.keys()).index("person_id")
         self.rows = iter(rows)
         self.view = view
-        self.head = next(self.rows, None)
+        self.head: tuple[Any, ...] | None = next(self.rows, None)
 
     def take(self, person_id: str) -> list[Any]:
         """The rows of ``person_id`` if they come next (every part is in the people's order)."""
         found = []
-        while self.head is not None and self.head._mapping["person_id"] == person_id:
-            found.append(_view(self.view, self.head._mapping))
-            self.head = next(self.rows, None)
+        view, width, owner = self.view, self.width, self.owner
+        head = self.head
+        while head is not None and head[owner] == person_id:
+            found.append(view(*head[:width]))
+            head = next(self.rows, None)
+        self.head = head
         return found
 
 

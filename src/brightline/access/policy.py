@@ -116,6 +116,8 @@ ACTIONS: Mapping[str, Action] = _declare(
     # A case a reviewer cannot grade goes back to its clinic: photo retake, VA re-test.
     Action("review.return", "send a case back to its screening clinic", on_record=True),
     Action("snapshot.request", "take a new analytics snapshot now"),
+    # The programme's operational settings (name, VA notation, days …), versioned.
+    Action("programme.change", "change the programme's operational settings"),
 )
 # The actions of account events: what the privacy officer's list of account events shows.
 ACCOUNT_ACTIONS = tuple(name for name in ACTIONS if name.startswith("account."))
@@ -197,6 +199,7 @@ GENERAL_RULES: Mapping[str, tuple[str, ...]] = {
         "export.identified.produce",
         "export.read",
         "records.export",
+        "programme.change",
     ),
 }
 

@@ -38,16 +38,20 @@ SECRET_SETTINGS = (
     "key_file",
     "pseudonym_key_file",
     "audit_signing_key_file",
+    "dhis2_token",
+    "dhis2_password",
 )
 
 
 @dataclass(frozen=True)
 class SettingView:
-    """One programme setting as the admin's page shows it."""
+    """One installation setting as the admin's page shows it."""
 
-    name: str
-    value: str
+    name: str  # the environment variable, BRIGHTLINE_…
+    value: str  # a secret's only as "set" or "not set"
     description: str
+    field: str = ""  # the Settings field, which names its words in the UI's language
+    secret: bool = False
 
 
 class Workstations(AccessCore):
@@ -139,7 +143,7 @@ class Workstations(AccessCore):
         self.session.flush()
         self._log_password(user)
 
-    # -- the programme's settings ---------------------------------------------------------
+    # -- the installation's settings ------------------------------------------------------
 
     def settings_view(self) -> list[SettingView]:
         """Every setting with its value (secrets as set / not set) and its help (admins)."""
@@ -152,7 +156,15 @@ class Workstations(AccessCore):
                 text = "set" if value else "not set"
             else:
                 text = "" if value is None else str(value)
-            shown.append(SettingView(f"BRIGHTLINE_{name.upper()}", text, info.description or ""))
+            shown.append(
+                SettingView(
+                    f"BRIGHTLINE_{name.upper()}",
+                    text,
+                    info.description or "",
+                    name,
+                    name in SECRET_SETTINGS,
+                )
+            )
         return shown
 
 

@@ -20,6 +20,7 @@ from brightline.cli.common import (
 from brightline.cli.demo import demo
 from brightline.cli.export import export_app
 from brightline.cli.importing import import_app
+from brightline.cli.programme import programme_app
 from brightline.cli.releases import release_app
 from brightline.cli.survey import survey_app
 from brightline.cli.users import user_app
@@ -56,6 +57,7 @@ app.command()(report)
 app.command()(worklist)
 app.add_typer(population_app, name="population")
 app.add_typer(release_app, name="release")
+app.add_typer(programme_app, name="programme")
 
 
 @app.callback()

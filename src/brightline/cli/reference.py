@@ -52,7 +52,38 @@ def settings_markdown() -> str:
     for name, field in Settings.model_fields.items():
         default = field.default if field.default is not None else ""
         lines.append(f"| `BRIGHTLINE_{name.upper()}` | `{default}` | {field.description or ''} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *SET_WHERE]) + "\n"
+
+
+SET_WHERE = (
+    "",
+    "## What is set where, and why",
+    "",
+    "| where | what | who changes it, and how it takes effect |",
+    "|---|---|---|",
+    "| environment variables (above) | the installation: data directory, database, key "
+    "files, token lifetimes, limits, the audit log's name | whoever runs the server; read "
+    "when a process starts. The admin page shows them read-only, secrets only as set or "
+    "not set |",
+    "| the programme file (`BRIGHTLINE_PROGRAMME_FILE`) | the triage rules, and the first "
+    "values of the operational settings below | the programme, with a new rules version "
+    "and its review for any clinical rule change ([triage](triage.md)); read when a "
+    "process starts |",
+    "| the admin page, or `brightline programme set` | the operational settings: "
+    "`programme.name`, `programme.va_notation`, `programme.date_format`, "
+    "`worklist.not_attended_days`, `review.turnaround_target_days`, "
+    "`follow_up.window_first_day`, `follow_up.window_last_day` | an administrator, with a "
+    "reason; each change is a stored version (who, when, why) and one audit entry, and "
+    "every server worker and command uses it from its next request |",
+    "",
+    "The programme in force is the programme file with the latest stored version of the "
+    "operational settings on top: once an administrator has changed them, the stored values "
+    "win over the file's for those seven settings (the file's triage rules always apply). "
+    "The same rules check both: days are whole numbers from 1 to 365, the follow-up window's "
+    "last day is on or after its first, a date format must show a whole date. "
+    "Earlier versions are never changed or deleted (the database refuses it); to go back, "
+    "store the earlier values again as a new version.",
+)
 
 
 def write_reference_pages(app: typer.Typer, root: Path) -> None:

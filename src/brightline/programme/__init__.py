@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from brightline.acuity import NOTATIONS as VA_NOTATIONS
 from brightline.triage import TriageRuleError, TriageRules, rules_from_mapping
@@ -26,7 +26,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "review": ("turnaround_target_days",),
     "follow_up": ("window_first_day", "window_last_day"),
 }
-_DAYS_RANGE = (1, 365)
+DAYS_RANGE = (1, 365)
 
 
 class ProgrammeError(ValueError):
@@ -96,25 +96,35 @@ def _days(table: Mapping[str, Any], section: str, key: str, source: str) -> int 
     if key not in table:
         return None
     value = table[key]
-    low, high = _DAYS_RANGE
+    if is_days(value):
+        return value
+    low, high = DAYS_RANGE
+    raise ProgrammeError(
+        f"{source}: {section}.{key} = {_written(value)} is not valid; "
+        f"valid values: a whole number of days from {low} to {high}."
+    )
+
+
+def is_days(value: object) -> TypeGuard[int]:
+    """A whole number of days from 1 to 365 (the rule of every days setting)."""
+    low, high = DAYS_RANGE
     # TOML true/false are Python bools, which are ints: refuse them explicitly.
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ProgrammeError(
-            f"{source}: {section}.{key} = {_written(value)} is not valid; "
-            f"valid values: a whole number of days from {low} to {high}."
-        )
-    return value
+    return not isinstance(value, bool) and isinstance(value, int) and low <= value <= high
+
+
+def shows_full_date(pattern: str) -> bool:
+    """A strftime pattern that shows a whole date and reads back to the same day."""
+    example = date(2024, 3, 5)
+    try:
+        return datetime.strptime(example.strftime(pattern), pattern).date() == example
+    except ValueError:
+        return False
 
 
 def _date_format(table: Mapping[str, Any], source: str) -> str:
     """A strftime pattern that shows a whole date and reads back to the same day."""
     pattern = _text(table, "programme", "date_format", "%Y-%m-%d", source)
-    example = date(2024, 3, 5)
-    try:
-        readable = datetime.strptime(example.strftime(pattern), pattern).date() == example
-    except ValueError:
-        readable = False
-    if not readable:
+    if not shows_full_date(pattern):
         raise ProgrammeError(
             f"{source}: programme.date_format = {_written(pattern)} does not show a full date; "
             'valid values: strftime codes with a year, month and day, such as "%Y-%m-%d" '

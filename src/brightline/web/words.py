@@ -289,4 +289,105 @@ ACCESS_ACTION = {
     "contact_attempt.create": N_("Recorded a call or visit"),
     "appointment.set": N_("Gave or changed an appointment"),
     "not_operated.create": N_("Recorded an eye not operated"),
+    "programme.change": N_("Changed the programme's settings"),
+}
+
+# The installation's settings (BRIGHTLINE_*), worded for the admin page in its language: the
+# same words as each setting's help in the CLI and docs/configuration.md.
+SETTING_HELP = {
+    "home": N_("Data directory: database file, keys, photos, snapshots."),
+    "database_url": N_(
+        "SQLAlchemy URL of the operational store. Empty means the SQLite file "
+        "brightline.db in the data directory; use postgresql+psycopg://… for a server."
+    ),
+    "key_file": N_("File holding the identifier keys; default <home>/keys/identifiers.key."),
+    "pseudonym_key_file": N_(
+        "File holding the national-ID pseudonym (HMAC) key, held apart from the "
+        "identifier key; default <home>/keys/pseudonym.key."
+    ),
+    "programme_file": N_(
+        "Programme file (TOML: triage rules, worklist days); default: built-in rules."
+    ),
+    "break_glass_minutes": N_("How long an emergency access stays open."),
+    "attendance_undo_days": N_(
+        "How many days after recording it a surgical centre may undo an arrival."
+    ),
+    "token_idle_minutes": N_("A sign-in token expires after this much inactivity."),
+    "token_absolute_hours": N_("A sign-in token expires this long after sign-in, always."),
+    "image_max_bytes": N_("Largest accepted eye photo, in bytes."),
+    "image_max_pixels": N_("Largest accepted eye photo, in pixels."),
+    "sqlite_busy_timeout_ms": N_("How long SQLite waits for a lock before giving up."),
+    "audit_origin": N_(
+        "Name of this installation's audit log: the first line of every checkpoint and "
+        "the name of its signing key (e.g. the site's domain followed by /audit)."
+    ),
+    "audit_checkpoint_every": N_("Sign a new audit checkpoint after this many entries."),
+    "audit_checkpoint_seconds": N_(
+        "Sign a new audit checkpoint when the last one is this old and entries came."
+    ),
+    "spark_master": N_(
+        "Spark master for --engine spark: local[N] on one machine, spark://host:7077 for "
+        "a cluster reading the snapshot from shared storage."
+    ),
+    "audit_signing_key_file": N_(
+        "File holding the audit log's Ed25519 checkpoint signing key; default "
+        "<home>/keys/audit-signing.key."
+    ),
+    "snapshot_refresh_minutes": N_(
+        "Take a new analytics snapshot in the server when the latest is this many minutes "
+        "old (0: only when asked, from the dashboard or with 'brightline snapshot')."
+    ),
+    "public_base_url": N_(
+        "The address patients reach this installation at (e.g. https://eyes.example.org): "
+        "the referral slip prints the access report's full address and its QR code."
+    ),
+    "argon2_profile": N_(
+        "argon2id parameters for new password hashes: rfc9106-low-memory (RFC 9106 §4, "
+        "t=3, m=64 MiB, p=4). 'test' is argon2's cheapest profile, for test suites only: "
+        "never use it where real passwords are stored."
+    ),
+    "privacy_budget_per_year": N_(
+        "Total ε of differential privacy that public releases may spend on each calendar "
+        "year of data (the ledger refuses a release that would exceed it)."
+    ),
+    "identified_export_hours": N_(
+        "An approved identified export must be produced within this many hours."
+    ),
+    "research_k_anonymity": N_(
+        "Every research-export record shares its age band, sex and county with at least "
+        "this many people (k-anonymity); others are generalised or suppressed."
+    ),
+    "research_min_county_people": N_(
+        "A county with fewer people than this in a research export is merged into '(other)'."
+    ),
+    "dhis2_token": N_(
+        "DHIS2 personal access token for 'brightline export dhis2 --push' (sent as "
+        "'Authorization: ApiToken …'); takes precedence over username and password."
+    ),
+    "dhis2_username": N_("DHIS2 username for --push with basic authentication."),
+    "dhis2_password": N_("DHIS2 password for --push with basic authentication."),
+    "offline_warn_days": N_(
+        "The offline screener app warns loudly when its device has not sent its records "
+        "to the server for this many days."
+    ),
+    "fhir_export_expiry_hours": N_(
+        "The files of an asynchronous FHIR $export are removed this many hours "
+        "after the export is done."
+    ),
+}
+# The programme's operational settings, by their name on the admin page's form.
+PROGRAMME_SETTING = {
+    "name": N_("Programme name"),
+    "va_notation": N_("How VA is shown"),
+    "date_format": N_("How dates are shown"),
+    "not_attended_days": N_("Days after referral before a person not attended is on the worklist"),
+    "turnaround_target_days": N_("Target days from referral to online review"),
+    "window_first_day": N_("Follow-up window: first day after surgery"),
+    "window_last_day": N_("Follow-up window: last day after surgery"),
+}
+VA_NOTATION = {
+    "metric": N_("Metric (6/18)"),
+    "imperial": N_("Imperial (20/60)"),
+    "decimal": N_("Decimal (0.33)"),
+    "logmar": N_("logMAR (0.48)"),
 }

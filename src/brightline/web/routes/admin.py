@@ -13,15 +13,21 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from brightline.access.layer import Access
-from brightline.errors import BrightlineError, NotFound
+from brightline.errors import BrightlineError, Conflict, NotFound
+from brightline.programme.operational import FILE_KEYS
 from brightline.vocabulary import FacilityKind, RegionLevel, Role, values
 from brightline.web.forms import FieldErrors, FormDep, field_errors, optional, text
+from brightline.web.i18n import N_
 from brightline.web.render import redirect, render, signed_in_as
 from brightline.web.session import csrf_protect, staff_access
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
 # Roles whose accounts belong to one facility; the others to a region (or all).
 FACILITY_ROLES = (Role.SCREENER.value, Role.SURGEON.value)
+STALE_SETTINGS = N_(
+    "The programme's settings were changed since you opened this page. The form now shows "
+    "the settings in force: check them and make your change again."
+)
 
 
 def scope_choices(access: Access) -> list[tuple[str, str]]:
@@ -49,11 +55,16 @@ def _scope_words(access: Access) -> dict[int, str]:
 
 
 def _page(
-    request: Request, errors: FieldErrors, form: dict[str, str] | None = None
+    request: Request,
+    errors: FieldErrors,
+    form: dict[str, str] | None = None,
+    *,
+    status: int | None = None,
 ) -> HTMLResponse:
     with staff_access(request) as access:
         access.require_general("admin.manage")
         signed_in_as(request, access)
+        programme = access.programme_settings()
         context: dict[str, Any] = {
             "scope": access.scope(),
             "accounts": access.accounts(),
@@ -62,12 +73,14 @@ def _page(
             "regions": access.regions(),
             "facilities": access.facilities(),
             "settings": access.settings_view(),
+            "programme_settings": programme,
+            "programme_form": {**programme.settings.written(), **_programme_form(form)},
             "me": access.actor.user_id,
         }
     return render(
         request,
         "admin.html",
-        status=422 if errors else 200,
+        status=status or (422 if errors else 200),
         errors=errors,
         form=form or {},
         roles=values(Role),
@@ -169,3 +182,31 @@ def add_facility(request: Request, form: FormDep) -> Response:
         errors = {f"facility-{k}": v for k, v in field_errors(exc, "code").items()}
         return _page(request, errors, {f"facility-{k}": v for k, v in fields.items()})
     return redirect("/admin#facilities")
+
+
+def _programme_form(form: dict[str, str] | None) -> dict[str, str]:
+    """What the admin typed into the programme settings form, to show it again."""
+    prefix = "programme-"
+    return {k[len(prefix) :]: v for k, v in (form or {}).items() if k.startswith(prefix)}
+
+
+@router.post("/programme", response_model=None)
+def change_programme(request: Request, form: FormDep) -> Response:
+    """Store a new version of the programme's operational settings, with its reason."""
+    written = {name: text(form, name) for name in FILE_KEYS}
+    reason = text(form, "reason")
+    seen = text(form, "version")
+    typed = {f"programme-{k}": v for k, v in {**written, "reason": reason}.items()}
+    try:
+        with staff_access(request) as access:
+            access.change_programme_settings(
+                written, reason, seen=int(seen) if seen.isdigit() else -1
+            )
+    except Conflict:
+        # Stale: the form opens anew on the values in force now, the reason typed kept.
+        stale: FieldErrors = {"programme-version": STALE_SETTINGS}
+        return _page(request, stale, {"programme-reason": reason}, status=409)
+    except BrightlineError as exc:
+        errors = {f"programme-{k}": v for k, v in field_errors(exc, "version").items()}
+        return _page(request, errors, typed)
+    return redirect("/admin#settings")

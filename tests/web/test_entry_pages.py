@@ -45,7 +45,8 @@ def test_a_known_national_id_opens_the_person_and_says_so(web: WebBed) -> None:
     assert again.status_code == 303
     assert again.headers["location"] == first.headers["location"] + "?known=national_id"
     page = client.get(again.headers["location"])
-    assert "This national ID is already registered as Known Person" in html.unescape(unmarked(page.text))
+    shown = html.unescape(unmarked(page.text))
+    assert "This national ID is already registered as Known Person" in shown
     assert "already registered" not in client.get(first.headers["location"]).text
 
 

@@ -14,6 +14,7 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+from gettext import NullTranslations
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from brightline.analytics.report_figures import (
     report_figures,
     with_months,
 )
-from brightline.analytics.report_view import Gettext, render_report
+from brightline.analytics.report_view import ENGLISH, render_report
 from brightline.errors import BrightlineError, InvalidInput
 
 __all__ = [
@@ -64,7 +65,7 @@ def build_report(
     follow_up_window: tuple[int, int] = (28, 84),
     spark: Any = None,
     language: str = "en",
-    gettext: Gettext = str,
+    catalogue: NullTranslations = ENGLISH,
 ) -> str:
     """The printable report (HTML) of ``region`` over ``period`` from the latest snapshot."""
     figures = report_figures(
@@ -77,7 +78,7 @@ def build_report(
         follow_up_window=follow_up_window,
         spark=spark,
     )
-    return render_report(figures, gettext, language)
+    return render_report(figures, catalogue, language)
 
 
 # -- files ----------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def write_report(
     follow_up_window: tuple[int, int] = (28, 84),
     spark: Any = None,
     language: str = "en",
-    gettext: Gettext = str,
+    catalogue: NullTranslations = ENGLISH,
 ) -> Path:
     """Write the report to ``out``: HTML, or PDF printed by Chromium (by the file's suffix)."""
     suffix = _check_out(out)
@@ -187,7 +188,7 @@ def write_report(
         follow_up_window=follow_up_window,
         spark=spark,
         language=language,
-        gettext=gettext,
+        catalogue=catalogue,
     )
     if chromium is None:
         _publish(html.encode("utf-8"), out)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from gettext import NullTranslations
 from typing import Any
 
 from babel.dates import format_skeleton
@@ -23,6 +24,9 @@ from brightline.analytics.suppression import COMPLEMENTARY, HIDDEN_VALUE, PRIMAR
 from brightline.vocabulary import CLOSING_CONTACT_OUTCOMES
 
 Gettext = Callable[[str], str]
+Pgettext = Callable[[str, str], str]
+# English: the messages themselves.
+ENGLISH = NullTranslations()
 CLOSING = CLOSING_CONTACT_OUTCOMES
 # BCP 47 tags for <html lang>, as the web UI writes them (``brightline.web.i18n.HTML_LANG``).
 HTML_LANG = {"en": "en", "zh_Hans": "zh-Hans"}
@@ -166,13 +170,13 @@ def _key_figures(figures: ReportFigures, _: Gettext) -> dict[str, Any]:
     return {"key_figures": key_figures}
 
 
-def _funnel(figures: ReportFigures, _: Gettext) -> dict[str, Any]:
+def _funnel(figures: ReportFigures, _: Gettext, pgettext: Pgettext) -> dict[str, Any]:
     """The referral funnel section: screened to good outcome, as a table and a bar chart."""
     c = figures.count
     # (label in the table, short label on the chart, published count)
     funnel = [
         (_("People screened"), _("Screened"), c(ALL, "screened", "people")),
-        (_("Referrals made"), _("Referred"), c(ALL, "referred", "total")),
+        (_("Referrals made"), pgettext("count", "Referred"), c(ALL, "referred", "total")),
         (_("Referrals attended"), _("Attended"), c(ALL, "referral_uptake", "attended")),
         (_("Eyes operated"), _("Operated (eyes)"), c(ALL, "surgeries", "eyes")),
         (
@@ -307,15 +311,16 @@ def _barriers(figures: ReportFigures, _: Gettext) -> dict[str, Any]:
 
 
 def report_context(
-    figures: ReportFigures, gettext: Gettext = str, language: str = "en"
+    figures: ReportFigures, catalogue: NullTranslations = ENGLISH, language: str = "en"
 ) -> dict[str, Any]:
     """Everything the template shows, as text and SVG made from published figures only."""
+    gettext = catalogue.gettext
     return {
         "_": gettext,
         "lang": HTML_LANG.get(language, "en"),
         **_heading(figures, gettext),
         **_key_figures(figures, gettext),
-        **_funnel(figures, gettext),
+        **_funnel(figures, gettext, catalogue.pgettext),
         **_outcomes(figures, gettext),
         **_trends(figures, gettext, language),
         **_backlog(figures),
@@ -341,7 +346,9 @@ def _environment() -> Environment:
     return env
 
 
-def render_report(figures: ReportFigures, gettext: Gettext = str, language: str = "en") -> str:
-    """The report as one self-contained HTML page, in ``language`` (``gettext`` its catalogue)."""
-    context = report_context(figures, gettext, language)
+def render_report(
+    figures: ReportFigures, catalogue: NullTranslations = ENGLISH, language: str = "en"
+) -> str:
+    """The report as one self-contained HTML page in ``language``, worded by its catalogue."""
+    context = report_context(figures, catalogue, language)
     return _environment().get_template("report.html").render(**context)

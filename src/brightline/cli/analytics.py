@@ -230,6 +230,6 @@ def report(
             follow_up_window=window,
             spark=spark,
             language=lang.value,
-            gettext=translations(lang.value).gettext,
+            catalogue=translations(lang.value),
         )
     typer.echo(f"Report of {name} ({region}), {period}, written to {written}.")

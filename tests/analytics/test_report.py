@@ -37,6 +37,7 @@ from brightline.cli import app
 from brightline.errors import InvalidInput
 from tests.analytics.conftest import DemoSnapshot
 from tests.analytics.helpers import DUCKDB_DEPRECATION, SPARK_SOCKET, table_rows
+from tests.web.test_chinese_walk import english_in
 
 pytestmark = pytest.mark.filterwarnings(DUCKDB_DEPRECATION)
 COUNTY = RegionScope("county", "LS01")
@@ -68,11 +69,12 @@ class _Cells(HTMLParser):
             self.text += data
 
     def handle_endtag(self, tag: str) -> None:
-        if self.open is None:
+        # A cell's text may hold marked-up data (<span translate="no">): only its end ends it.
+        if self.open is None or tag not in ("td", "text"):
             return
         if tag == "td":
             self.cells.append((self.section, self.open, self.text.strip()))
-        elif tag == "text" and "chart-value" in self.open:
+        elif "chart-value" in self.open:
             self.chart_values.append(self.text.strip())
         self.open = None
 
@@ -314,6 +316,45 @@ def test_report_command(demo_snapshot: DemoSnapshot, tmp_path: Path) -> None:
     )
     assert code == 2 and "run 'brightline snapshot'" in text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def _numbers(page: str) -> list[tuple[str, str]]:
+    """Every number of a report: its table cells of numbers and the values on its charts."""
+    parsed = _cells(page)
+    cells = [(section, text) for section, classes, text in parsed.cells if "num" in classes]
+    return cells + [("chart", value) for value in parsed.chart_values]
+
+
+def test_the_report_in_chinese_has_no_english_word_and_the_same_numbers(
+    demo_snapshot: DemoSnapshot, tmp_path: Path
+) -> None:
+    home = demo_snapshot.settings.home
+    english, chinese = tmp_path / "en.html", tmp_path / "zh.html"
+    code, text = _run(home, "--region", "LS01", "--period", YEAR, "--out", str(english))
+    assert code == 0, text
+    args = ("--region", "LS01", "--period", YEAR, "--out", str(chinese), "--lang", "zh_Hans")
+    code, text = _run(home, *args)
+    assert code == 0, text
+    en_page, zh_page = english.read_text("utf-8"), chinese.read_text("utf-8")
+    assert '<html lang="zh-Hans">' in zh_page and '<html lang="en">' in en_page
+    assert "项目报告" in zh_page and "Programme report" in en_page
+    # The same word check as the web pages' Chinese walk: data is marked translate="no".
+    assert english_in(zh_page) == ([], [])
+    assert {"Referral", "funnel", "Outcome"} <= set(english_in(en_page)[0])
+    numbers = _numbers(en_page)
+    assert len(numbers) > 40 and any(value not in ("", "–", "0") for _, value in numbers)
+    assert _numbers(zh_page) == numbers
+    assert "2025年1月" in zh_page and "January 2025" in en_page
+    assert "转诊日期" not in zh_page  # "Referred" on the funnel is a count, not a date
+    code, text = _run(home, *args[:-1], "fr")
+    assert code == 2 and "zh_Hans" in text
+
+
+def test_the_report_offers_the_web_uis_languages() -> None:
+    from brightline.cli.analytics import Language
+    from brightline.web.i18n import LANGUAGES
+
+    assert [language.value for language in Language] == list(LANGUAGES)
 
 
 def test_pdf_without_chromium_says_what_to_do(

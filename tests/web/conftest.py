@@ -47,6 +47,15 @@ class WebBed:
         return client
 
 
+DATA_MARK = re.compile(r'<span translate="no">(.*?)</span>', re.S)
+
+
+def unmarked(html: str) -> str:
+    """A page with the ``translate="no"`` spans around its data taken away, for sentences that
+    hold a name or code (``web/render.py: data``)."""
+    return DATA_MARK.sub(r"\1", html)
+
+
 def submit(client: TestClient, page_url: str, action: str, data: dict[str, Any], **kw: Any) -> Any:
     """Open a page, then post a form with that page's CSRF token (as a browser would)."""
     page = client.get(page_url)

@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 
 from brightline.store.models import AuditEntry
 from tests.web.conftest import WebBed, csrf_of, submit
+from tests.web.test_chinese_walk import english_in
 
 
 def _registered(client: TestClient, name: str) -> str:
@@ -82,9 +83,16 @@ def test_correcting_a_person_shows_every_problem_then_keeps_the_earlier_name(web
     assert saved.status_code == 303, saved.text
     assert _actions(web)[before + 1 :] == ["person.correct"]  # after the form's own read
     shown = client.get(person_url).text
-    assert "<h1>Li Wei</h1>" in shown
-    assert "Details corrected" in shown and "before name = Li Mei" in shown
+    assert '<h1><span translate="no">Li Wei</span></h1>' in shown
+    assert "Details corrected" in shown and "Changed: Name" in shown
+    assert 'before Name = <span translate="no">Li Mei</span>' in shown
     assert "the name was misspelt at registration" in shown
+    # In Chinese the history names the fields in words; the earlier name stays as written.
+    client.cookies.set("lang", "zh_Hans")
+    chinese = client.get(person_url).text
+    history = chinese[chinese.index('<h2 id="corrections"') : chinese.index("</main>")]
+    assert english_in(history) == ([], []) and "之前 姓名" in history and "Li Mei" in history
+    client.cookies.set("lang", "en")
     stale = submit(
         client,
         person_url + "/correct",

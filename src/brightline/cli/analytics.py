@@ -26,6 +26,7 @@ from brightline.errors import InvalidInput
 from brightline.programme import load_programme
 from brightline.service.places import region_by_code
 from brightline.settings import Settings
+from brightline.web.i18n import translations
 
 population_app = typer.Typer(
     help="Population tables (denominators of rates).", no_args_is_help=True
@@ -46,6 +47,13 @@ class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
+
+
+class Language(StrEnum):
+    """Language of a report's words: the web UI's (``brightline.web.i18n.LANGUAGES``)."""
+
+    en = "en"
+    zh_Hans = "zh_Hans"
 
 
 class EngineName(StrEnum):
@@ -198,6 +206,10 @@ def report(
     good: GoodOutcomeOption = "6/18",
     snapshot_dir: SnapshotOption = None,
     spark_master: SparkMasterOption = None,
+    lang: Annotated[
+        Language,
+        typer.Option(help="Language of the report's words: en or zh_Hans (numbers unchanged)."),
+    ] = Language.en,
 ) -> None:
     """Printable programme report of one region and period (suppressed: it leaves)."""
     settings: Settings = ctx.obj
@@ -217,5 +229,7 @@ def report(
             region_name=name,
             follow_up_window=window,
             spark=spark,
+            language=lang.value,
+            catalogue=translations(lang.value),
         )
     typer.echo(f"Report of {name} ({region}), {period}, written to {written}.")

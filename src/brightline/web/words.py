@@ -391,3 +391,25 @@ VA_NOTATION = {
     "decimal": N_("Decimal (0.33)"),
     "logmar": N_("logMAR (0.48)"),
 }
+# What a correction changed, by the field names it keeps (``correction_records``).
+CORRECTED_FIELD = {
+    "name": N_("Name"),
+    "phone": N_("Phone"),
+    "national_id": N_("National ID"),
+    "address": N_("Address"),
+    "sex": N_("Sex"),
+    "birth_year": N_("Year of birth"),
+    "voided_at": N_("Voided"),
+    "referral": N_("Referral"),
+    "attendance": N_("Attendance"),
+    "recommendation": N_("Recommendation"),
+    "urgency": N_("Urgency"),
+    "surgery_eyes": N_("Surgery on"),
+    "right_icd10": N_("Right eye ICD-10"),
+    "right_icd11": N_("Right eye ICD-11"),
+    "left_icd10": N_("Left eye ICD-10"),
+    "left_icd11": N_("Left eye ICD-11"),
+    "notes": N_("Notes"),
+}
+# Earlier values that are codes, worded like the record they came from.
+CORRECTED_VALUE = {"sex": SEX, "recommendation": RECOMMENDATION, "urgency": URGENCY}

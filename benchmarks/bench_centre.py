@@ -28,7 +28,7 @@ from brightline.site import Site
 from machine import machine
 
 SURGEON = "surgeon-baihe"
-PATIENT_LINK = re.compile(r'href="(/centre/referrals/[0-9a-f-]{36})"><strong>([^<]+)</strong>')
+PATIENT_LINK = re.compile(r'href="(/centre/referrals/[0-9a-f-]{36})"><strong[^>]*>([^<]+)</strong>')
 
 
 def _fetch(client: TestClient, url: str, repeat: int) -> tuple[int, int, float, float]:

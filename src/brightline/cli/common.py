@@ -28,6 +28,16 @@ AsOption = Annotated[
         "default: the first administrator, the one 'brightline init' created).",
     ),
 ]
+# Commands that act for a named account check its password first (prompted; scripts set it).
+PasswordOption = Annotated[
+    str,
+    typer.Option(
+        prompt=True,
+        hide_input=True,
+        envvar="BRIGHTLINE_PASSWORD",
+        help="The account's password (asked for; BRIGHTLINE_PASSWORD in scripts).",
+    ),
+]
 
 
 def settings_from(*, home: Path | None, database_url: str | None) -> Settings:

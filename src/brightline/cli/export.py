@@ -26,7 +26,7 @@ from brightline.analytics.indicators import IndicatorQuery, IndicatorTable, run_
 from brightline.analytics.periods import ReportPeriod
 from brightline.analytics.snapshot import current_snapshot, default_snapshot_dir, read_manifest
 from brightline.cli.analytics import DEFAULT_ENGINE_NAME, EngineOption, Level, SnapshotOption
-from brightline.cli.common import fail_on_user_error, open_site
+from brightline.cli.common import PasswordOption, fail_on_user_error, open_site
 from brightline.errors import InvalidInput
 from brightline.service.places import region_codes
 from brightline.settings import Settings
@@ -78,15 +78,7 @@ def fhir(
             "audit entry (its password is asked).",
         ),
     ],
-    password: Annotated[
-        str,
-        typer.Option(
-            prompt=True,
-            hide_input=True,
-            envvar="BRIGHTLINE_PASSWORD",
-            help="The account's password (asked for; BRIGHTLINE_PASSWORD in scripts).",
-        ),
-    ],
+    password: PasswordOption,
     since: Annotated[
         str | None,
         typer.Option(help="Only resources changed since this time (YYYY-MM-DD, UTC)."),

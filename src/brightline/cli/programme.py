@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from brightline.access.operator import acting_as_account, acting_as_verified
-from brightline.cli.common import fail_on_user_error, open_site
+from brightline.cli.common import PasswordOption, fail_on_user_error, open_site
 from brightline.errors import InvalidInput
 from brightline.problems import Problems
 from brightline.programme.operational import FILE_KEYS
@@ -67,15 +67,7 @@ def set_settings(
     ],
     reason: Annotated[str, typer.Option(help="Why the settings change, in words.")],
     as_user: Annotated[str, typer.Option("--as", help="The admin acting (password asked).")],
-    password: Annotated[
-        str,
-        typer.Option(
-            prompt=True,
-            hide_input=True,
-            envvar="BRIGHTLINE_PASSWORD",
-            help="The account's password (asked for; BRIGHTLINE_PASSWORD in scripts).",
-        ),
-    ],
+    password: PasswordOption,
 ) -> None:
     """Change some of the programme's settings; the others keep the values in force."""
     with fail_on_user_error():

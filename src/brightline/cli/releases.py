@@ -18,7 +18,7 @@ import typer
 
 from brightline.access.layer import Access
 from brightline.access.operator import acting_as_verified
-from brightline.cli.common import fail_on_user_error, open_site
+from brightline.cli.common import PasswordOption, fail_on_user_error, open_site
 from brightline.cli.export import export_app  # one `brightline export` group
 from brightline.disclosure_records import ExportAsk, ExportRequestRecord, ReleaseProposal
 from brightline.errors import InvalidInput
@@ -27,15 +27,7 @@ from brightline.export_archive import open_sealed
 release_app = typer.Typer(help="Differentially private public releases.", no_args_is_help=True)
 
 AsUser = Annotated[str, typer.Option("--as", help="The account acting (its password is asked).")]
-Password = Annotated[
-    str,
-    typer.Option(
-        prompt=True,
-        hide_input=True,
-        envvar="BRIGHTLINE_PASSWORD",
-        help="The account's password (asked for; BRIGHTLINE_PASSWORD in scripts).",
-    ),
-]
+Password = PasswordOption
 Note = Annotated[str | None, typer.Option(help="A note kept with the decision.")]
 
 

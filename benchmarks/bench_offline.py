@@ -27,6 +27,7 @@ import uvicorn
 from playwright.sync_api import sync_playwright
 
 from brightline.api.app import create_app
+from brightline.chromium import CHROMIUM, HEADLESS_FLAGS
 from brightline.demo import build_demo, read_accounts
 from brightline.settings import Settings
 from brightline.site import Site
@@ -99,7 +100,7 @@ def main() -> None:
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
-                    executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+                    executable_path=CHROMIUM, args=list(HEADLESS_FLAGS)
                 )
                 for _ in range(args.repeat):
                     runs.append(

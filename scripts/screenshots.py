@@ -32,22 +32,15 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFilter
 
+from brightline.chromium import CHROMIUM as CHROMIUM_PATH
+from brightline.chromium import HEADLESS_FLAGS
 from brightline.demo import read_accounts, read_marker
 from brightline.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-# The launch flags of the browser tests (tests/web/test_browser.py): no sandbox in a
-# container, and nothing that calls out to the network.
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+CHROMIUM = Path(CHROMIUM_PATH)
+CHROMIUM_FLAGS = list(HEADLESS_FLAGS)
 SIZES = {"phone": (360, 740), "desktop": (1280, 800)}
 MAX_BYTES = 250_000
 # The two demo accounts of the screener's clinic and of a clinic in another county (docs/demo.md).

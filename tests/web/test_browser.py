@@ -18,9 +18,11 @@ import pytest
 import uvicorn
 
 from brightline.analytics.snapshot import take_snapshot
+from brightline.chromium import CHROMIUM as CHROMIUM_PATH
+from brightline.chromium import HEADLESS_FLAGS
 from tests.web.conftest import PASSWORD, WebBed
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(CHROMIUM_PATH)
 pytestmark = [
     # ibis 12 calls DuckDB's deprecated fetch_arrow_table (the analytics engines' concern).
     pytest.mark.filterwarnings("ignore:fetch_arrow_table:DeprecationWarning"),
@@ -59,14 +61,7 @@ def browser() -> Iterator[Any]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
+            args=list(HEADLESS_FLAGS),
         )
         yield chromium
         chromium.close()

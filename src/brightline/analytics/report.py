@@ -29,6 +29,7 @@ from brightline.analytics.report_figures import (
     with_months,
 )
 from brightline.analytics.report_view import ENGLISH, render_report
+from brightline.chromium import CHROMIUM, HEADLESS_FLAGS
 from brightline.errors import BrightlineError, InvalidInput
 
 __all__ = [
@@ -44,7 +45,6 @@ __all__ = [
     "write_report",
 ]
 REPORT_FORMATS = (".html", ".pdf")
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_TIMEOUT_SECONDS = 120
 
 
@@ -109,14 +109,8 @@ def print_pdf(html: str, out: Path, chromium: str) -> None:
         command = [
             chromium,
             "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
+            *HEADLESS_FLAGS,
             "--disable-dev-shm-usage",
-            # Printing needs no network: no updates, sync, first-run pages or telemetry.
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
             f"--user-data-dir={Path(work) / 'profile'}",
             "--no-pdf-header-footer",
             f"--print-to-pdf={pdf}",

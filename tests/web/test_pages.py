@@ -90,6 +90,20 @@ def test_a_screener_of_another_county_gets_the_not_found_page(web: WebBed) -> No
     assert "Tang Xiulan" not in other.get("/screener", params={"name": "Tang"}).text
 
 
+def test_an_unknown_address_in_a_browser_gets_the_web_page_and_the_api_keeps_json(
+    web: WebBed,
+) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = web.client().get("/no-such-page", headers=browser)
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<html" in page.text and '"code"' not in page.text
+    # A program (no HTML asked for) and anything under the API still get the API's JSON.
+    assert web.client().get("/no-such-page").json()["error"]["code"] == "not_found"
+    api = web.client().get("/api/v1/no-such-endpoint", headers=browser)
+    assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
+
+
 def test_reviewer_sees_the_case_without_identifiers_and_reviews_it(web: WebBed) -> None:
     case = register_and_screen(web, web.signed_in("screener_a"), "Cao Meiying")
     reviewer = web.signed_in("reviewer")

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -53,6 +53,7 @@ from brightline.problems import Problems
 from brightline.settings import CHEAP_ARGON2_WARNING, Settings
 from brightline.site import Site
 from brightline.web import mount_web
+from brightline.web.app import not_found_page
 
 log = logging.getLogger("brightline.api")
 
@@ -124,7 +125,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "invalid_input", first["message"], first["field"], listed)
 
     @app.exception_handler(StarletteHTTPException)
-    def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    def _http(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 404 and _wants_a_page(request):
+            return not_found_page(request)  # an unknown address typed into a browser
         code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
             error.status_code, "http_error"
         )
@@ -137,6 +140,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(
             500, "internal_error", "something went wrong on the server; nothing was saved"
         )
+
+
+def _wants_a_page(request: Request) -> bool:
+    """A browser asking for a page outside the API: it gets the web's page, not JSON."""
+    outside_api = not request.url.path.startswith(f"{API_PREFIX}/")
+    return outside_api and "text/html" in request.headers.get("accept", "")
 
 
 def create_app(site: Site) -> FastAPI:

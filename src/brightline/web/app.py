@@ -86,10 +86,15 @@ def _sign_in_needed(_request: Request, error: Exception) -> Response:
     return RedirectResponse(f"/sign-in?next={quote(error.next_path)}", status_code=303)
 
 
-def _not_found(request: Request, _error: Exception) -> HTMLResponse:
+def not_found_page(request: Request) -> HTMLResponse:
+    """The web's "no such page" (404), also for an unknown address typed into a browser."""
     # Someone without a staff session (a reader of the published figures) has no start page.
     staff = request.cookies.get(SESSION_COOKIE) is not None
     return render(request, "not_found.html", status=404, staff=staff)
+
+
+def _not_found(request: Request, _error: Exception) -> HTMLResponse:
+    return not_found_page(request)
 
 
 def _forbidden(request: Request, _error: Exception) -> HTMLResponse:

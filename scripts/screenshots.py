@@ -347,6 +347,8 @@ def offline_shots(browser: Browser) -> None:
     context.set_offline(False)
     page.get_by_role("button", name="Send now").click()
     page.get_by_role("button", name="Correct").first.wait_for()
+    # The refusal shows as soon as its batch is answered; the picture waits for the last batch.
+    page.wait_for_function("document.getElementById('progress').hidden")
     save_png(page.screenshot(full_page=True), OUT / "offline-refused-phone.png")
     context.close()
 

@@ -427,6 +427,10 @@ def page_shots(demo: Demo) -> list[tuple[Shot, Any]]:
         (Shot("patient", None, f"/patient?code={demo.patient_code}"), show_access_report(demo)),
         (Shot("public-release", None, demo.release_url, phone), None),
         (Shot("public-releases", None, "/public/releases", phone), None),
+        # The same workstations in Chinese (docs/ui.md, "Languages").
+        (Shot("screener-zh", SCREENER, "/screener/worklist", phone, "zh_Hans"), None),
+        (Shot("manager-zh", "manager", "/manager", phone, "zh_Hans"), None),
+        (Shot("admin-zh", "demo-admin", "/admin#settings", phone, "zh_Hans"), None),
     ]
 
 
@@ -440,7 +444,8 @@ def file_names(demo: Demo) -> list[str]:
 
 
 def _header_account_link(page: Any) -> Any:
-    return page.get_by_role("navigation", name="Main").get_by_role("link", name="My account")
+    # By its address, so that the check holds in every language.
+    return page.locator('header.top nav a[href="/account"]')
 
 
 def take(browser: Browser, shot: Shot, action: Any) -> None:

@@ -413,3 +413,23 @@ CORRECTED_FIELD = {
 }
 # Earlier values that are codes, worded like the record they came from.
 CORRECTED_VALUE = {"sex": SEX, "recommendation": RECOMMENDATION, "urgency": URGENCY}
+# What a verification of the audit log found, by the verifier's problem kind (RFC 9162 §2.1:
+# leaves and tree nodes; C2SP signed notes: checkpoints). The verifier's own sentence follows
+# as technical detail.
+AUDIT_PROBLEM = {
+    "node_missing": N_("A node of the log's hash tree is missing."),
+    "node_mismatch": N_("A node of the log's hash tree does not match the entries below it."),
+    "node_extra": N_("The hash tree holds a node that no entry accounts for."),
+    "entry_missing": N_("An entry of the log is missing."),
+    "entry_edited": N_("An entry was changed after it was written."),
+    "columns": N_("An entry's stored columns do not agree with its text."),
+    "head": N_("The log's recorded size and root do not match its entries."),
+    "checkpoint_signature": N_("A checkpoint's signature does not verify."),
+    "checkpoint_origin": N_("A checkpoint names another log."),
+    "checkpoint_row": N_("A stored checkpoint does not agree with its signed text."),
+    "checkpoint_beyond_log": N_("A checkpoint covers more entries than the log holds."),
+    "checkpoint_root": N_("A checkpoint's root does not match the log's entries."),
+    "checkpoint_order": N_("The checkpoints are out of order."),
+    "checkpoint_consistency": N_("A later checkpoint is not consistent with an earlier one."),
+    "cosignature": N_("A witness's cosignature does not verify."),
+}

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from brightline.access.administration import verify_audit_log
+from brightline.audit.log_reader import Problem
 from brightline.errors import BrightlineError
 from brightline.web.forms import FieldErrors, FormDep, field_errors, text
 from brightline.web.render import redirect, render, signed_in_as
@@ -27,7 +28,7 @@ class LastVerification:
     at: datetime
     ok: bool
     size: int
-    problems: tuple[str, ...]
+    problems: tuple[Problem, ...]
     seconds: float
 
 
@@ -74,7 +75,7 @@ def verify(request: Request) -> Response:
         at=access.site.now(),
         ok=report.ok,
         size=report.size,
-        problems=tuple(p.message for p in report.problems[:5]),
+        problems=tuple(report.problems[:5]),
         seconds=report.seconds,
     )
     return redirect("/privacy#verification")

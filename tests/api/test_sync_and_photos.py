@@ -241,7 +241,7 @@ def test_the_apis_request_validation_answers_with_coded_problems(bed: Bed) -> No
     error = refused.json()["error"]
     assert error["code"] == "invalid_input"
     assert error["problems"] == [
-        {"field": "sex", "code": "one_of", "message": "Choose one of: 'female' or 'male'."},
+        {"field": "sex", "code": "one_of", "message": "Choose one of: female, male."},
         {
             "field": "birth_year",
             "code": "number_at_least",

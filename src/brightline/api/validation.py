@@ -8,11 +8,13 @@ language. Used by the API's request-validation handler and by each record of a s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from brightline.problems import Problem, problem
 
+QUOTED: Final = re.compile(r"'([^']*)'")
 LOCATIONS: Final = ("body", "query", "path", "header", "form", "cookie")
 """Where a value came from; not part of the field's name."""
 
@@ -70,7 +72,9 @@ def _bounded(kind: str, context: Mapping[str, Any]) -> tuple[str, dict[str, str]
     if kind == "date_out_of_range" and {"low", "high"} <= set(context):
         return "date_range", {"low": str(context["low"]), "high": str(context["high"])}
     if kind in ("enum", "literal_error"):
-        return "one_of", {"choices": str(context.get("expected", ""))}
+        # pydantic words the choices in English ("'female' or 'male'"): keep the codes only.
+        expected = str(context.get("expected", ""))
+        return "one_of", {"choices": ", ".join(QUOTED.findall(expected)) or expected}
     return None
 
 

@@ -248,4 +248,4 @@ def test_the_apis_request_validation_answers_with_coded_problems(bed: Bed) -> No
             "message": "Give a number of at least 1900.",
         },
     ]
-    assert (error["field"], error["message"]) == ("sex", "Choose one of: 'female' or 'male'.")
+    assert (error["field"], error["message"]) == ("sex", "Choose one of: female, male.")

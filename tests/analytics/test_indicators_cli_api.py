@@ -77,7 +77,8 @@ def test_population_import_all_or_nothing(demo_copy: Site, tmp_path: Path) -> No
     assert "line 4, age_band" in text and "line 5, sex" in text
     good = tmp_path / "good.csv"
     good.write_text(
-        "region,year,age_band,sex,count\nLS03,2025,40-44,female,100\nLS01,2025,40-44,male,7\n"
+        # 2030 is a new cell; the demo's own population already holds LS01's 2025 cells.
+        "region,year,age_band,sex,count\nLS03,2030,40-44,female,100\nLS01,2025,40-44,male,7\n"
     )
     code, text = _run(home, "population", "import", str(good))
     assert code == 0 and "1 population cells added, 1 replaced" in text, text

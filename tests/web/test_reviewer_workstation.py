@@ -242,3 +242,20 @@ def test_the_queue_speaks_chinese(web: WebBed) -> None:
     reviewer.cookies.set("lang", "zh_Hans")
     page = reviewer.get("/reviewer").text
     assert "较好眼" in page and "仅紧急" in page
+
+
+def test_the_case_pages_tab_title_is_the_case_and_its_code_in_both_languages(
+    web: WebBed,
+) -> None:
+    case = register_and_screen(web, web.signed_in("screener_a"), "Title Person")
+    reviewer = web.signed_in("reviewer")
+    url = _case_url(reviewer.get("/reviewer").text, case["code"])
+    for language, word in (("en", "Case"), ("zh_Hans", "病例")):
+        reviewer.cookies.set("lang", language)
+        page = reviewer.get(url).text
+        title = re.search(r"<title>(.*?)</title>", page, re.S)
+        assert title and title.group(1) == f"{word} {case['code']} · Brightline"
+        head = page.split("</head>", 1)[0]
+        assert '<script src="/static/viewer.js" defer></script>' in head
+        assert page.count("/static/viewer.js") == 1
+

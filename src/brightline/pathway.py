@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from brightline.errors import InvalidInput, TransitionRefused, one_of
-from brightline.problems import day_problem, order_problem, raise_if_any
+from brightline.problems import Problem, day_problem, order_problem, problem, raise_if_any
 from brightline.vocabulary import (
     OPEN_REFERRAL_STATUSES,
     ContactOutcome,
@@ -64,6 +64,16 @@ class ReviewDecision:
     urgency: str
 
 
+def surgery_eyes_problems(recommendation: str, eyes: Collection[str]) -> list[Problem]:
+    """The eyes to operate against the recommendation: surgery names at least one eye, any other
+    recommendation none (coded ``surgery_eyes_missing`` / ``surgery_eyes_unwanted``)."""
+    if recommendation == "surgery" and not eyes:
+        return [problem("surgery_eyes", "surgery_eyes_missing")]
+    if recommendation != "surgery" and eyes:
+        return [problem("surgery_eyes", "surgery_eyes_unwanted")]
+    return []
+
+
 def check_review(
     referral_status: str, recommendation: str, surgery_eyes: Collection[str], urgency: str
 ) -> ReviewDecision:
@@ -78,17 +88,7 @@ def check_review(
             "this referral is closed; open a new screening to refer the person again",
             field="referral_id",
         )
-    if recommendation == "surgery" and not eyes:
-        raise InvalidInput(
-            "a surgery recommendation must name the eye(s) to operate: right, left or both",
-            field="surgery_eyes",
-        )
-    if recommendation != "surgery" and eyes:
-        raise InvalidInput(
-            f"eyes to operate were given but the recommendation is {recommendation!r}; "
-            "use recommendation 'surgery' or leave the eyes empty",
-            field="surgery_eyes",
-        )
+    raise_if_any(surgery_eyes_problems(recommendation, eyes))
     return ReviewDecision(recommendation, eyes, urgency)
 
 

@@ -146,6 +146,18 @@ PROBLEM_KINDS: Final[tuple[ProblemKind, ...]] = (
         ),
         ("letters", "ideographs"),
     ),
+    # A review's eyes to operate against its recommendation (brightline.pathway.check_review).
+    ProblemKind(
+        "surgery_eyes_missing",
+        N_("A surgery recommendation must name the eye(s) to operate: right, left or both."),
+    ),
+    ProblemKind(
+        "surgery_eyes_unwanted",
+        N_(
+            "Eyes to operate go only with a surgery recommendation; recommend surgery or "
+            "clear them."
+        ),
+    ),
 )
 """Every problem code; ``message`` carries an older error's English sentence as it is."""
 

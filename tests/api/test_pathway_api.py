@@ -240,3 +240,34 @@ def test_reprinted_slip_gets_a_new_pin(bed: Bed) -> None:
         == 200
     )
     assert bed.post("screener_b", f"/referrals/{referral['id']}/access-pin", {}).status_code == 404
+
+
+def test_a_refused_review_lists_every_problem_at_once_with_its_code(bed: Bed) -> None:
+    referral = bed.screen(bed.register()["id"])["referral"]
+    refused = bed.post(
+        "reviewer",
+        f"/referrals/{referral['id']}/reviews",
+        {"recommendation": "surgery", "right_icd11": "banana", "left_icd10": "h99.x"},
+    )
+    assert refused.status_code == 422, refused.text
+    problems = refused.json()["error"]["problems"]
+    assert problems == [
+        {
+            "field": "surgery_eyes",
+            "code": "surgery_eyes_missing",
+            "message": "A surgery recommendation must name the eye(s) to operate: "
+            "right, left or both.",
+        },
+        {
+            "field": "right_icd11",
+            "code": "icd11_unknown",
+            "message": '"banana" is not an eye-related ICD-11 code.',
+        },
+        {
+            "field": "left_icd10",
+            "code": "icd10_unknown",
+            "message": '"h99.x" is not an eye-related ICD-10 code.',
+        },
+    ]
+    # Nothing half-written: the referral still waits for its review.
+    assert [r["id"] for r in bed.get("reviewer", "/review-queue").json()] == [referral["id"]]

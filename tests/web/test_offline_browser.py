@@ -225,7 +225,10 @@ def test_a_day_offline_is_sent_once_when_the_connection_returns(
     refused.locator(".state.rejected").wait_for()
     expect(refused.locator(".problems")).to_have_text("Phone: Write at most 32 characters.")
     assert "String should" not in refused.inner_text()
-    expect_waiting(page, "1 person, 1 screening waiting to send")
+    expect_waiting(page, "1 screening waiting to send")  # the refused person waits to be corrected
+    expect(page.locator("#refused")).to_have_text(
+        "1 record was refused: correct it below and it is sent again."
+    )
 
     first = server_side(web, "Ma Xiuying")
     assert len(first["people"]) == 1 and len(first["screenings"]) == 1
@@ -240,7 +243,7 @@ def test_a_day_offline_is_sent_once_when_the_connection_returns(
     expect(page.locator("#phone-error")).to_have_text("Write at most 32 characters.")
     page.locator("#register").get_by_label("Phone").fill("0871 555 0199")
     page.locator("#register").get_by_label("Year of birth").fill("1951")
-    page.locator("#register").get_by_role("button", name="Register").click()
+    page.locator("#register").get_by_role("button", name="Save the correction").click()
     expect_waiting(page, "Nothing waiting to send.")
     # The screening that waited went with the corrected year, and says so in "Sent".
     expect(page.locator("#sent li").first).to_have_text(

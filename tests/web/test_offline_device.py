@@ -213,7 +213,9 @@ def test_signing_out_with_unsent_records_never_discards_them(
     page.wait_for_url("**/sign-in**")
     sign_in(page, "screener_a")
     unlock(page)
-    expect_waiting(page, "1 person waiting to send")
+    expect(page.locator("#refused")).to_have_text(
+        "1 record was refused: correct it below and it is sent again."
+    )
     expect(page.locator("#queue li[data-kind=person]")).to_contain_text("He An")
     assert len(server_side(web, "He Ping")["people"]) == 1
     context.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from typing import Any
@@ -242,3 +243,57 @@ def test_the_queue_speaks_chinese(web: WebBed) -> None:
     reviewer.cookies.set("lang", "zh_Hans")
     page = reviewer.get("/reviewer").text
     assert "较好眼" in page and "仅紧急" in page
+
+
+def test_the_case_pages_tab_title_is_the_case_and_its_code_in_both_languages(
+    web: WebBed,
+) -> None:
+    case = register_and_screen(web, web.signed_in("screener_a"), "Title Person")
+    reviewer = web.signed_in("reviewer")
+    url = _case_url(reviewer.get("/reviewer").text, case["code"])
+    for language, word in (("en", "Case"), ("zh_Hans", "病例")):
+        reviewer.cookies.set("lang", language)
+        page = reviewer.get(url).text
+        title = re.search(r"<title>(.*?)</title>", page, re.S)
+        assert title and title.group(1) == f"{word} {case['code']} · Brightline"
+        head = page.split("</head>", 1)[0]
+        assert '<script src="/static/viewer.js" defer></script>' in head
+        assert page.count("/static/viewer.js") == 1
+
+
+def _field_errors(page: str) -> dict[str, str]:
+    """Each error shown beside its field on a page, by field."""
+    found = re.findall(r'<span class="error" id="([a-z_0-9]+)-error">(.*?)</span>', page, re.S)
+    return {field: html.unescape(unmarked(text)) for field, text in found}
+
+
+def test_a_review_names_every_problem_at_once_beside_its_field_in_both_languages(
+    web: WebBed,
+) -> None:
+    case = register_and_screen(web, web.signed_in("screener_a"), "Every Problem")
+    reviewer = web.signed_in("reviewer")
+    url = _case_url(reviewer.get("/reviewer").text, case["code"])
+    wrong = {"recommendation": "surgery", "right_icd11": "banana", "left_icd10": "h99.x"}
+    refused = submit(reviewer, url, url, wrong)
+    assert refused.status_code == 422
+    errors = _field_errors(refused.text)
+    assert errors == {
+        "surgery_eyes": "A surgery recommendation must name the eye(s) to operate: "
+        "right, left or both.",
+        # What the reviewer typed is quoted as typed, not as the codes are compared.
+        "right_icd11": '"banana" is not an eye-related ICD-11 code.',
+        "left_icd10": '"h99.x" is not an eye-related ICD-10 code.',
+    }
+    reviewer.cookies.set("lang", "zh_Hans")
+    chinese = _field_errors(submit(reviewer, url, url, wrong).text)
+    assert chinese == {
+        "surgery_eyes": "建议手术时必须注明手术眼：右眼、左眼或双眼。",
+        "right_icd11": "“banana”不是眼科相关的 ICD-11 编码。",
+        "left_icd10": "“h99.x”不是眼科相关的 ICD-10 编码。",
+    }
+    reviewer.cookies.set("lang", "en")
+    eyes_only = {"recommendation": "glasses", "surgery_eyes": "left", "right_icd10": "h25.1"}
+    assert _field_errors(submit(reviewer, url, url, eyes_only).text) == {
+        "surgery_eyes": "Eyes to operate go only with a surgery recommendation; "
+        "recommend surgery or clear them."
+    }

@@ -10,13 +10,14 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from brightline import icd
-from brightline.errors import InvalidInput, NotFound
+from brightline.errors import NotFound
 from brightline.pathway import (
+    ReviewDecision,
     check_attendance,
     check_review,
     status_after_review,
 )
-from brightline.problems import Problem, Problems, problem, raise_if_any
+from brightline.problems import Problem, Problems, order_problem, problem, raise_if_any
 from brightline.records import ReviewInput
 from brightline.service.claims import claim_id
 from brightline.service.review_queue import awaiting_review
@@ -36,25 +37,24 @@ def icd_code(field: str, code: str | None) -> str | None:
     of eye-relevant codes of its system (``brightline.icd``: WHO ICD-10 2019, ICD-11 MMS)."""
     if code is None or not code.strip():
         return None
-    code = code.strip().upper()
+    typed = code.strip()
+    code = typed.upper()  # WHO writes codes in capitals; compared so, refused as typed
     system = "icd10" if field.endswith("icd10") else "icd11"
     if not icd.is_listed(system, code):
         # Only the start of what was typed is repeated: a form field can hold a megabyte.
-        shown = code if len(code) <= 16 else code[:16] + "…"
+        shown = typed if len(typed) <= 16 else typed[:16] + "…"
         raise Problems([problem(field, f"{system}_unknown", text=shown)])
     return code
 
 
-def _icd_codes(review: ReviewInput) -> dict[str, str | None]:
-    """The review's four codes checked at once, so one answer names every unknown code."""
-    found: list[Problem] = []
+def _icd_codes(review: ReviewInput, found: list[Problem]) -> dict[str, str | None]:
+    """The review's four codes checked at once, each unknown code added to ``found``."""
     checked: dict[str, str | None] = {}
     for field in ("right_icd10", "right_icd11", "left_icd10", "left_icd11"):
         try:
             checked[field] = icd_code(field, getattr(review, field))
         except Problems as exc:
             found.extend(exc.problems)
-    raise_if_any(found)
     return checked
 
 
@@ -62,23 +62,40 @@ def _icd_codes(review: ReviewInput) -> dict[str, str | None]:
 NOTES_LIMIT = 2000
 
 
+def _checked_review(
+    review: ReviewInput, referral: Referral
+) -> tuple[ReviewDecision, dict[str, str | None]]:
+    """The review's decision and ICD codes, refused with every problem of the review at once
+    (eyes to operate, unknown codes, notes, date), each naming its field."""
+    found: list[Problem] = []
+    decision: ReviewDecision | None = None
+    try:
+        decision = check_review(
+            referral.status, review.recommendation, review.surgery_eyes, review.urgency
+        )
+    except Problems as exc:
+        found.extend(exc.problems)
+    codes = _icd_codes(review, found)
+    if review.notes is not None and len(review.notes) > NOTES_LIMIT:
+        found.append(problem("notes", "text_too_long", most=str(NOTES_LIMIT)))
+    before = order_problem("reviewed_at", review.reviewed_at, "referral", referral.referred_at)
+    found.extend([before] if before is not None else [])
+    raise_if_any(found)
+    assert decision is not None  # check_review raised nothing else, so it decided
+    return decision, codes
+
+
 def record_review(session: Session, review: ReviewInput) -> Review:
     """Store a review and move the referral on (a 'no action' review closes it)."""
     referral = get_referral(session, review.referral_id)
-    decision = check_review(
-        referral.status, review.recommendation, review.surgery_eyes, review.urgency
-    )
-    if review.notes is not None and len(review.notes) > NOTES_LIMIT:
-        raise InvalidInput(f"write at most {NOTES_LIMIT} characters of notes", field="notes")
-    if review.reviewed_at < referral.referred_at:
-        raise InvalidInput("review date is before the referral", field="reviewed_at")
+    decision, codes = _checked_review(review, referral)
     record = Review(
         id=claim_id(session, Review, review.id),
         referral_id=referral.id,
         person_id=referral.person_id,
         reviewer_id=review.reviewer_id,
         reviewed_at=review.reviewed_at,
-        **_icd_codes(review),
+        **codes,
         recommendation=decision.recommendation,
         surgery_right="right" in decision.surgery_eyes,
         surgery_left="left" in decision.surgery_eyes,

@@ -65,4 +65,11 @@ WORDS = {
         "they can be sent only when that screener signs in."
     ),
     "signed_out": N_("Signed out"),
+    # Before unlocking: how many records the device keeps, never whose or of what kind.
+    "device_one": N_("1 record is waiting on this device."),
+    "device_many": N_("%(n)s records are waiting on this device."),
+    "refused_one": N_("1 record was refused: correct it below and it is sent again."),
+    "refused_many": N_("%(n)s records were refused: correct them below and they are sent again."),
+    "correct_heading": N_("Correct the record"),
+    "save_correction": N_("Save the correction"),
 }

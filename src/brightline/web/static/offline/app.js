@@ -39,7 +39,10 @@ async function start() {
   show("lock", true);
   if (await state.vault.isSetUp()) {
     show("pin-unlock", true);
-    $("lock-summary").textContent = summary((await state.vault.counts()).all);
+    // Before unlocking, whoever holds the phone learns only how many records it keeps: whose
+    // they are, and of what kind, is for the account that made them (docs/security.md).
+    const { total } = await state.vault.counts();
+    $("lock-summary").textContent = total ? count(total, "device_one", "device_many") : "";
     $("pin").focus();
   } else {
     show("pin-set", true);
@@ -167,8 +170,18 @@ async function restoreDrafts() {
   }
 }
 
+// A form's heading and button: "Correct the record" / "Save the correction" when it reopens
+// a refused record, the form's own words otherwise.
+function headForm(form, correcting) {
+  for (const [element, words] of [[form.querySelector("h2"), "correct_heading"], [form.querySelector("button[type=submit]"), "save_correction"]]) {
+    element.dataset.usual = element.dataset.usual ?? element.textContent;
+    element.textContent = correcting ? t(words) : element.dataset.usual;
+  }
+}
+
 function openForm(name, draft) {
   drafts[name] = { person: draft.person ?? null, editing: draft.editing ?? null, label: draft.label ?? "", created: draft.created };
+  headForm($(name), Boolean(draft.editing));
   fill($(name), draft.values ?? {});
   clearErrors($(name));
   if (name === "screen") $("screen-who").textContent = draft.label ?? "";
@@ -316,7 +329,11 @@ async function render() {
   const onDevice = new Set(records.map((r) => r.uuid));
   $("queue").replaceChildren(...records.map((r) => recordLine(r, onDevice, correctRecord)));
   const counts = await state.vault.counts();
-  $("queue-summary").textContent = summary(counts.mine);
+  const waiting = Object.values(counts.waiting).some(Boolean);
+  // Refused records wait for a correction, not for sending: said so, not counted as waiting.
+  $("queue-summary").textContent = waiting || !counts.refused ? summary(counts.waiting) : "";
+  show("refused", counts.refused > 0);
+  $("refused").textContent = counts.refused ? count(counts.refused, "refused_one", "refused_many") : "";
   othersWaiting(counts.others);
   $("sent").replaceChildren(...state.sent.map(sentLine));
   await warnIfStale(records.length);
@@ -480,7 +497,8 @@ async function sync() {
     for (const photo of await ready("photo")) await sendPhoto(photo, tally);
     await state.vault.setMeta("last_sync", new Date().toISOString());
     progress(0, 0);
-    $("sync-message").textContent = t("sent_all");
+    // "Everything was sent" only when nothing came back refused (the refusal is said above).
+    $("sync-message").textContent = (await state.vault.counts()).refused ? "" : t("sent_all");
   } catch (error) {
     progress(0, 0);
     if (error instanceof SessionEnded) {

@@ -138,14 +138,19 @@ export class Vault {
   }
 
   // Counts by kind without the PIN: what is waiting can be said, never what it holds.
-  // mine: the account's own records by kind; others: how many other accounts' records wait.
+  // mine: the account's own records by kind (waiting: those not refused; refused: how many
+  // were); total: every record on the device; others: how many other accounts' records wait.
   async counts() {
-    const counts = { mine: {}, all: {}, others: 0 };
+    const counts = { mine: {}, waiting: {}, refused: 0, total: 0, others: 0 };
     for (const row of await this.rows()) {
       if (row.kind === "draft") continue;
-      counts.all[row.kind] = (counts.all[row.kind] ?? 0) + 1;
-      if (row.owner === this.owner) counts.mine[row.kind] = (counts.mine[row.kind] ?? 0) + 1;
-      else counts.others += 1;
+      counts.total += 1;
+      if (row.owner !== this.owner) counts.others += 1;
+      else {
+        counts.mine[row.kind] = (counts.mine[row.kind] ?? 0) + 1;
+        if (row.state === "rejected") counts.refused += 1;
+        else counts.waiting[row.kind] = (counts.waiting[row.kind] ?? 0) + 1;
+      }
     }
     return counts;
   }

@@ -67,6 +67,12 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+def failed_for_real(request: Any) -> bool:
+    """A request that failed, not one the browser cancelled because the page moved on (an
+    in-flight favicon when a test navigates or closes the page: net::ERR_ABORTED)."""
+    return request.failure != "net::ERR_ABORTED"
+
+
 def sign_in(browser: Any, server: str, username: str, **options: Any) -> Any:
     page = browser.new_page(**options)
     page.goto(f"{server}/sign-in")

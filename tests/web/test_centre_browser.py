@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import PASSWORD, WebBed
-from tests.web.test_browser import CHROMIUM, SIZES, browser, server
+from tests.web.test_browser import CHROMIUM, SIZES, browser, failed_for_real, server
 
 __all__ = ["browser", "server"]
 pytestmark = [
@@ -85,7 +85,7 @@ def _watched(page: Any) -> list[str]:
     """Console errors, failed requests and error responses of a page, as they happen."""
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("requestfailed", lambda r: problems.append(f"failed {r.url}"))
+    page.on("requestfailed", lambda r: failed_for_real(r) and problems.append(f"failed {r.url}"))
     page.on(
         "response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None
     )

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 
 from tests.web.conftest import WebBed, csrf_of, submit
-from tests.web.test_browser import CHROMIUM, browser, server, sign_in
+from tests.web.test_browser import CHROMIUM, browser, failed_for_real, server, sign_in
 from tests.web.test_pages import register_and_screen
 
 __all__ = ["browser", "server"]  # the fixtures, shared with the pathway's browser test
@@ -83,7 +83,10 @@ class Watch:
         self.problems: list[str] = []
         page.on("console", lambda m: m.type == "error" and self.problems.append(m.text))
         page.on("pageerror", lambda e: self.problems.append(str(e)))
-        page.on("requestfailed", lambda r: self.problems.append(f"failed {r.url}"))
+        page.on(
+            "requestfailed",
+            lambda r: failed_for_real(r) and self.problems.append(f"failed {r.url}"),
+        )
         page.on(
             "response", lambda r: r.status >= 400 and self.problems.append(f"{r.status} {r.url}")
         )

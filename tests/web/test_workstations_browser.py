@@ -14,7 +14,7 @@ from brightline.analytics.snapshot import take_snapshot
 from brightline.store.analytics_models import SnapshotJob
 from tests.conftest import ADMIN_PASSWORD, PASSWORD
 from tests.web.conftest import WebBed
-from tests.web.test_browser import CHROMIUM, SIZES, browser, server
+from tests.web.test_browser import CHROMIUM, SIZES, browser, failed_for_real, server
 from tests.web.test_pages import register_and_screen
 
 __all__ = ["browser", "server"]  # the module's fixtures, shared with the pathway test
@@ -40,7 +40,10 @@ class Watched:
             "console",
             lambda m: self.problems.append(f"console: {m.text}") if m.type == "error" else None,
         )
-        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url}"))
+        self.page.on(
+            "requestfailed",
+            lambda r: failed_for_real(r) and self.problems.append(f"failed: {r.url}"),
+        )
         self.page.on(
             "response",
             lambda r: self.problems.append(f"{r.status}: {r.url}") if r.status == 404 else None,

@@ -127,6 +127,12 @@ class Formats:
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return format_decimal(value, format=pattern, locale=self.language)
 
+    def rate(self, value: float | None) -> str:
+        """A rate with at most one decimal (2,501.3; 2,501), as the printed report shows it."""
+        if value is None:
+            return "–"
+        return format_decimal(value, format="#,##0.#", locale=self.language)
+
     def percent(self, value: float | None) -> str:
         """A share as a percentage."""
         if value is None:

@@ -16,7 +16,12 @@ from brightline.store.models import AuditEntry
 from brightline.web.words import SETTING_HELP
 from tests.conftest import ADMIN_PASSWORD
 from tests.web.conftest import WebBed, csrf_of
-from tests.web.test_chinese_walk import CHINESE, english_in
+from tests.web.test_chinese_walk import (
+    CHINESE,
+    ascii_punctuation_beside_chinese,
+    english_in,
+    visible_text,
+)
 
 REASON = "The county asked for a longer follow-up window this year"
 
@@ -178,3 +183,15 @@ def test_secrets_show_only_whether_they_are_set(web: WebBed) -> None:
     section = _settings_section(_admin(web).get("/admin").text)
     row = re.search(r"BRIGHTLINE_DHIS2_TOKEN</code></td><td>([^<]*)<", section)
     assert row and row.group(1) == "not set"
+
+
+def test_the_chinese_admin_page_uses_full_width_colons(web: WebBed) -> None:
+    client = _admin(web)
+    assert _change(client, {"not_attended_days": "21"}).status_code == 303
+    client.cookies.update(CHINESE)
+    page = client.get("/admin").text
+    # The settings section is read here too (the walk leaves it to this module).
+    text = visible_text(page.replace('<section id="settings"', "<section"))
+    assert "范围：" in text and "现行版本：" in text
+    assert "转诊后未就诊多少天列入随访名单：" in text
+    assert ascii_punctuation_beside_chinese(text) == []

@@ -16,6 +16,7 @@ from brightline.analytics.snapshot_jobs import refresh_if_due, snapshot_due
 from brightline.store.analytics_models import SnapshotJob
 from brightline.web.i18n import Formats
 from tests.web.conftest import WebBed, submit, unmarked
+from tests.web.test_chinese_walk import ascii_punctuation_beside_chinese, visible_text
 from tests.web.test_pages import register_and_screen
 
 pytestmark = pytest.mark.filterwarnings("ignore:fetch_arrow_table:DeprecationWarning")
@@ -155,3 +156,11 @@ def test_the_surgical_rate_card_has_its_unit_and_the_report_s_digits(
     fmt = Formats("en", screened.site.programme)
     for value in (2501.34, 2501.0, 0.0, 1234567.89):
         assert fmt.rate(value) == number(value)
+
+
+def test_the_chinese_dashboard_uses_full_width_colons_and_parentheses(screened: WebBed) -> None:
+    client = screened.signed_in("manager")
+    client.get("/lang/zh_Hans")
+    text = visible_text(client.get("/manager").text)
+    assert "统计期间：" in text and "已筛查：" in text and "按地区（县）" in text
+    assert ascii_punctuation_beside_chinese(text) == []

@@ -369,3 +369,19 @@ def visible_text(html: str) -> str:
     parser = VisibleText()
     parser.feed(html)
     return "".join(parser.words)
+
+
+# The Chinese glossary of docs/ui.md ("Languages"): one term for each notion, its rivals never.
+GLOSSARY = {
+    "Presenting VA": ("日常生活视力", ("日常视力",)),  # WHO "presenting visual acuity"
+    "Attended": ("就诊", ("到院", "到诊")),  # a referred person came to the centre
+    "Referral uptake": ("转诊就诊率", ("到院率", "到诊率")),
+}
+
+
+def test_the_chinese_catalogue_keeps_to_its_glossary() -> None:
+    messages = chinese_messages()
+    for english, (chosen, rejected) in GLOSSARY.items():
+        assert chosen in messages[english], english
+        rivals = {en: zh for en, zh in messages.items() if any(r in zh for r in rejected)}
+        assert rivals == {}, english

@@ -33,8 +33,11 @@ class ProgrammeSettingsView:
     version: int  # 0: the programme file alone
     settings: OperationalSettings
     file_settings: OperationalSettings
-    programme_file: str  # the file's path, or the built-in default
+    programme_file: str  # the file's path, or the built-in default (English, for the CLI)
+    programme_path: str  # the file's path alone (the built-in one's inside the package)
+    built_in: bool  # no programme file set: the package's own default
     triage: tuple[tuple[str, str], ...]  # (rule, value as the file writes it)
+    triage_rules: TriageRules  # the same rules as values, for pages to word them
     history: tuple[SettingsVersionRecord, ...]  # newest first
 
 

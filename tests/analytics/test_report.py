@@ -388,3 +388,50 @@ def test_the_report_counts_outcome_within_the_programmes_follow_up_window(
     assert followed is not None and followed.count
     assert in_window(every_day.table) == followed.count  # every follow-up is within (0, ∞)
     assert in_window(never.table) == 0
+
+
+def test_the_report_names_its_regions_and_shows_the_snapshot_time_as_the_web_does(
+    demo_snapshot: DemoSnapshot, tmp_path: Path
+) -> None:
+    home = demo_snapshot.settings.home
+    for lang in ("en", "zh_Hans"):
+        out = tmp_path / f"province-{lang}.html"
+        code, text = _run(
+            home, "--region", "LS", "--period", YEAR, "--out", str(out), "--lang", lang
+        )
+        assert code == 0, text
+        page = out.read_text("utf-8")
+        for section in ("backlog", "barriers"):
+            rows = page.split(f'<section id="{section}">')[1].split("</section>")[0]
+            assert '<span translate="no">Baihe County <span class="code">LS01</span>' in rows
+            assert "Xiyang County" in rows, (lang, section)
+        assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", page), lang  # no raw ISO time
+        assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", page.split("</header>")[0]), lang
+
+
+@pytest.mark.skipif(
+    find_chromium() is None, reason="Chromium not installed (apt-get install chromium)"
+)
+def test_the_report_fits_a_phone_its_tables_scroll_inside(
+    demo_snapshot: DemoSnapshot, tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from brightline.chromium import CHROMIUM, HEADLESS_FLAGS
+
+    out = tmp_path / "report.html"
+    args = ("--region", "LS", "--period", YEAR, "--out", str(out), "--lang", "zh_Hans")
+    code, text = _run(demo_snapshot.settings.home, *args)
+    assert code == 0, text
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(HEADLESS_FLAGS))
+        try:
+            page = browser.new_page(viewport={"width": 360, "height": 740})
+            page.goto(out.as_uri())
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360
+            widest = page.evaluate(
+                "Math.max(...[...document.querySelectorAll('table')].map(t => t.scrollWidth))"
+            )
+            assert widest > 360  # the barriers table is wider: it scrolls in its own box
+        finally:
+            browser.close()

@@ -187,6 +187,14 @@ def test_another_administrator_cannot_see_poll_or_cancel_the_job(bed: Bed, walke
     outcome(bed.client.get(status_url, headers=other), 404)
     outcome(bed.client.get(manifest["output"][0]["url"], headers=other), 404)
     outcome(bed.client.delete(status_url, headers=other), 404)
+    # An account that may never export hears 403 (its role), not 404, whoever's job it is.
+    manager = bed.as_("manager")
+    for answer in (
+        bed.client.get(status_url, headers=manager),
+        bed.client.get(manifest["output"][0]["url"], headers=manager),
+        bed.client.delete(status_url, headers=manager),
+    ):
+        assert "records.export" in outcome(answer, 403)["issue"][0]["diagnostics"]
     assert bed.client.get(status_url, headers=bed.as_("admin")).status_code == 200
 
 

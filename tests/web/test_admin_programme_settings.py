@@ -16,7 +16,12 @@ from brightline.store.models import AuditEntry
 from brightline.web.words import SETTING_HELP
 from tests.conftest import ADMIN_PASSWORD
 from tests.web.conftest import WebBed, csrf_of
-from tests.web.test_chinese_walk import CHINESE, english_in
+from tests.web.test_chinese_walk import (
+    CHINESE,
+    ascii_punctuation_beside_chinese,
+    english_in,
+    visible_text,
+)
 
 REASON = "The county asked for a longer follow-up window this year"
 
@@ -163,9 +168,35 @@ def test_the_settings_section_is_all_chinese(web: WebBed) -> None:
     assert _change(client, {"turnaround_target_days": "7"}).status_code == 303
     client.cookies.update(CHINESE)
     page = client.get("/admin").text
-    words, _ = english_in(_settings_section(page), (web.site.programme.name,))
+    words, _ = english_in(_programme_part(page), (web.site.programme.name,))
     assert words == []
     assert "随访窗口" in _settings_section(page)
+    rules = _programme_part(page)[_programme_part(page).index('id="triage-rules"') :]
+    assert "built-in" not in rules and "内置文件" in rules
+    assert "任一眼日常生活视力低于此值时转诊" in rules and "眼红眼痛" in rules and ">否<" in rules
+
+
+def _programme_part(html: str) -> str:
+    """The settings section up to the installation settings (read by their own test), its
+    ``id`` left out so that the walk's parser reads it."""
+    section = _settings_section(html).replace('<section id="settings"', "<section", 1)
+    return section[: section.index('id="installation-settings"')]
+
+
+def test_the_triage_rules_are_shown_in_words_with_their_file_keys(web: WebBed) -> None:
+    section = _settings_section(_admin(web).get("/admin").text)
+    rules = section[section.index('id="triage-rules"') : section.index('id="installation-')]
+    assert "built-in file <code" in rules and ">brightline/programme/default.toml<" in rules
+    row = re.search(r'id="triage-refer_worse_than"><td>([^<]*)</td>\s*<td>(.*?)</td>', rules)
+    assert row and row.group(1) == (
+        "Refer a person when either eye&#39;s presenting VA is worse than"
+    )
+    assert row.group(2) == '<span translate="no">6/12</span>'
+    symptoms = rules.split('id="triage-urgent_symptoms"')[1].split("</tr>")[0]
+    assert "<li>Painful red eye</li>" in symptoms and "painful_red_eye" not in symptoms
+    urgent = rules.split('id="triage-complication_urgent"')[1].split("</tr>")[0]
+    assert "<td>No</td>" in urgent and '<code translate="no">complication_urgent</code>' in urgent
+    assert '"6/12"' not in rules and "false" not in rules  # no raw TOML values
 
 
 def test_every_installation_setting_is_worded_as_its_help() -> None:
@@ -178,3 +209,15 @@ def test_secrets_show_only_whether_they_are_set(web: WebBed) -> None:
     section = _settings_section(_admin(web).get("/admin").text)
     row = re.search(r"BRIGHTLINE_DHIS2_TOKEN</code></td><td>([^<]*)<", section)
     assert row and row.group(1) == "not set"
+
+
+def test_the_chinese_admin_page_uses_full_width_colons(web: WebBed) -> None:
+    client = _admin(web)
+    assert _change(client, {"not_attended_days": "21"}).status_code == 303
+    client.cookies.update(CHINESE)
+    page = client.get("/admin").text
+    # The settings section is read here too (the walk leaves it to this module).
+    text = visible_text(page.replace('<section id="settings"', "<section"))
+    assert "范围：" in text and "现行版本：" in text
+    assert "转诊后未就诊多少天列入随访名单：" in text
+    assert ascii_punctuation_beside_chinese(text) == []

@@ -322,3 +322,66 @@ def test_older_error_sentences_are_worded_in_chinese() -> None:
 
 def test_every_policy_action_has_words_for_the_privacy_page() -> None:
     assert [name for name in ACTIONS if name not in ACCESS_ACTION] == []
+
+
+# Chinese writes its colon and parentheses full width (：（）); an ASCII one beside a Chinese
+# character is a slip. Placeholders, URLs and times are not text and are left out first.
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef"
+# A closing one only when it closes Chinese words: "0 (0%)" beside the next label is figures.
+ASCII_BESIDE_CJK = re.compile(rf"[{CJK}]\s*[:(]|[:(]\s*[{CJK}]|[{CJK}]\)")
+NOT_TEXT = re.compile(r"%\([a-z_]+\)[sd]|https?://\S+|\b\d{1,2}:\d{2}\b|<[^>]+>")
+
+
+def ascii_punctuation_beside_chinese(text: str) -> list[str]:
+    """The places in ``text`` where an ASCII colon or parenthesis touches a Chinese character."""
+    return [m.group(0) for m in ASCII_BESIDE_CJK.finditer(NOT_TEXT.sub(" ", text))]
+
+
+def chinese_messages() -> dict[str, str]:
+    """Every translated message of the Chinese catalogue, by its English message."""
+    from babel.messages.pofile import read_po
+
+    from brightline.web.i18n import LOCALE_DIR
+
+    with (LOCALE_DIR / "zh_Hans" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle)
+    return {str(m.id): str(m.string) for m in catalog if m.id and isinstance(m.string, str)}
+
+
+def test_the_scan_finds_ascii_punctuation_beside_chinese() -> None:
+    assert ascii_punctuation_beside_chinese("按地区 (县)") == ["区 (", "县)"]
+    assert ascii_punctuation_beside_chinese("范围: all") == ["围:"]
+    assert ascii_punctuation_beside_chinese("按地区（%(level)s）10:30，见 https://who.int") == []
+    assert ascii_punctuation_beside_chinese("良好0 (0%)临界") == []
+
+
+def test_no_chinese_message_has_ascii_colons_or_parentheses() -> None:
+    slips = {
+        english: chinese
+        for english, chinese in chinese_messages().items()
+        if ascii_punctuation_beside_chinese(chinese)
+    }
+    assert slips == {}
+
+
+def visible_text(html: str) -> str:
+    """A page's words as a reader sees them, data (``translate="no"``) left out."""
+    parser = VisibleText()
+    parser.feed(html)
+    return "".join(parser.words)
+
+
+# The Chinese glossary of docs/ui.md ("Languages"): one term for each notion, its rivals never.
+GLOSSARY = {
+    "Presenting VA": ("日常生活视力", ("日常视力",)),  # WHO "presenting visual acuity"
+    "Attended": ("就诊", ("到院", "到诊")),  # a referred person came to the centre
+    "Referral uptake": ("转诊就诊率", ("到院率", "到诊率")),
+}
+
+
+def test_the_chinese_catalogue_keeps_to_its_glossary() -> None:
+    messages = chinese_messages()
+    for english, (chosen, rejected) in GLOSSARY.items():
+        assert chosen in messages[english], english
+        rivals = {en: zh for en, zh in messages.items() if any(r in zh for r in rejected)}
+        assert rivals == {}, english

@@ -5,13 +5,18 @@ from __future__ import annotations
 import re
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+from brightline.analytics.population import import_population
+from brightline.analytics.report_view import number
 from brightline.analytics.snapshot import take_snapshot
 from brightline.analytics.snapshot_jobs import refresh_if_due, snapshot_due
 from brightline.store.analytics_models import SnapshotJob
+from brightline.web.i18n import Formats
 from tests.web.conftest import WebBed, submit, unmarked
+from tests.web.test_chinese_walk import ascii_punctuation_beside_chinese, visible_text
 from tests.web.test_pages import register_and_screen
 
 pytestmark = pytest.mark.filterwarnings("ignore:fetch_arrow_table:DeprecationWarning")
@@ -127,3 +132,35 @@ def test_the_schedule_takes_a_snapshot_only_when_due(screened: WebBed) -> None:
     with screened.site.transaction() as session:
         job = session.get(SnapshotJob, job_id)
         assert job is not None and job.state == "done" and job.requested_by == "schedule"
+
+
+def test_the_surgical_rate_card_has_its_unit_and_the_report_s_digits(
+    screened: WebBed, tmp_path: Path
+) -> None:
+    """The CSR card names its unit (WHO: eyes per million people per year) in both languages."""
+    year = date.today().year
+    rows = [f"CA,{y},50-54,{sex},1000" for y in (year - 1, year) for sex in ("female", "male")]
+    (tmp_path / "population.csv").write_text(
+        "region,year,age_band,sex,count\n" + "\n".join(rows) + "\n", encoding="utf-8"
+    )
+    import_population(screened.site, tmp_path / "population.csv")
+    take_snapshot(screened.site)
+    client = screened.signed_in("manager")
+    cards = client.get("/manager").text.split('id="indicator-cards"')[1].split("</div>\n")[0]
+    assert "Cataract surgical rate (eyes per million people per year)" in cards
+    assert "Import population to see this" not in cards
+    client.get("/lang/zh_Hans")
+    chinese = client.get("/manager").text.split('id="indicator-cards"')[1]
+    assert "白内障手术率（每年每百万人手术眼数）" in chinese
+    # The same digits as the printed report: at most one decimal, none when whole.
+    fmt = Formats("en", screened.site.programme)
+    for value in (2501.34, 2501.0, 0.0, 1234567.89):
+        assert fmt.rate(value) == number(value)
+
+
+def test_the_chinese_dashboard_uses_full_width_colons_and_parentheses(screened: WebBed) -> None:
+    client = screened.signed_in("manager")
+    client.get("/lang/zh_Hans")
+    text = visible_text(client.get("/manager").text)
+    assert "统计期间：" in text and "已筛查：" in text and "按地区（县）" in text
+    assert ascii_punctuation_beside_chinese(text) == []

@@ -16,7 +16,7 @@ from brightline.access.emergency_reason import (
     reason_weight,
 )
 from brightline.problems import Problem, Problems, problem, raise_if_any
-from brightline.programme import DEFAULT_SOURCE
+from brightline.programme import DEFAULT_PATH, DEFAULT_SOURCE
 from brightline.programme.operational import (
     OperationalSettings,
     checked_settings,
@@ -72,7 +72,10 @@ class ProgrammeSettings(AccessCore):
             settings=OperationalSettings.of(programme),
             file_settings=file_settings,
             programme_file=str(site.settings.programme_file or DEFAULT_SOURCE),
+            programme_path=str(site.settings.programme_file or DEFAULT_PATH),
+            built_in=site.settings.programme_file is None,
             triage=triage_as_written(programme.triage),
+            triage_rules=programme.triage,
             history=history,
         )
 

@@ -14,6 +14,7 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from gettext import NullTranslations
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,7 @@ def build_report(
     engine: str = DEFAULT_ENGINE,
     good: str = "6/18",
     region_name: str | None = None,
+    region_names: Mapping[str, str] | None = None,
     follow_up_window: tuple[int, int] = (28, 84),
     spark: Any = None,
     language: str = "en",
@@ -75,6 +77,7 @@ def build_report(
         engine=engine,
         good=good,
         region_name=region_name,
+        region_names=region_names,
         follow_up_window=follow_up_window,
         spark=spark,
     )
@@ -157,6 +160,7 @@ def write_report(
     engine: str = DEFAULT_ENGINE,
     good: str = "6/18",
     region_name: str | None = None,
+    region_names: Mapping[str, str] | None = None,
     follow_up_window: tuple[int, int] = (28, 84),
     spark: Any = None,
     language: str = "en",
@@ -179,6 +183,7 @@ def write_report(
         engine=engine,
         good=good,
         region_name=region_name,
+        region_names=region_names,
         follow_up_window=follow_up_window,
         spark=spark,
         language=language,

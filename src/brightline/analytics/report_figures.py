@@ -8,7 +8,8 @@ others. ``brightline.analytics.report_view`` words them; docs/indicators.md "Pri
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ class ReportFigures:
     good: str
     table: IndicatorTable
     shown: dict[CellKey, tuple[Shown, Shown]]
+    region_names: dict[str, str] = field(default_factory=dict)  # by code: the rows' names
 
     def count(self, region: str, indicator: str, category: str, breakdown: str = "") -> Shown:
         """A published count: an int, "<11" or "x"; None if the table has no such cell."""
@@ -110,6 +112,7 @@ def report_figures(
     engine: str = DEFAULT_ENGINE,
     good: str = "6/18",
     region_name: str | None = None,
+    region_names: Mapping[str, str] | None = None,
     follow_up_window: tuple[int, int] = (28, 84),
     spark: Any = None,
 ) -> ReportFigures:
@@ -139,4 +142,4 @@ def report_figures(
         (r["region"], r["indicator"], r["breakdown"], r["category"]): (r["count"], r["value"])
         for r in rows
     }
-    return ReportFigures(region, region_name, period, good, table, shown)
+    return ReportFigures(region, region_name, period, good, table, shown, dict(region_names or {}))

@@ -99,6 +99,19 @@ def month_label(year: int, month: int, skeleton: str, language: str) -> str:
     return format_skeleton(skeleton, date(year, month, 1), locale=language)
 
 
+def written_at(stamp: str | None) -> str:
+    """A snapshot's ISO time as the web shows a date and time (YYYY-MM-DD HH:MM UTC)."""
+    if not stamp:
+        return "–"
+    try:
+        when = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp  # an older manifest's own wording: shown as it is
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    return f"{when:%Y-%m-%d %H:%M} UTC"
+
+
 def _heading(figures: ReportFigures, _: Gettext) -> dict[str, Any]:
     """The report's title block: region, period, snapshot and the suppression rule."""
     level = figures.table.query.level
@@ -112,7 +125,7 @@ def _heading(figures: ReportFigures, _: Gettext) -> dict[str, Any]:
         "level_label": _(LEVEL_LABELS.get(level, level)),
         "level_word": _(LEVEL_WORDS.get(level, level)),
         "good": figures.good,
-        "snapshot_created_at": figures.table.snapshot_created_at or "–",
+        "snapshot_created_at": written_at(figures.table.snapshot_created_at),
         "generated_on": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "small_max": SMALL_MAX,
         "primary": PRIMARY,
@@ -282,6 +295,7 @@ def _backlog(figures: ReportFigures) -> dict[str, Any]:
     backlog_rows = [
         {
             "region": region,
+            "name": figures.region_names.get(region),
             "people": number(c(region, "backlog", "people")),
             "eyes": number(c(region, "backlog", "eyes")),
             "median_days": number(v(region, "backlog", "median_days_waiting")),
@@ -300,6 +314,7 @@ def _barriers(figures: ReportFigures, _: Gettext) -> dict[str, Any]:
         "closure_rows": [
             {
                 "region": region,
+                "name": figures.region_names.get(region),
                 **{code: number(c(region, "referral_closed", code)) for code in CLOSING},
                 **{code: number(c(region, "barriers", code)) for code in BARRIERS},
             }

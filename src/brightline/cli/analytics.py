@@ -24,7 +24,7 @@ from brightline.analytics.suppression import export
 from brightline.cli.common import TemplateOption, fail_on_user_error, open_site
 from brightline.errors import InvalidInput
 from brightline.programme import load_programme
-from brightline.service.places import region_by_code
+from brightline.service.places import region_by_code, region_names_inside
 from brightline.settings import Settings
 from brightline.web.i18n import translations
 
@@ -217,6 +217,7 @@ def report(
         with open_site(settings) as site, site.transaction() as session:
             place = region_by_code(session, region)
             scope, name = RegionScope.of_path(place.path), place.name
+            names = region_names_inside(session, place)
             window = site.programme.follow_up_window_days
         spark = spark_session(spark_master) if engine is EngineName.spark else None
         written = write_report(
@@ -227,6 +228,7 @@ def report(
             engine=engine.value,
             good=good,
             region_name=name,
+            region_names=names,
             follow_up_window=window,
             spark=spark,
             language=lang.value,

@@ -17,7 +17,8 @@ from typing import Any, TypeGuard
 from brightline.acuity import NOTATIONS as VA_NOTATIONS
 from brightline.triage import TriageRuleError, TriageRules, rules_from_mapping
 
-DEFAULT_SOURCE = "built-in programme file brightline/programme/default.toml"
+DEFAULT_PATH = "brightline/programme/default.toml"
+DEFAULT_SOURCE = f"built-in programme file {DEFAULT_PATH}"
 
 _SECTIONS: dict[str, tuple[str, ...]] = {
     "programme": ("name", "va_notation", "date_format"),

@@ -107,3 +107,11 @@ def region_codes(session: Session, level: str) -> list[str]:
     return list(
         session.scalars(select(Region.code).where(Region.level == level).order_by(Region.code))
     )
+
+
+def region_names_inside(session: Session, region: Region) -> dict[str, str]:
+    """The name of ``region`` and of every region below it, by code (a report's rows)."""
+    rows = session.execute(
+        select(Region.code, Region.name).where(Region.path.startswith(region.path))
+    )
+    return {code: name for code, name in rows}

@@ -127,6 +127,18 @@ class Formats:
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return format_decimal(value, format=pattern, locale=self.language)
 
+    def label(self, words: str) -> str:
+        """Words before a value with the language's colon ("Scope: ", Chinese "范围："), so the
+        punctuation is translated with them and never an ASCII colon after Chinese words.
+        ``label("")`` is the colon alone, after a value that is data (a code, a date)."""
+        return self.gettext(N_("%(label)s: ")) % {"label": words}
+
+    def rate(self, value: float | None) -> str:
+        """A rate with at most one decimal (2,501.3; 2,501), as the printed report shows it."""
+        if value is None:
+            return "–"
+        return format_decimal(value, format="#,##0.#", locale=self.language)
+
     def percent(self, value: float | None) -> str:
         """A share as a percentage."""
         if value is None:

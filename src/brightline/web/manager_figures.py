@@ -113,8 +113,8 @@ def _cards(table: IndicatorTable, total: str, fmt: Formats) -> list[tuple[str, s
         ),
         (_("Waiting for surgery"), fmt.number(_count(table, total, "backlog", "people")), ""),
         (
-            _("Cataract surgical rate"),
-            fmt.number(csr),
+            _("Cataract surgical rate (eyes per million people per year)"),
+            fmt.rate(csr),
             ""
             if csr is not None
             # The command is code, the same in every language.

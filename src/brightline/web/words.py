@@ -385,6 +385,23 @@ PROGRAMME_SETTING = {
     "window_first_day": N_("Follow-up window: first day after surgery"),
     "window_last_day": N_("Follow-up window: last day after surgery"),
 }
+# The programme file's [triage] rules in words (docs/triage.md, programme/default.toml); the
+# value is shown beside each, the file's key as data so an admin can find it in the file.
+TRIAGE_RULE = {
+    "version": N_("Name of this set of rules (every triage result keeps it)"),
+    "refer_worse_than": N_("Refer a person when either eye's presenting VA is worse than"),
+    "pinhole_corrects_to": N_(
+        "A failing eye whose pinhole VA reaches this or better has refractive error: "
+        "glasses (refraction), not review"
+    ),
+    "urgent_symptoms": N_("Symptoms that make the referral urgent"),
+    "urgent_better_eye_worse_than": N_("Urgent when even the better eye sees worse than"),
+    "complication_worse_than": N_(
+        "An eye after cataract surgery that sees worse than this, even with pinhole, "
+        "may have a complication: review"
+    ),
+    "complication_urgent": N_("Possible complications of surgery are urgent review"),
+}
 VA_NOTATION = {
     "metric": N_("Metric (6/18)"),
     "imperial": N_("Imperial (20/60)"),

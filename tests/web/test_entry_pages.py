@@ -155,7 +155,7 @@ def test_unknown_review_codes_are_all_shown_beside_their_fields(web: WebBed) -> 
     assert refused.status_code == 422
     page = html.unescape(refused.text)
     assert 'id="right_icd10-error">"XYZ" is not an eye-related ICD-10 code.<' in page
-    assert 'id="right_icd11-error">"BANANA" is not an eye-related ICD-11 code.<' in page
+    assert 'id="right_icd11-error">"banana" is not an eye-related ICD-11 code.<' in page
     assert 'id="left_icd10-error"' not in page
     assert '<option value="H25.0">H25.0' in page  # the datalist offers listed codes by title
     assert "Senile incipient cataract" in page or "Age-related incipient cataract" in page

@@ -21,6 +21,7 @@ import time
 import warnings
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -44,6 +45,7 @@ PAGES = [  # (demo username, its main pages); {case} is the first case of the re
     ("demo-admin", "/admin"),
     ("manager", "/account"),
 ]
+PATIENT_SCREENER = "screener-shuikou"
 FIRST_CASE = re.compile(r'href="/reviewer/cases/([^"]+)"')
 ASSET = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 GOAL_BYTES, GOAL_MS = 200_000, 300.0
@@ -103,9 +105,54 @@ def measure(home: Path, repeat: int) -> list[tuple[str, str, int, int, float, fl
                     percentile(times, 0.95),
                 )
             )
+        rows.append(_patient_row(app, accounts, repeat))
     finally:
         site.close()
     return rows
+
+
+def _patient_row(
+    app: Any, accounts: dict[str, str], repeat: int
+) -> tuple[str, str, int, int, float, float]:
+    """The patient's access report: a person referred now (the demo keeps no PINs), then the
+    report opened with the slip's code and PIN as the patient would, N times."""
+    api = TestClient(app)
+    token = api.post(
+        "/api/v1/auth/token",
+        data={"username": PATIENT_SCREENER, "password": accounts[PATIENT_SCREENER]},
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    person = api.post(
+        "/api/v1/people", headers=headers, json={"sex": "female", "birth_year": 1948}
+    ).json()
+    screening = api.post(
+        "/api/v1/screenings",
+        headers=headers,
+        json={
+            "person_id": person["id"],
+            "right_presenting_va": "CF 1m",
+            "left_presenting_va": "6/60",
+        },
+    ).json()
+    form = {"code": screening["referral"]["code"], "pin": screening["access_pin"]}
+    client = TestClient(app, headers={"Accept-Encoding": "gzip"})
+    times, page_bytes, html = [], 0, ""
+    for _ in range(repeat + 1):  # the first fetch warms caches and is not counted
+        page = client.get("/patient")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert csrf
+        started = time.perf_counter()
+        response = client.post("/patient", data={**form, "csrf_token": csrf.group(1)})
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.text
+        page_bytes = int(response.headers.get("content-length") or len(response.content))
+        html = response.text
+    assets = sum(
+        int(f.headers.get("content-length") or len(f.content))
+        for f in (client.get(a) for a in sorted(set(ASSET.findall(html))))
+    )
+    p50, p95 = statistics.median(times[1:]), percentile(times[1:], 0.95)
+    return ("(patient)", "/patient (access report)", page_bytes, page_bytes + assets, p50, p95)
 
 
 def demo_arguments(description: str) -> argparse.Namespace:

@@ -11,16 +11,14 @@ each page < 200 KB and < 300 ms (p95).
 from __future__ import annotations
 
 import re
-import statistics
 import tempfile
-import time
 import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from bench_web import ASSET, GOAL_BYTES, GOAL_MS, demo_arguments, demo_settings, percentile, sign_in
+from bench_web import GOAL_BYTES, GOAL_MS, demo_arguments, demo_settings, sign_in, timed_fetches
 from brightline.api.app import create_app
 from brightline.demo import read_accounts
 from brightline.settings import Settings
@@ -29,27 +27,6 @@ from machine import machine
 
 SURGEON = "surgeon-baihe"
 PATIENT_LINK = re.compile(r'href="(/centre/referrals/[0-9a-f-]{36})"><strong[^>]*>([^<]+)</strong>')
-
-
-def _fetch(client: TestClient, url: str, repeat: int) -> tuple[int, int, float, float]:
-    times, page_bytes, html = [], 0, ""
-    for _ in range(repeat + 1):  # the first fetch warms caches and is not counted
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-        page_bytes = int(response.headers.get("content-length") or len(response.content))
-        html = response.text
-    assets = 0
-    for asset in sorted(set(ASSET.findall(html))):
-        fetched = client.get(asset)
-        assets += int(fetched.headers.get("content-length") or len(fetched.content))
-    return (
-        page_bytes,
-        page_bytes + assets,
-        statistics.median(times[1:]),
-        percentile(times[1:], 0.95),
-    )
 
 
 def measure(home: Path, repeat: int) -> list[tuple[str, int, int, float, float]]:
@@ -63,7 +40,7 @@ def measure(home: Path, repeat: int) -> list[tuple[str, int, int, float, float]]
         assert listed, "the demo centre expects nobody"
         patient, name = listed.groups()
         pages = ["/centre", f"/centre?name={name.split()[0][:2]}", patient]
-        return [(url, *_fetch(client, url, repeat)) for url in pages]
+        return [(url, *timed_fetches(client, url, repeat)) for url in pages]
     finally:
         site.close()
 

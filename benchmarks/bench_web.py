@@ -51,13 +51,21 @@ ASSET = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 GOAL_BYTES, GOAL_MS = 200_000, 300.0
 
 
+def csrf_of(page: str) -> str:
+    """The CSRF token of a page's form."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token, "the page has no form"
+    return token.group(1)
+
+
 def sign_in(client: TestClient, username: str, password: str) -> None:
-    page = client.get("/sign-in")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token
     response = client.post(
         "/sign-in",
-        data={"username": username, "password": password, "csrf_token": token.group(1)},
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": csrf_of(client.get("/sign-in").text),
+        },
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
@@ -66,6 +74,32 @@ def sign_in(client: TestClient, username: str, password: str) -> None:
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def timed_fetches(
+    client: TestClient, url: str, repeat: int, form: dict[str, str] | None = None
+) -> tuple[int, int, float, float]:
+    """Fetch a page ``repeat`` times after one warm-up (posting ``form`` if given): its bytes
+    as sent, with its stylesheet and scripts (empty cache), and the median and p95 server
+    time in ms."""
+    times, response = [], None
+    for _ in range(repeat + 1):  # the first fetch warms caches and is not counted
+        started = time.perf_counter()
+        response = client.get(url) if form is None else client.post(url, data=form)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (response.url, response.status_code)
+    assert response is not None
+    page_bytes = int(response.headers.get("content-length") or len(response.content))
+    assets = 0
+    for asset in sorted(set(ASSET.findall(response.text))):
+        fetched = client.get(asset)
+        assets += int(fetched.headers.get("content-length") or len(fetched.content))
+    return (
+        page_bytes,
+        page_bytes + assets,
+        statistics.median(times[1:]),
+        percentile(times[1:], 0.95),
+    )
 
 
 def measure(home: Path, repeat: int) -> list[tuple[str, str, int, int, float, float]]:
@@ -82,29 +116,7 @@ def measure(home: Path, repeat: int) -> list[tuple[str, str, int, int, float, fl
                 first = FIRST_CASE.search(client.get("/reviewer").text)
                 assert first, "the demo's review queue is empty"
                 url = url.format(case=first.group(1))
-            times, page_bytes, html = [], 0, ""
-            for _ in range(repeat + 1):  # the first fetch warms caches and is not counted
-                started = time.perf_counter()
-                response = client.get(url)
-                times.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200, (url, response.status_code)
-                page_bytes = int(response.headers.get("content-length") or len(response.content))
-                html = response.text
-            asset_bytes = 0
-            for asset in sorted(set(ASSET.findall(html))):
-                fetched = client.get(asset)
-                asset_bytes += int(fetched.headers.get("content-length") or len(fetched.content))
-            times = times[1:]
-            rows.append(
-                (
-                    username,
-                    url,
-                    page_bytes,
-                    page_bytes + asset_bytes,
-                    statistics.median(times),
-                    percentile(times, 0.95),
-                )
-            )
+            rows.append((username, url, *timed_fetches(client, url, repeat)))
         rows.append(_patient_row(app, accounts, repeat))
     finally:
         site.close()
@@ -136,23 +148,9 @@ def _patient_row(
     ).json()
     form = {"code": screening["referral"]["code"], "pin": screening["access_pin"]}
     client = TestClient(app, headers={"Accept-Encoding": "gzip"})
-    times, page_bytes, html = [], 0, ""
-    for _ in range(repeat + 1):  # the first fetch warms caches and is not counted
-        page = client.get("/patient")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert csrf
-        started = time.perf_counter()
-        response = client.post("/patient", data={**form, "csrf_token": csrf.group(1)})
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.text
-        page_bytes = int(response.headers.get("content-length") or len(response.content))
-        html = response.text
-    assets = sum(
-        int(f.headers.get("content-length") or len(f.content))
-        for f in (client.get(a) for a in sorted(set(ASSET.findall(html))))
-    )
-    p50, p95 = statistics.median(times[1:]), percentile(times[1:], 0.95)
-    return ("(patient)", "/patient (access report)", page_bytes, page_bytes + assets, p50, p95)
+    form["csrf_token"] = csrf_of(client.get("/patient").text)
+    figures = timed_fetches(client, "/patient", repeat, form)
+    return ("(patient)", "/patient (access report)", *figures)
 
 
 def demo_arguments(description: str) -> argparse.Namespace:

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.web.conftest import WebBed
-from tests.web.test_browser import CHROMIUM, browser, server
+from tests.web.test_browser import CHROMIUM, browser, server, wait_in_page
 
 __all__ = ["browser", "server"]  # the module's Chromium and uvicorn fixtures, shared
 
@@ -165,7 +165,7 @@ def go_offline_after_one_sign_in(browser: Any, server: str) -> tuple[Any, Any]:
     page.get_by_label("The same PIN again").fill(PIN)
     page.get_by_role("button", name="Set PIN").click()
     page.locator("#app").wait_for()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_in_page(page, "() => navigator.serviceWorker.controller !== null")
     context.set_offline(True)
     page.reload()
     unlock(page)

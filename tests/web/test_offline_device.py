@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.web.conftest import WebBed
-from tests.web.test_browser import CHROMIUM, browser, server
+from tests.web.test_browser import CHROMIUM, browser, server, wait_in_page
 from tests.web.test_offline_browser import (
     PIN,
     api_headers,
@@ -199,7 +199,9 @@ def test_signing_out_with_unsent_records_never_discards_them(
     # "Send them now" with no connection: nothing can go, so the screener stays signed in.
     page.locator("#sign-out").click()
     dialog.get_by_role("button", name="Send them now").click()
-    expect(page.locator("#sync-message")).to_contain_text("No connection")
+    expect(page.locator("#sync-message")).to_have_text(
+        "Not everything could be sent, so you are still signed in: the records stay on this device."
+    )
     expect_waiting(page, "1 person waiting to send")
     assert page.url.endswith("/screener/app/")
 
@@ -346,7 +348,7 @@ def test_the_badge_says_online_as_soon_as_the_connection_returns(server: str, br
     page.locator("#screen").get_by_role("button", name="Cancel").click()
     page.evaluate(WATCH_BADGE)
     context.set_offline(False)
-    page.wait_for_function("window.badgeWhenOnline !== null")
+    wait_in_page(page, "() => window.badgeWhenOnline !== null")
     # Read while the records are still being sent, not after.
     assert page.evaluate("window.badgeWhenOnline") == "Online"
     expect_waiting(page, "Nothing waiting to send.")

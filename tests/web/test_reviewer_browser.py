@@ -13,7 +13,14 @@ from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 
 from tests.web.conftest import WebBed, csrf_of, submit
-from tests.web.test_browser import CHROMIUM, browser, failed_for_real, server, sign_in
+from tests.web.test_browser import (
+    CHROMIUM,
+    browser,
+    failed_for_real,
+    server,
+    sign_in,
+    wait_in_page,
+)
 from tests.web.test_pages import register_and_screen
 
 __all__ = ["browser", "server"]  # the fixtures, shared with the pathway's browser test
@@ -124,8 +131,10 @@ def test_queue_and_viewer_in_chromium(
     assert tools.is_visible()  # the script ran and showed its controls
     images = page.locator(".frame img")
     assert images.count() == 2
-    page.wait_for_function(
-        "[...document.querySelectorAll('.frame img')].every(i => i.complete && i.naturalWidth)"
+    wait_in_page(
+        page,
+        "() => [...document.querySelectorAll('.frame img')].every("
+        "i => i.complete && i.naturalWidth)",
     )
     assert images.first.evaluate("i => i.naturalWidth") == 1024  # full resolution
     boxes = [images.nth(i).bounding_box() for i in range(2)]

@@ -42,6 +42,9 @@ WORDS = {
     "session_ended": N_("Your session has ended. Sign in again: the records stay on the device."),
     "no_connection": N_("No connection: the records stay on the device and are sent later."),
     "sign_out_waiting": N_("%(waiting)s. What should happen to them?"),
+    "still_signed_in": N_(
+        "Not everything could be sent, so you are still signed in: the records stay on this device."
+    ),
     "joined_referral": N_(
         "These findings joined referral %(code)s: this person already had an open referral, "
         "so no new slip or PIN was issued."

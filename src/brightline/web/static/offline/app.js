@@ -551,6 +551,7 @@ $("sign-out-dialog").addEventListener("close", async () => {
     await sync();
     const counts = (await state.vault.counts()).mine;
     if (!Object.values(counts).some(Boolean)) await signOut();
+    else $("sync-message").textContent = t("still_signed_in");
   }
 });
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -267,6 +268,38 @@ def test_every_message_has_a_chinese_translation() -> None:
     ]
     assert untranslated == []
     assert translations("zh_Hans").gettext("Sign in") == "登录"
+
+
+def test_the_message_template_is_exactly_what_the_code_marks() -> None:
+    """messages.pot holds every marked message and no other, so no translation is missing and
+    none is kept for a sentence the UI no longer says (babel.cfg says where they are marked)."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+    from babel.messages.pofile import read_po
+
+    from brightline.web.i18n import LOCALE_DIR
+
+    root = Path(__file__).resolve().parents[2]
+    with (root / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    keywords = {**DEFAULT_KEYWORDS, "N_": None}
+    def singular(message: str | tuple[str, ...]) -> str:
+        return message if isinstance(message, str) else message[0]
+
+    marked = {
+        (context, singular(message))
+        for _, _, message, _, context in extract_from_dir(
+            root,
+            method_map,
+            options_map,
+            keywords=keywords,
+            directory_filter=lambda path: Path(path).resolve().is_relative_to(root / "src"),
+        )
+    }
+    with (LOCALE_DIR / "messages.pot").open("rb") as handle:
+        template = {(m.context, singular(m.id)) for m in read_po(handle) if m.id}
+    assert sorted(marked - template, key=str) == []  # marked, not in the template: extract
+    assert sorted(template - marked, key=str) == []  # in the template, said nowhere: remove
 
 
 def test_one_web_screening_appends_exactly_one_audit_entry(web: WebBed) -> None:

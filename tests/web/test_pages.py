@@ -283,6 +283,7 @@ def test_the_message_template_is_exactly_what_the_code_marks() -> None:
     with (root / "babel.cfg").open(encoding="utf-8") as handle:
         method_map, options_map = parse_mapping_cfg(handle)
     keywords = {**DEFAULT_KEYWORDS, "N_": None}
+
     def singular(message: str | tuple[str, ...]) -> str:
         return message if isinstance(message, str) else message[0]
 

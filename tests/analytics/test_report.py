@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from collections import Counter
 from datetime import date
 from html.parser import HTMLParser
@@ -286,6 +288,35 @@ def test_pdf_printed_by_chromium(demo_snapshot: DemoSnapshot, tmp_path: Path) ->
     assert len(re.findall(rb"/Type\s*/Page\b", content)) >= 1
     assert b"/MediaBox [0 0 594.9" in content  # A4, from the page's CSS
     assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]
+
+
+def _has_font(family: str) -> bool:
+    fc_list = shutil.which("fc-list")
+    return fc_list is not None and bool(
+        subprocess.run([fc_list, family], capture_output=True, text=True, check=False).stdout
+    )
+
+
+@pytest.mark.skipif(
+    find_chromium() is None or not _has_font("Noto Sans CJK SC"),
+    reason="Chromium or a CJK font not installed (apt-get install chromium fonts-noto-cjk)",
+)
+def test_the_chinese_pdf_embeds_a_chinese_font(demo_snapshot: DemoSnapshot, tmp_path: Path) -> None:
+    """Without a font for the ideographs Chromium prints empty boxes; the report's CSS names
+    Noto Sans CJK SC after the Latin fonts, and the PDF embeds it."""
+    out = tmp_path / "report.pdf"
+    args = ("--region", "LS01", "--period", YEAR, "--out", str(out), "--lang", "zh_Hans")
+    code, text = _run(demo_snapshot.settings.home, *args)
+    assert code == 0, text
+    content = out.read_bytes()
+    assert content.startswith(b"%PDF")
+    assert b"/FontFamily (Noto Sans CJK SC)" in content
+    english = tmp_path / "report-en.pdf"
+    code, text = _run(
+        demo_snapshot.settings.home, "--region", "LS01", "--period", YEAR, "--out", str(english)
+    )
+    assert code == 0, text
+    assert b"CJK" not in english.read_bytes()  # the English report needs no CJK font
 
 
 # -- the command ------------------------------------------------------------------------------

@@ -192,6 +192,7 @@ def test_signing_out_with_unsent_records_never_discards_them(
 
     page.locator("#sign-out").click()
     expect(dialog).to_contain_text("1 person waiting to send. What should happen to them?")
+    expect(page.locator("#sign-out-refused")).to_have_text("")  # nothing was refused
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_be_hidden()
     expect_waiting(page, "1 person waiting to send")
@@ -211,6 +212,9 @@ def test_signing_out_with_unsent_records_never_discards_them(
     page.locator("#screen").get_by_role("button", name="Cancel").click()
     page.locator("#queue li[data-kind=person] .state.rejected").wait_for()
     page.locator("#sign-out").click()
+    expect(dialog).to_contain_text(
+        "One of them was refused by the server: it is sent once it is corrected."
+    )
     dialog.get_by_role("button", name="Keep them on this device and sign out").click()
     page.wait_for_url("**/sign-in**")
     sign_in(page, "screener_a")

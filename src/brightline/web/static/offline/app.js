@@ -537,10 +537,14 @@ async function signOut() {
 }
 
 $("sign-out").addEventListener("click", async () => {
-  const counts = state.vault?.key ? (await state.vault.counts()).mine : {};
-  const waiting = Object.values(counts).reduce((a, b) => a + b, 0);
+  const { mine, refused } = state.vault?.key ? await state.vault.counts() : { mine: {} };
+  const waiting = Object.values(mine).reduce((a, b) => a + b, 0);
   if (!waiting) return signOut();
-  $("sign-out-question").textContent = t("sign_out_waiting", { waiting: summary(counts) });
+  $("sign-out-question").textContent = t("sign_out_waiting", { waiting: summary(mine) });
+  // A refused record goes only once it is corrected: "Send them now" cannot send it.
+  $("sign-out-refused").textContent = refused
+    ? count(refused, "sign_out_refused_one", "sign_out_refused_many")
+    : "";
   $("sign-out-dialog").showModal();
 });
 

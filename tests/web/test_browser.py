@@ -74,7 +74,7 @@ def failed_for_real(request: Any) -> bool:
     return request.failure != "net::ERR_ABORTED"
 
 
-def wait_in_page(page: Any, predicate: str, timeout_ms: int = 15_000) -> None:
+def wait_in_page(page: Any, predicate: str, timeout_ms: int = 30_000) -> None:
     """Wait until the JavaScript arrow function `predicate` returns true in the page.
 
     Playwright's `wait_for_function` polls by evaluating a string inside the page, which the

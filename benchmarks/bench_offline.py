@@ -27,7 +27,7 @@ import uvicorn
 from playwright.sync_api import sync_playwright
 
 from brightline.api.app import create_app
-from brightline.chromium import CHROMIUM, HEADLESS_FLAGS
+from brightline.chromium import CHROMIUM, HEADLESS_FLAGS, wait_in_page
 from brightline.demo import build_demo, read_accounts
 from brightline.settings import Settings
 from brightline.site import Site
@@ -74,7 +74,7 @@ def first_load(browser: Any, url: str, username: str, password: str) -> tuple[in
     page.goto(f"{url}/screener/app/")
     page.locator("#pin-set").wait_for()
     seconds = time.perf_counter() - started
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_in_page(page, "() => navigator.serviceWorker.controller !== null")
     shell_bytes = sum(received)
     context.set_offline(True)
     started = time.perf_counter()

@@ -33,7 +33,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFilter
 
 from brightline.chromium import CHROMIUM as CHROMIUM_PATH
-from brightline.chromium import HEADLESS_FLAGS
+from brightline.chromium import HEADLESS_FLAGS, wait_in_page
 from brightline.demo import read_accounts, read_marker
 from brightline.settings import Settings
 
@@ -333,7 +333,7 @@ def offline_shots(browser: Browser) -> None:
     page.get_by_label("The same PIN again").fill(OFFLINE_PIN)
     page.get_by_role("button", name="Set PIN").click()
     page.locator("#app").wait_for()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_in_page(page, "() => navigator.serviceWorker.controller !== null")
     context.set_offline(True)
     page.reload()
     _unlock(page)
@@ -348,7 +348,7 @@ def offline_shots(browser: Browser) -> None:
     page.get_by_role("button", name="Send now").click()
     page.get_by_role("button", name="Correct").first.wait_for()
     # The refusal shows as soon as its batch is answered; the picture waits for the last batch.
-    page.wait_for_function("document.getElementById('progress').hidden")
+    wait_in_page(page, "() => document.getElementById('progress').hidden")
     save_png(page.screenshot(full_page=True), OUT / "offline-refused-phone.png")
     context.close()
 
@@ -389,8 +389,10 @@ def open_case_zoomed(page: Any) -> None:
     """The reviewer opens the case with photos and zooms both eyes in once (150%)."""
     page.locator("table.queue tbody a").first.click()
     page.wait_for_load_state()
-    page.wait_for_function(
-        "[...document.querySelectorAll('.frame img')].every(i => i.complete && i.naturalWidth)"
+    wait_in_page(
+        page,
+        "() => [...document.querySelectorAll('.frame img')].every("
+        "i => i.complete && i.naturalWidth)",
     )
     page.locator("[data-act=in]").click()
 

@@ -316,7 +316,7 @@ def test_the_chinese_pdf_embeds_a_chinese_font(demo_snapshot: DemoSnapshot, tmp_
         demo_snapshot.settings.home, "--region", "LS01", "--period", YEAR, "--out", str(english)
     )
     assert code == 0, text
-    assert b"CJK" not in english.read_bytes()  # the English report needs no CJK font
+    assert b"/FontFamily (Noto Sans CJK" not in english.read_bytes()  # English needs none
 
 
 # -- the command ------------------------------------------------------------------------------

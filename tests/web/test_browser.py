@@ -5,7 +5,6 @@ The screenshots of docs/ are taken from a served demo by scripts/screenshots.py,
 
 from __future__ import annotations
 
-import json
 import re
 import socket
 import threading
@@ -72,25 +71,6 @@ def failed_for_real(request: Any) -> bool:
     """A request that failed, not one the browser cancelled because the page moved on (an
     in-flight favicon when a test navigates or closes the page: net::ERR_ABORTED)."""
     return request.failure != "net::ERR_ABORTED"
-
-
-def wait_in_page(page: Any, predicate: str, timeout_ms: int = 30_000) -> None:
-    """Wait until the JavaScript arrow function `predicate` returns true in the page.
-
-    Playwright's `wait_for_function` polls by evaluating a string inside the page, which the
-    pages' Content-Security-Policy (`script-src 'self'`, no `unsafe-eval`) refuses as soon as the
-    first check is false. `page.evaluate` compiles its function through the DevTools protocol,
-    outside the page's policy, so the polling loop runs there instead."""
-    page.evaluate(
-        f"""async () => {{
-            const test = {predicate};
-            const end = Date.now() + {timeout_ms};
-            while (!(await test())) {{
-                if (Date.now() > end) throw new Error({json.dumps("timed out: " + predicate)});
-                await new Promise((resolve) => setTimeout(resolve, 50));
-            }}
-        }}"""
-    )
 
 
 def sign_in(browser: Any, server: str, username: str, **options: Any) -> Any:

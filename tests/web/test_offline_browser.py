@@ -14,9 +14,10 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from brightline.chromium import wait_in_page
 from tests.conftest import PASSWORD
 from tests.web.conftest import WebBed
-from tests.web.test_browser import CHROMIUM, browser, server, wait_in_page
+from tests.web.test_browser import CHROMIUM, browser, server
 
 __all__ = ["browser", "server"]  # the module's Chromium and uvicorn fixtures, shared
 

@@ -12,15 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 
+from brightline.chromium import wait_in_page
 from tests.web.conftest import WebBed, csrf_of, submit
-from tests.web.test_browser import (
-    CHROMIUM,
-    browser,
-    failed_for_real,
-    server,
-    sign_in,
-    wait_in_page,
-)
+from tests.web.test_browser import CHROMIUM, browser, failed_for_real, server, sign_in
 from tests.web.test_pages import register_and_screen
 
 __all__ = ["browser", "server"]  # the fixtures, shared with the pathway's browser test

@@ -450,3 +450,5 @@ AUDIT_PROBLEM = {
     "checkpoint_consistency": N_("A later checkpoint is not consistent with an earlier one."),
     "cosignature": N_("A witness's cosignature does not verify."),
 }
+# A problem kind the table above does not word yet still reads in the page's language.
+AUDIT_PROBLEM_OTHER = N_("The log does not verify.")

@@ -13,7 +13,7 @@ const PERIOD_MS = 60000;
 const LONGEST_SIDE = 1600; // px: ~200 KB as JPEG instead of a phone camera's several MB
 
 // reachable: the last request's answer (null before any); the badge shows it with navigator.onLine.
-const state = { vault: null, rules: null, reader: null, session: null, syncing: false, sent: [], reachable: null };
+const state = { vault: null, rules: null, reader: null, session: null, sent: [], reachable: null };
 
 class SessionEnded extends Error {}
 
@@ -483,10 +483,41 @@ async function ready(kind) {
   return records.filter((r) => r.kind === kind && r.state === "queued" && !onDevice.has(r.parent));
 }
 
-async function sync() {
-  if (state.vault?.key && !navigator.onLine) $("sync-message").textContent = t("no_connection");
-  if (state.syncing || !state.vault?.key || !navigator.onLine) return render();
-  state.syncing = true;
+// The sync under way, if any. A caller while one runs waits for it, and what was saved
+// meanwhile goes in one more round right after it.
+let running = null;
+let again = false;
+
+// Send what is waiting. Answers how it went: "sent" (what could go went), "offline",
+// "ended" (the session), "failed" (the server), or "locked" (no key to read the records).
+function sync() {
+  if (running) {
+    again = true;
+    return running;
+  }
+  running = (async () => {
+    let outcome;
+    do {
+      again = false;
+      outcome = await syncOnce();
+    } while (again && outcome === "sent");
+    return outcome;
+  })().finally(() => {
+    running = null;
+  });
+  return running;
+}
+
+async function syncOnce() {
+  if (!state.vault?.key) {
+    await render();
+    return "locked";
+  }
+  if (!navigator.onLine) {
+    $("sync-message").textContent = t("no_connection");
+    await render();
+    return "offline";
+  }
   showNetwork();
   try {
     await checkSession();
@@ -499,16 +530,18 @@ async function sync() {
     progress(0, 0);
     // "Everything was sent" only when nothing came back refused (the refusal is said above).
     $("sync-message").textContent = (await state.vault.counts()).refused ? "" : t("sent_all");
+    return "sent";
   } catch (error) {
     progress(0, 0);
     if (error instanceof SessionEnded) {
       $("sync-message").textContent = t("session_ended");
       signedOut();
-    } else {
-      $("sync-message").textContent = error instanceof TypeError ? t("no_connection") : error.message;
+      return "ended";
     }
+    const offline = error instanceof TypeError;
+    $("sync-message").textContent = offline ? t("no_connection") : error.message;
+    return offline ? "offline" : "failed";
   } finally {
-    state.syncing = false;
     await render();
   }
 }
@@ -545,6 +578,8 @@ $("sign-out").addEventListener("click", async () => {
   $("sign-out-refused").textContent = refused
     ? count(refused, "sign_out_refused_one", "sign_out_refused_many")
     : "";
+  show("sign-out-refused", Boolean(refused));
+  $("sign-out-dialog").returnValue = ""; // Esc closes it without a choice: not the last one
   $("sign-out-dialog").showModal();
 });
 
@@ -552,10 +587,13 @@ $("sign-out-dialog").addEventListener("close", async () => {
   const choice = $("sign-out-dialog").returnValue;
   if (choice === "keep") await signOut();
   else if (choice === "send") {
-    await sync();
+    const outcome = await sync();
     const counts = (await state.vault.counts()).mine;
     if (!Object.values(counts).some(Boolean)) await signOut();
-    else $("sync-message").textContent = t("still_signed_in");
+    // Said only while it is true: an ended session or a server error keeps its own message.
+    else if (outcome === "sent" || outcome === "offline") {
+      $("sync-message").textContent = t("still_signed_in");
+    }
   }
 });
 

@@ -18,7 +18,7 @@ from brightline.site import Site
 from tests.analytics.helpers import DUCKDB_DEPRECATION
 from tests.conftest import PASSWORD
 from tests.releases.conftest import PREFIX
-from tests.web.test_browser import CHROMIUM, browser  # noqa: F401
+from tests.web.test_browser import CHROMIUM, browser, follow  # noqa: F401
 
 pytestmark = [
     pytest.mark.filterwarnings(DUCKDB_DEPRECATION),
@@ -75,20 +75,20 @@ def test_a_release_proposed_approved_and_read_at_phone_width(
     manager.get_by_label("Figures by").select_option("county")
     manager.get_by_label("From (first day)").fill("2025-01-01")
     manager.get_by_label("To (the day after the last)").fill("2025-07-01")
-    manager.get_by_role("button", name="Propose").click()
+    follow(manager.get_by_role("button", name="Propose"))
     # Every problem at once: no ε given for any table.
     assert manager.locator("#tables-error").is_visible()
     manager.get_by_label("People screened, by the WHO category").fill("0.5")
     manager.get_by_label("People referred, by whether").fill("0.5")
     manager.get_by_label("Eyes operated").fill("0.5")
-    manager.get_by_role("button", name="Propose").click()
+    follow(manager.get_by_role("button", name="Propose"))
     assert "Waiting for a decision" in manager.locator("#releases").inner_text()
     assert fits_the_phone(manager)
     manager.close()
 
     privacy = signed_in(browser, server, "privacy")
     privacy.goto(f"{server}/privacy/releases")
-    privacy.get_by_role("button", name="Approve and publish").click()
+    follow(privacy.get_by_role("button", name="Approve and publish"))
     assert "No release waiting for a decision." in privacy.locator("#waiting").inner_text()
     assert "0.50" in privacy.locator("#ledger").inner_text()
     privacy.close()
@@ -96,7 +96,7 @@ def test_a_release_proposed_approved_and_read_at_phone_width(
     reader = browser.new_page(viewport=PHONE)
     reader.goto(f"{server}/")
     reader.get_by_role("link", name="Published figures").click()
-    reader.get_by_role("link", name="First half of 2025").click()
+    follow(reader.get_by_role("link", name="First half of 2025"))
     noise = reader.locator("#table-screened .within").inner_text()
     assert "within ±" in noise and "of the true count 95% of the time" in noise
     assert "ε = 1.50" in reader.locator("#noise").inner_text()
@@ -112,6 +112,6 @@ def test_a_release_proposed_approved_and_read_at_phone_width(
     assert "的时候与真实计数相差不超过 ±" in chinese.locator("#table-screened .within").inner_text()
     assert "差分隐私" in chinese.locator("#noise").inner_text()
     assert fits_the_phone(chinese)
-    chinese.get_by_role("link", name="English").click()
+    follow(chinese.get_by_role("link", name="English"))
     assert "What these figures are" in chinese.content()
     chinese.close()

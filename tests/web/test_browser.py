@@ -73,6 +73,13 @@ def failed_for_real(request: Any) -> bool:
     return request.failure != "net::ERR_ABORTED"
 
 
+def follow(target: Any) -> None:
+    """Click a link or a form's button and wait until the page it opens has loaded: Playwright's
+    click returns once the navigation commits, while the new page may still be parsing."""
+    target.click()
+    target.page.wait_for_load_state()
+
+
 def sign_in(browser: Any, server: str, username: str, **options: Any) -> Any:
     page = browser.new_page(**options)
     page.goto(f"{server}/sign-in")
@@ -98,14 +105,14 @@ def test_the_whole_pathway_in_chromium(web: WebBed, server: str, browser: Any) -
     right = screener.locator("fieldset", has_text="Right eye")
     left = screener.locator("fieldset", has_text="Left eye")
     right.get_by_label("Presenting VA").fill("6/0")
-    screener.get_by_role("button", name="Save and triage").click()
+    follow(screener.get_by_role("button", name="Save and triage"))
     assert screener.locator("#right_presenting_va-error").is_visible()
     right.get_by_label("Presenting VA").fill("CF 1m")
     right.get_by_label("Lens").select_option("opacity")
     left.get_by_label("Presenting VA").fill("6/60")
     left.get_by_label("Pinhole VA").fill("6/60")
     left.get_by_label("Lens").select_option("opacity")
-    screener.get_by_role("button", name="Save and triage").click()
+    follow(screener.get_by_role("button", name="Save and triage"))
     assert "Online review by an eye doctor" in screener.locator("#triage-decision").inner_text()
     code = screener.locator("#referral-code").inner_text()
     pin = screener.locator("#access-pin").inner_text()
@@ -123,7 +130,7 @@ def test_the_whole_pathway_in_chromium(web: WebBed, server: str, browser: Any) -
 
     # The reviewer diagnoses cataract and recommends surgery on both eyes.
     reviewer = sign_in(browser, server, "reviewer")
-    reviewer.get_by_role("link", name=code).click()
+    follow(reviewer.get_by_role("link", name=code))
     assert "Huang Guiying" not in reviewer.content()
     reviewer.locator("fieldset", has_text="Right eye").get_by_label("ICD-10").fill("H25.1")
     reviewer.locator("fieldset", has_text="Left eye").get_by_label("ICD-10").fill("H25.1")
@@ -143,7 +150,7 @@ def test_the_whole_pathway_in_chromium(web: WebBed, server: str, browser: Any) -
     centre.locator("#anaesthesia").select_option("topical")
     centre.get_by_role("button", name="Save operation").click()
     centre.get_by_label("Presenting VA").fill("6/9")
-    centre.get_by_role("button", name="Save follow-up").click()
+    follow(centre.get_by_role("button", name="Save follow-up"))
     assert "Good" in centre.locator("#outcome").inner_text()
     centre.close()
 
@@ -164,7 +171,7 @@ def test_the_whole_pathway_in_chromium(web: WebBed, server: str, browser: Any) -
     patient.goto(f"{server}/patient")
     patient.get_by_label("Referral code").fill(code)
     patient.get_by_label("PIN").fill(pin)
-    patient.get_by_role("button", name="Show my access report").click()
+    follow(patient.get_by_role("button", name="Show my access report"))
     report = patient.locator("#access-report").inner_text()
     for phrase in (
         "registered you",
@@ -187,7 +194,7 @@ def test_chinese_ui(server: str, browser: Any) -> None:
     page.get_by_role("button", name="登录").click()
     page.wait_for_load_state()
     assert "登记新人员" in page.content()
-    page.get_by_role("link", name="English").click()
+    follow(page.get_by_role("link", name="English"))
     assert "Register a person" in page.content()
     page.close()
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import PASSWORD, WebBed
-from tests.web.test_browser import CHROMIUM, SIZES, browser, failed_for_real, server
+from tests.web.test_browser import CHROMIUM, SIZES, browser, failed_for_real, follow, server
 
 __all__ = ["browser", "server"]
 pytestmark = [
@@ -123,9 +123,9 @@ def test_the_centre_workstation(
     # Find the patient by part of the name on the expected list, and open them.
     centre.goto(f"{server}/centre")
     centre.locator("#q").fill(f"xiulan {size} {lang}")
-    centre.locator("form.find button").click()
+    follow(centre.locator("form.find button"))
     assert "1" in centre.locator("#search-result").inner_text()
-    centre.get_by_role("link", name=name).click()
+    follow(centre.get_by_role("link", name=name))
 
     # The review as the reviewer wrote it: diagnosis with titles, notes.
     review = centre.locator("#review").inner_text()
@@ -146,11 +146,11 @@ def test_the_centre_workstation(
     # The arrival day is chosen, then confirmed: not before the referral (made today).
     yesterday = date.today() - timedelta(days=1)
     centre.locator("#attended_on").fill(yesterday.isoformat())
-    centre.locator("#arrival form button").click()
+    follow(centre.locator("#arrival form button"))
     assert centre.locator("#attended_on-error").is_visible()
     problems.clear()  # the refusal answered 422, as it should
     centre.locator("#attended_on").fill(date.today().isoformat())
-    centre.locator("#arrival form button").click()
+    follow(centre.locator("#arrival form button"))
     assert centre.locator("#operation-form").is_visible()
 
     # The theatre record of the right eye.
@@ -161,21 +161,21 @@ def test_the_centre_workstation(
     form.locator("#iol_position").select_option("bag")
     form.locator("input[name=complications][value=other]").check()
     form.locator("#complication_note").fill("wound leak")
-    form.locator("button[type=submit]").click()
+    follow(form.locator("button[type=submit]"))
     operated = centre.locator("section.surgery").first.inner_text()
     assert "+21.50 D" in operated and words["other"] in operated and "wound leak" in operated
 
     # The left eye is not operated today: declined.
     centre.locator("#not-operated-form summary").click()
     centre.locator("#not-operated-form input[name=reason][value=declined]").check()
-    centre.locator("#not-operated-form button[type=submit]").click()
+    follow(centre.locator("#not-operated-form button[type=submit]"))
     assert words["declined"] in centre.locator("#not-operated").inner_text()
 
     # Follow-up: presenting 6/24 (borderline), best corrected 6/9 (good), both shown.
     surgery = centre.locator("section.surgery").first
     surgery.locator("input[name=presenting_va]").fill("6/24")
     surgery.locator("input[name=best_corrected_va]").fill("6/9")
-    surgery.locator("button[type=submit]").click()
+    follow(surgery.locator("button[type=submit]"))
     shown = centre.locator("#outcome").inner_text()
     assert words["borderline"] in shown and words["good"] in shown
     table = centre.locator("table.follow-ups").inner_text()

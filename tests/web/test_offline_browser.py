@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from playwright.sync_api import expect
 from brightline.chromium import wait_in_page
 from tests.conftest import PASSWORD
 from tests.web.conftest import WebBed
-from tests.web.test_browser import CHROMIUM, browser, server
+from tests.web.test_browser import CHROMIUM, browser, follow, server
 
 __all__ = ["browser", "server"]  # the module's Chromium and uvicorn fixtures, shared
 
@@ -149,6 +151,26 @@ def screen(page: Any, right: str, left: str, lens: str, photo: bytes | None = No
     return decision
 
 
+# The nonce of a form's stored draft (AES-GCM takes a fresh one per write, vault.js), or null.
+DRAFT_NONCE = """async () => {
+  const { Vault } = await import('/static/offline/vault.js');
+  const vault = await Vault.open();
+  const row = (await vault.rows()).find((r) => r.uuid === %s);
+  vault.db.close();
+  return row ? Array.from(row.sealed.iv).join(',') : null;
+}"""
+
+
+@contextmanager
+def draft_written(page: Any, form: str, account: str = "screener_a") -> Iterator[None]:
+    """Until the form's draft is written anew: the app saves it on each input, encrypting first,
+    so the write lands a moment after the keystroke (a reload before it would find none)."""
+    nonce = DRAFT_NONCE % json.dumps(f"draft-{form}-{account}")
+    before = page.evaluate(nonce)
+    yield
+    wait_in_page(page, f"async () => (await ({nonce})()) !== {json.dumps(before)}")
+
+
 def expect_waiting(page: Any, text: str) -> None:
     """The queue's summary line, once the app has drawn it."""
     expect(page.locator("#queue-summary")).to_have_text(text)
@@ -208,11 +230,12 @@ def test_a_day_offline_is_sent_once_when_the_connection_returns(
 
     # A half-filled form is a draft: a reload finds it where it was left.
     page.get_by_role("button", name="Register a person").click()
-    page.locator("#register").get_by_label("Name").fill("Draft Person")
-    page.wait_for_timeout(300)
+    with draft_written(page, "register"):
+        page.locator("#register").get_by_label("Name").fill("Draft Person")
     page.reload()
     unlock(page)
-    assert page.locator("#register").get_by_label("Name").input_value() == "Draft Person"
+    # The drafts are restored after the app is shown: a waiting assertion, not a plain read.
+    expect(page.locator("#register").get_by_label("Name")).to_have_value("Draft Person")
     page.locator("#register").get_by_role("button", name="Cancel").click()
 
     sent: list[str] = []
@@ -272,14 +295,14 @@ def test_a_day_offline_is_sent_once_when_the_connection_returns(
 
     # The slip's code opens the patient's access report.
     page.get_by_role("link", name=re.compile("Referral slip")).click()
-    page.get_by_role("button", name="New PIN").click()
+    follow(page.get_by_role("button", name="New PIN"))
     code = page.locator("#referral-code").inner_text()
     pin = page.locator("#access-pin").inner_text()
     patient = browser.new_page()
     patient.goto(f"{server}/patient")
     patient.get_by_label("Referral code").fill(code)
     patient.get_by_label("PIN").fill(pin)
-    patient.get_by_role("button", name="Show my access report").click()
+    follow(patient.get_by_role("button", name="Show my access report"))
     assert "registered you" in patient.locator("#access-report").inner_text()
     patient.close()
     context.close()

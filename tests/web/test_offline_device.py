@@ -115,7 +115,8 @@ def test_findings_join_an_open_referral_and_another_clinics_national_id_is_refus
     assert web.client().post("/api/v1/people", json=body, headers=elsewhere).status_code == 201
 
     context, page = online_app(browser, server)
-    for _ in range(2):  # the same person registered twice at this clinic, screened twice
+    sent = page.locator("#sent li")
+    for screened in (1, 2):  # the same person registered twice at this clinic, screened twice
         page.get_by_role("button", name="Register a person").click()
         page.locator("#register").get_by_label("Name").fill("Wen Hua")
         page.locator("#register").get_by_label("Female", exact=True).check()
@@ -127,9 +128,10 @@ def test_findings_join_an_open_referral_and_another_clinics_national_id_is_refus
         form.locator("#left_presenting_va").fill("6/60")
         form.locator("#right_lens").select_option("opacity")
         form.get_by_role("button", name="Save and triage").click()
+        # The summary said "Nothing waiting" already once the person went: the screening's
+        # line in "Sent" is the sign that it went too.
+        expect(sent).to_have_count(screened)
         expect_waiting(page, "Nothing waiting to send.")
-    sent = page.locator("#sent li")
-    expect(sent).to_have_count(2)
     joined = sent.nth(0)
     found = server_side(web, "Wen Hua")
     assert len(found["people"]) == 1 and len(found["screenings"]) == 2
@@ -172,6 +174,8 @@ def test_a_device_that_has_not_sent_for_longer_than_the_setting_warns_loudly(
     page.reload()
     unlock(page)
     expect_waiting(page, "1 person waiting to send")
+    # The warning is decided after the summary is drawn; the first sync's answer comes after.
+    expect(page.locator("#sync-message")).to_contain_text("No connection")
     expect(page.locator("#stale")).to_be_hidden()
     page.evaluate(SET_LAST_SYNC, days_ago(warn_days + 1))
     page.reload()
@@ -252,8 +256,12 @@ def test_another_screener_on_the_same_phone_sees_only_how_many_records_wait_neve
     expect(page.locator("#queue li")).to_have_count(0)
     assert "Song Li" not in page.content() and "screener_a" not in page.locator("#app").inner_text()
     # screener_b's own record goes; screener_a's stay, with nothing offered that drops them.
-    register(page, "Bai Yun", "Female", "1948")
+    # The sync message and the summary say the same before the registration as after it was
+    # sent: the sync's answer is the sign it went (the summary says "waiting" until then).
+    with page.expect_response(lambda answer: answer.url.endswith("/screener/app/sync")):
+        register(page, "Bai Yun", "Female", "1948")
     page.locator("#screen").get_by_role("button", name="Cancel").click()
+    expect_waiting(page, "Nothing waiting to send.")
     expect(page.locator("#sync-message")).to_have_text("Everything that could be sent was sent.")
     expect(others).to_contain_text("2 records of another screener")
     token = web.client().post(

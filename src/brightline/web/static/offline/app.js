@@ -134,19 +134,28 @@ function fieldError(form, field, message) {
 // The form being filled, kept (encrypted) on every change: a form is never lost.
 const drafts = { register: null, screen: null };
 
-async function saveDraft(name) {
-  const form = $(name);
-  const draft = { ...drafts[name], values: formValues(form) };
+// Each form's draft is written in order: a save still encrypting must not land after the
+// drop that Cancel or a saved record asked for, and bring the draft back.
+const draftWrites = {};
+function inOrder(name, write) {
+  draftWrites[name] = (draftWrites[name] ?? Promise.resolve()).then(write, write);
+  return draftWrites[name];
+}
+
+function saveDraft(name) {
+  const draft = { ...drafts[name], values: formValues($(name)) };
   drafts[name] = draft;
-  await state.vault.put({ uuid: draftId(name), kind: "draft", state: "draft", form: name, ...draft, created: draft.created ?? new Date().toISOString() });
+  const record = { uuid: draftId(name), kind: "draft", state: "draft", form: name, ...draft, created: draft.created ?? new Date().toISOString() };
+  return inOrder(name, () => state.vault.put(record));
 }
 
 // One draft per form and account: another screener's half-filled form is kept, not replaced.
 const draftId = (name) => `draft-${name}-${state.vault.owner}`;
 
-async function dropDraft(name) {
+function dropDraft(name) {
   drafts[name] = null;
-  await state.vault.remove(draftId(name));
+  const uuid = draftId(name);
+  return inOrder(name, () => state.vault.remove(uuid));
 }
 
 for (const name of ["register", "screen"]) {

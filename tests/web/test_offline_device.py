@@ -217,9 +217,12 @@ def test_signing_out_with_unsent_records_never_discards_them(
     page.locator("#screen").get_by_role("button", name="Cancel").click()
     page.locator("#queue li[data-kind=person] .state.rejected").wait_for()
     page.locator("#sign-out").click()
-    expect(dialog).to_contain_text(
-        "One of them was refused by the server: it is sent once it is corrected."
+    # Only a refused record is left: nothing can be sent, so nothing offers to send it.
+    expect(page.locator("#sign-out-refused")).to_have_text(
+        "1 record refused by the server waits on this device until it is corrected."
     )
+    expect(page.locator("#sign-out-question")).to_be_hidden()
+    expect(dialog.get_by_role("button", name="Send them now")).to_be_hidden()
     dialog.get_by_role("button", name="Keep them on this device and sign out").click()
     page.wait_for_url("**/sign-in**")
     sign_in(page, "screener_a")
@@ -302,8 +305,9 @@ def test_a_record_the_server_refuses_shows_its_problem_in_chinese_beside_its_fie
     refused.locator(".state.rejected").wait_for()
     expect(refused.locator(".problems")).to_have_text("电话：最多填写 32 个字符。")
     assert "String should" not in refused.inner_text() and "characters" not in refused.inner_text()
-    # The name is data: a browser's page translation leaves it alone.
-    assert refused.locator("[translate=no]").first.inner_text() == "Lin Mei · 女 · 1950"
+    # The name is data: a browser's page translation leaves it alone; the sex is a word.
+    assert "Lin Mei · 女 · 1950" in refused.inner_text()
+    assert refused.locator("[translate=no]").first.inner_text() == "Lin Mei"
     refused.locator("button").click()
     expect(page.locator("#phone-error")).to_have_text("最多填写 32 个字符。")
     assert page.locator("#phone").get_attribute("aria-invalid") == "true"
@@ -365,4 +369,25 @@ def test_the_badge_says_online_as_soon_as_the_connection_returns(server: str, br
     # Read while the records are still being sent, not after.
     assert page.evaluate("window.badgeWhenOnline") == "Online"
     expect_waiting(page, "Nothing waiting to send.")
+    context.close()
+
+
+def test_a_waiting_record_is_worded_in_the_language_the_app_is_in_now(
+    server: str, browser: Any
+) -> None:
+    """A record registered in English shows the person's sex in Chinese once the app is in
+    Chinese: the label keeps its parts, worded when shown; the name stays as it was typed."""
+    context, page = online_app(browser, server)
+    page.route("**/screener/app/sync", lambda route: route.abort())  # the record stays queued
+    register(page, "Wu Lan", "Female", "1950")
+    page.locator("#screen").get_by_role("button", name="Cancel").click()
+    line = page.locator("#queue li[data-kind=person]")
+    expect(line).to_contain_text("Wu Lan · Female · 1950")
+    context.add_cookies([{"name": "lang", "value": "zh_Hans", "url": server}])
+    page.goto(f"{server}/screener/app/")
+    page.locator("#pin").fill(PIN)
+    page.locator("#pin-unlock button").click()
+    expect(line).to_contain_text("Wu Lan · 女 · 1950")
+    assert "Female" not in line.inner_text()
+    assert line.locator("[translate=no]", has_text="Wu Lan").count() == 1  # the name is data
     context.close()

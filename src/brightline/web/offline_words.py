@@ -43,10 +43,10 @@ WORDS = {
     "no_connection": N_("No connection: the records stay on the device and are sent later."),
     "sign_out_waiting": N_("%(waiting)s. What should happen to them?"),
     "sign_out_refused_one": N_(
-        "One of them was refused by the server: it is sent once it is corrected."
+        "1 record refused by the server waits on this device until it is corrected."
     ),
     "sign_out_refused_many": N_(
-        "%(n)s of them were refused by the server: they are sent once they are corrected."
+        "%(n)s records refused by the server wait on this device until they are corrected."
     ),
     "still_signed_in": N_(
         "Not everything could be sent, so you are still signed in: the records stay on this device."

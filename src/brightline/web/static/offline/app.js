@@ -5,7 +5,7 @@ import { entryProblems, problemSentence, registrationProblems, VA_FIELDS } from 
 import { recordLine, refusals, resultNodes, sentLine } from "./lines.js";
 import { triage } from "./triage.js";
 import { Vault } from "./vault.js";
-import { config, count, summary, t } from "./words.js";
+import { config, count, person, summary, t } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 const BATCH = 20;
@@ -193,7 +193,7 @@ function openForm(name, draft) {
   headForm($(name), Boolean(draft.editing));
   fill($(name), draft.values ?? {});
   clearErrors($(name));
-  if (name === "screen") $("screen-who").textContent = draft.label ?? "";
+  if (name === "screen") $("screen-who").replaceChildren(person(draft.label ?? ""));
   show(name, true);
   show("result", false);
   $("result").replaceChildren();
@@ -225,7 +225,8 @@ $("register").addEventListener("submit", async (event) => {
     national_id: optional(values.national_id),
     address: optional(values.address),
   };
-  const label = [values.name, config.sex[values.sex], values.birth_year].filter(Boolean).join(" · ");
+  // Kept as parts, worded when shown: the app may be in another language by then.
+  const label = { name: values.name ?? "", sex: values.sex ?? "", birth_year: values.birth_year ?? "" };
   await state.vault.put({ uuid, kind: "person", state: "queued", created: new Date().toISOString(), data, values, label });
   if (draft.editing) await relabel(uuid, label);
   await dropDraft("register");
@@ -244,7 +245,7 @@ async function relabel(person, label) {
   for (const name of ["register", "screen"]) {
     if (drafts[name]?.person === person) {
       drafts[name].label = label;
-      if (name === "screen") $("screen-who").textContent = label;
+      if (name === "screen") $("screen-who").replaceChildren(person(label));
     }
   }
 }
@@ -537,8 +538,12 @@ async function syncOnce() {
     for (const photo of await ready("photo")) await sendPhoto(photo, tally);
     await state.vault.setMeta("last_sync", new Date().toISOString());
     progress(0, 0);
-    // "Everything was sent" only when nothing came back refused (the refusal is said above).
-    $("sync-message").textContent = (await state.vault.counts()).refused ? "" : t("sent_all");
+    // "Everything was sent" once something went and nothing came back refused (the refusal
+    // is said above). A round with nothing to send keeps that line and clears an earlier
+    // failure's; on a device that has sent nothing yet the summary speaks for itself.
+    const before = $("sync-message").textContent === t("sent_all");
+    const clean = (tally.total > 0 || before) && !(await state.vault.counts()).refused;
+    $("sync-message").textContent = clean ? t("sent_all") : "";
     return "sent";
   } catch (error) {
     progress(0, 0);
@@ -579,14 +584,16 @@ async function signOut() {
 }
 
 $("sign-out").addEventListener("click", async () => {
-  const { mine, refused } = state.vault?.key ? await state.vault.counts() : { mine: {} };
-  const waiting = Object.values(mine).reduce((a, b) => a + b, 0);
-  if (!waiting) return signOut();
-  $("sign-out-question").textContent = t("sign_out_waiting", { waiting: summary(mine) });
-  // A refused record goes only once it is corrected: "Send them now" cannot send it.
-  $("sign-out-refused").textContent = refused
-    ? count(refused, "sign_out_refused_one", "sign_out_refused_many")
-    : "";
+  const none = { mine: {}, waiting: {}, refused: 0 };
+  const { mine, waiting, refused } = state.vault?.key ? await state.vault.counts() : none;
+  if (!Object.values(mine).some(Boolean)) return signOut();
+  // What can go now is asked about; a refused record goes only once it is corrected, so when
+  // nothing else waits there is nothing to send and no "Send them now".
+  const sendable = Object.values(waiting).some(Boolean);
+  $("sign-out-question").textContent = sendable ? t("sign_out_waiting", { waiting: summary(waiting) }) : "";
+  $("sign-out-refused").textContent = refused ? count(refused, "sign_out_refused_one", "sign_out_refused_many") : "";
+  show("sign-out-question", sendable);
+  show("sign-out-send", sendable);
   show("sign-out-refused", Boolean(refused));
   $("sign-out-dialog").returnValue = ""; // Esc closes it without a choice: not the last one
   $("sign-out-dialog").showModal();

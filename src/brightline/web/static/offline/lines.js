@@ -2,7 +2,7 @@
 // the device's provisional result; the data in each marked translate="no" (words.js).
 import { problemSentence } from "./entry.js";
 import { sentence } from "./triage.js";
-import { config, data, t, tNodes, words } from "./words.js";
+import { config, data, person, t, tNodes, words } from "./words.js";
 
 function reasonList(reasons) {
   const list = document.createElement("ul");
@@ -23,15 +23,15 @@ export function resultNodes(provisional, label) {
   note.className = "provisional";
   note.textContent = t("provisional", { version: provisional.rule_version });
   const who = document.createElement("p");
-  who.append(data(label));
+  who.append(person(label));
   return [who, title, note, reasonList(provisional.reasons)];
 }
 
 // Whose the record is, as a node: the person's label is data; a photo adds its eye in words.
 function recordLabel(record) {
-  if (record.kind !== "photo") return data(record.label);
+  if (record.kind !== "photo") return person(record.label);
   const eye = words(t(`eye_${record.eye}`));
-  return record.label ? wrap(tNodes("photo_of", { label: record.label, eye })) : eye;
+  return record.label ? wrap(tNodes("photo_of", { label: person(record.label), eye })) : eye;
 }
 
 export function recordLine(record, onDevice, onCorrect) {
@@ -106,7 +106,7 @@ export function sentLine(sent) {
   const item = document.createElement("li");
   item.className = sent.differs ? "differs" : "";
   const line = document.createElement("span");
-  line.append(...tNodes("sent_line", { label: sent.label ?? "", decision: words(config.decisions[sent.decision] ?? sent.decision) }));
+  line.append(...tNodes("sent_line", { label: person(sent.label ?? ""), decision: words(config.decisions[sent.decision] ?? sent.decision) }));
   item.append(line);
   if (sent.differs) {
     const note = document.createElement("p");

@@ -39,6 +39,20 @@ export function tNodes(key, values = {}) {
 }
 
 export const words = (text) => document.createTextNode(text);
+
+// A person as the app shows them: the name and year of birth are data, the sex is worded in
+// the app's language of the moment (a label kept by an older version is its words of that day).
+export function person(label) {
+  if (typeof label === "string") return data(label);
+  const node = document.createElement("span");
+  const parts = [
+    label.name && data(label.name),
+    label.sex && words(config.sex[label.sex] ?? label.sex),
+    label.birth_year && data(label.birth_year),
+  ].filter(Boolean);
+  for (const [index, part] of parts.entries()) node.append(...(index ? [" · ", part] : [part]));
+  return node;
+}
 export function summary(counts) {
   const people = counts.person ?? 0;
   const screenings = counts.screening ?? 0;

@@ -55,6 +55,12 @@ def test_a_phone_that_cannot_be_one_is_refused_beside_its_field(web: WebBed) -> 
     typed = _register(client, sex="female", birth_year="1950", phone="(0871) 234.567")
     assert typed.status_code == 303, typed.text
     assert "(0871) 234.567" in client.get(typed.headers["location"]).text
+    person_url = typed.headers["location"]
+    correction = {"sex": "female", "birth_year": "1950", "phone": "1" * 32, "version": "1"}
+    correction["reason"] = "the phone was written down wrongly"
+    corrected = submit(client, person_url + "/correct", person_url + "/correct", correction)
+    assert corrected.status_code == 422
+    assert 'id="phone-error">Write the phone number with 5 to 15 digits' in corrected.text
 
 
 def test_a_known_national_id_opens_the_person_and_says_so(web: WebBed) -> None:

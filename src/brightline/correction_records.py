@@ -38,13 +38,14 @@ class InvalidInputs(Problems):
     """Several values that cannot be accepted, each with its field and a plain message: the
     same all-at-once error as the coded problems, so every shell shows them the same way."""
 
-    def __init__(self, problems: Mapping[str, str]) -> None:
+    def __init__(self, problems: Mapping[str, str | Problem]) -> None:
         super().__init__(
-            Problem(name, "message", {"text": message}) for name, message in problems.items()
+            found if isinstance(found, Problem) else Problem(name, "message", {"text": found})
+            for name, found in problems.items()
         )
 
 
-def raise_problems(problems: Mapping[str, str]) -> None:
+def raise_problems(problems: Mapping[str, str | Problem]) -> None:
     """Raise every problem at once, or nothing when there are none."""
     if problems:
         raise InvalidInputs(problems)

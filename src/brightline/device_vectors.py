@@ -6,8 +6,8 @@ referral line, pinhole target, lens statuses, better-eye blindness, pseudophakia
 each under several programme rule sets, and eyes that could not be tested with each reason) is
 run through ``acuity.parse_va`` and ``triage.triage``, and what the screening form refuses
 (a VA or a reason per eye; the coded problems of ``brightline.problems``) and the registration
-form refuses (the year of birth) through the server's own checks; the browser must give the
-same answer for each. The committed table is checked against this generator by a test, so a
+form refuses (the year of birth, the phone) through the server's own checks; the browser must
+give the same answer for each. The committed table is checked against this generator by a test, so a
 change to either side shows at once.
 
     python -m brightline.device_vectors > tests/web/device_vectors.json
@@ -24,6 +24,7 @@ from typing import Any
 from brightline.acuity import AcuityError, VisualAcuity, h54_code, parse_va, person_category
 from brightline.device_rules import device_rules
 from brightline.problems import Problems, birth_year_of
+from brightline.service.people import phone_problem
 from brightline.service.screenings import UNTESTABLE, _assessed
 from brightline.triage import (
     DEFAULT_RULES,
@@ -248,20 +249,56 @@ _BIRTH_YEARS = (
 )
 
 
+_PHONES = (
+    None,
+    "",
+    "  ",
+    "0871 234 567",
+    "+86 138-0013-8000",
+    "(0871) 234.567",
+    "\uff10\uff18\uff17\uff11\uff12\uff13\uff14\uff15\uff16\uff17",  # full-width digits
+    "\uff0b86 138\u30000013 8000",  # full-width + and space
+    "12345",
+    "1234",
+    "123456789012345",
+    "1234567890123456",
+    "1" * 32,
+    "1" * 40,
+    "+",
+    "banana",
+    "0871 234 567 ext 2",
+    "86+138 0013 8000",
+    "++86 138 0013 8000",
+    "0871/234567",
+    "+86 138 0013 8000 ",
+    "\u0660\u0661\u0662\u0663\u0664\u0665",  # Arabic-Indic digits
+)
+
+
+def _registration_problems(birth_year: str | None, phone: str | None, today: date) -> list[Any]:
+    """The server's problems for a registration, year of birth first, as the device lists them."""
+    found: list[Any] = []
+    try:
+        birth_year_of(birth_year or "", "", today)
+    except Problems as refused:
+        found += refused.problems
+    if phone and (wrong := phone_problem(phone)) is not None:
+        found.append(wrong)
+    return [{"field": p.field, "code": p.code, "parameters": dict(p.parameters)} for p in found]
+
+
 def registration_vectors() -> list[dict[str, Any]]:
     """What the registration form refuses: a year of birth within the last 120 years and not
-    in the future (the server's ``birth_year_of``), for two years the device may be in."""
+    in the future (the server's ``birth_year_of``), for two years the device may be in, and a
+    phone of 5 to 15 digits (``phone_problem``), beside a good and a bad year."""
     vectors: list[dict[str, Any]] = []
     for this_year, written in itertools.product((2026, 2030), _BIRTH_YEARS):
-        try:
-            birth_year_of(written or "", "", date(this_year, 6, 15))
-            found: list[dict[str, Any]] = []
-        except Problems as refused:
-            found = [
-                {"field": p.field, "code": p.code, "parameters": dict(p.parameters)}
-                for p in refused.problems
-            ]
+        found = _registration_problems(written, None, date(this_year, 6, 15))
         vectors.append({"input": {"birth_year": written}, "this_year": this_year, "expect": found})
+    for year, phone in itertools.product(("1950", "1850"), _PHONES):
+        found = _registration_problems(year, phone, date(2026, 6, 15))
+        written_down = {"birth_year": year, "phone": phone}
+        vectors.append({"input": written_down, "this_year": 2026, "expect": found})
     return vectors
 
 

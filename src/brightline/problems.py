@@ -88,6 +88,13 @@ PROBLEM_KINDS: Final[tuple[ProblemKind, ...]] = (
         "national_id_elsewhere",
         N_("This national ID is already registered; ask the programme office."),
     ),
+    ProblemKind(
+        "phone_form",
+        N_(
+            "Write the phone number with 5 to 15 digits; spaces, hyphens, dots, brackets and "
+            "a leading + are allowed."
+        ),
+    ),
     ProblemKind("message", "%(text)s", ("text",)),
     # A request that does not fit its schema, each field's fault in words (api/validation.py).
     ProblemKind("required", N_("This field is required.")),

@@ -398,3 +398,23 @@ def test_an_import_runs_only_as_an_administrator(site: Site, world: World, tmp_p
     with pytest.raises(Unauthenticated, match="no active account"):
         import_screenings(site, path, as_user="nobody")
     assert table_counts(site)["people"] == 0
+
+
+def test_a_phone_that_cannot_be_one_names_its_row_and_writes_nothing(
+    site: Site, world: World, tmp_path: Path
+) -> None:
+    rows = [
+        GOOD_ROWS[0],
+        {**GOOD_ROWS[1], "phone": "banana"},  # line 3
+        {**GOOD_ROWS[2], "phone": "1" * 32},  # line 4
+        {**GOOD_ROWS[3], "phone": "+86 138-0013-8000"},
+        {**GOOD_ROWS[4], "phone": "０８７１２３４５６７"},  # full-width digits are digits
+    ]
+    before = table_counts(site)
+    with pytest.raises(ImportRejected) as error:
+        strict(site, write_csv(tmp_path / "phones.csv", rows))
+    assert table_counts(site) == before
+    assert problems_of(error) == {(3, "phone"), (4, "phone")}
+    message = str(error.value)
+    assert "line 3, phone: Write the phone number with 5 to 15 digits" in message
+    assert "banana" not in message and "1" * 32 not in message  # identifiers are never echoed

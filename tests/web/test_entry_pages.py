@@ -38,6 +38,31 @@ def test_the_age_stands_in_for_an_unknown_year_of_birth(web: WebBed) -> None:
     assert 'id="age-error"' in clash.text
 
 
+def test_a_phone_that_cannot_be_one_is_refused_beside_its_field(web: WebBed) -> None:
+    client = web.signed_in("screener_a")
+    refused = _register(client, sex="female", birth_year="1950", name="Wrong Phone", phone="+")
+    assert refused.status_code == 422
+    assert re.search(
+        r'id="phone-error">Write the phone number with 5 to 15 digits; spaces, hyphens, dots, '
+        r"brackets and a leading \+ are allowed\.<",
+        html.unescape(refused.text),
+    )
+    assert 'value="Wrong Phone"' in refused.text  # what was typed stays in the form
+    client.cookies.set("lang", "zh_Hans")
+    chinese = _register(client, sex="female", birth_year="1950", phone="banana")
+    assert "电话号码应为 5 至 15 位数字；可含空格、连字符、点、括号和开头的 +。" in chinese.text
+    client.cookies.set("lang", "en")
+    typed = _register(client, sex="female", birth_year="1950", phone="(0871) 234.567")
+    assert typed.status_code == 303, typed.text
+    assert "(0871) 234.567" in client.get(typed.headers["location"]).text
+    person_url = typed.headers["location"]
+    correction = {"sex": "female", "birth_year": "1950", "phone": "1" * 32, "version": "1"}
+    correction["reason"] = "the phone was written down wrongly"
+    corrected = submit(client, person_url + "/correct", person_url + "/correct", correction)
+    assert corrected.status_code == 422
+    assert 'id="phone-error">Write the phone number with 5 to 15 digits' in corrected.text
+
+
 def test_a_known_national_id_opens_the_person_and_says_so(web: WebBed) -> None:
     client = web.signed_in("screener_a")
     first = _register(client, sex="male", birth_year="1951", name="Known Person", national_id="W-1")

@@ -26,6 +26,9 @@ __all__ = ["browser", "server"]  # the module's Chromium and uvicorn fixtures, s
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium not at /usr/bin/chromium")
 VECTORS = Path(__file__).with_name("device_vectors.json")
 PIN = "246810"
+# A phone the device lets through (10 digits, written as a phone is) but longer than the
+# server's 32 characters: only the server refuses it, so the record reaches the server.
+TOO_LONG_PHONE = "0871" + " " * 25 + "234 567"
 
 COMPARE = """async (table) => {
   const { acuityReader, AcuityError } = await import('/static/offline/acuity.js');
@@ -213,8 +216,18 @@ def test_a_day_offline_is_sent_once_when_the_connection_returns(
     page.locator("#register").get_by_role("button", name="Register").click()
     low, high = date.today().year - 120, date.today().year
     expect(page.locator("#birth_year-error")).to_have_text(f"Give a year from {low} to {high}.")
+    # So is a phone no one could call (5 to 15 digits, ITU-T E.164), beside its own field.
+    page.locator("#register").get_by_label("Year of birth").fill("1950")
+    page.locator("#register").get_by_label("Phone").fill("banana")
+    page.locator("#register").get_by_role("button", name="Register").click()
+    expect(page.locator("#phone-error")).to_have_text(
+        "Write the phone number with 5 to 15 digits; spaces, hyphens, dots, brackets and "
+        "a leading + are allowed."
+    )
+    expect(page.locator("#birth_year-error")).to_be_hidden()
+    assert page.locator("#phone").get_attribute("aria-invalid") == "true"
     page.locator("#register").get_by_role("button", name="Cancel").click()
-    register(page, "Guo Ming", "Male", "1950", phone="1" * 40)  # the server refuses the phone
+    register(page, "Guo Ming", "Male", "1950", phone=TOO_LONG_PHONE)  # the server refuses the phone
     assert screen(page, "6/6", "6/6", "clear") == "No referral needed"
     page.reload()
     unlock(page)

@@ -16,6 +16,7 @@ from tests.web.conftest import WebBed
 from tests.web.test_browser import CHROMIUM, browser, server
 from tests.web.test_offline_browser import (
     PIN,
+    TOO_LONG_PHONE,
     api_headers,
     expect_waiting,
     go_offline_after_one_sign_in,
@@ -213,7 +214,7 @@ def test_signing_out_with_unsent_records_never_discards_them(
 
     context.set_offline(False)  # the person goes; one the server refuses stays
     expect_waiting(page, "Nothing waiting to send.")
-    register(page, "He An", "Male", "1950", phone="1" * 40)
+    register(page, "He An", "Male", "1950", phone=TOO_LONG_PHONE)
     page.locator("#screen").get_by_role("button", name="Cancel").click()
     page.locator("#queue li[data-kind=person] .state.rejected").wait_for()
     page.locator("#sign-out").click()
@@ -298,7 +299,7 @@ def test_a_record_the_server_refuses_shows_its_problem_in_chinese_beside_its_fie
     form.locator("input[name=sex]").first.check()
     form.locator("#birth_year").fill("1950")
     form.locator("#phone").evaluate("input => input.removeAttribute('maxlength')")
-    form.locator("#phone").fill("1" * 40)  # only the server refuses it
+    form.locator("#phone").fill(TOO_LONG_PHONE)  # only the server refuses it
     form.locator("button[type=submit]").click()
     page.locator("#screen [data-cancel]").click()
     refused = page.locator("#queue li[data-kind=person]")

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from tests.web.test_browser import CHROMIUM, browser, server
 from tests.web.test_offline_browser import (
     PIN,
+    TOO_LONG_PHONE,
     draft_written,
     expect_waiting,
     go_offline_after_one_sign_in,
@@ -70,7 +71,7 @@ def test_a_refusal_is_said_and_its_correction_form_is_named_in_both_languages(
     server: str, browser: Any
 ) -> None:
     context, page = online_app(browser, server)
-    register(page, "Tang Yi", "Male", "1947", phone="1" * 40)
+    register(page, "Tang Yi", "Male", "1947", phone=TOO_LONG_PHONE)
     page.locator("#screen #right_presenting_va").fill("6/6")
     page.locator("#screen #left_presenting_va").fill("6/6")
     page.locator("#screen").get_by_role("button", name="Save and triage").click()
@@ -104,7 +105,7 @@ def test_a_refusal_is_said_and_its_correction_form_is_named_in_both_languages(
     form.locator("input[name=sex]").first.check()
     form.locator("#birth_year").fill("1951")
     form.locator("#phone").evaluate("input => input.removeAttribute('maxlength')")
-    form.locator("#phone").fill("1" * 40)
+    form.locator("#phone").fill(TOO_LONG_PHONE)
     form.locator("button[type=submit]").click()
     page.locator("#screen #right_presenting_va").fill("6/6")
     page.locator("#screen #left_presenting_va").fill("6/6")

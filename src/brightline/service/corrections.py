@@ -27,8 +27,9 @@ from brightline.correction_records import (
 )
 from brightline.errors import Conflict, InvalidInput, TransitionRefused
 from brightline.identifiers import IdentifierKeys, national_id_pseudonym, open_person_key
+from brightline.problems import Problem
 from brightline.service.claims import claim_id
-from brightline.service.people import IDENTIFIER_LIMITS, MAX_AGE, reveal_fields
+from brightline.service.people import IDENTIFIER_LIMITS, MAX_AGE, phone_problem, reveal_fields
 from brightline.store.models import SEXES, Correction, Person, User
 
 
@@ -99,9 +100,10 @@ def _written(name: str, value: Any) -> Any:
     return value
 
 
-def person_correction_problems(change: PersonCorrection, today: date) -> dict[str, str]:
-    """Every problem of a correction of a person at once, by field."""
-    problems: dict[str, str] = {}
+def person_correction_problems(change: PersonCorrection, today: date) -> dict[str, str | Problem]:
+    """Every problem of a correction of a person at once, by field (the phone's coded, as when
+    the person is registered)."""
+    problems: dict[str, str | Problem] = {}
     for name, value in change.changes.items():
         value = _written(name, value)
         if name not in PERSON_FIELDS:
@@ -120,6 +122,8 @@ def person_correction_problems(change: PersonCorrection, today: date) -> dict[st
                 problems[name] = "write it as text"
             elif len(value) > IDENTIFIER_LIMITS[name]:
                 problems[name] = f"longer than {IDENTIFIER_LIMITS[name]} characters"
+            elif name == "phone" and (found := phone_problem(value)) is not None:
+                problems[name] = found
     why = reason_problem(change.reason)
     if why is not None:
         problems["reason"] = why

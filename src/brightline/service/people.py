@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -18,7 +20,7 @@ from brightline.identifiers import (
     phone_pseudonym,
     random_pseudonym,
 )
-from brightline.problems import Problems, problem
+from brightline.problems import Problem, Problems, problem
 from brightline.records import Identifiers, PersonInput
 from brightline.service.claims import claim_id
 from brightline.store.models import SEXES, Person, new_id
@@ -34,6 +36,25 @@ def check_birth_year(birth_year: int, today: date) -> int:
     if not isinstance(birth_year, int) or not low <= birth_year <= high:
         raise Problems([problem("birth_year", "birth_year_range", low=str(low), high=str(high))])
     return birth_year
+
+
+PHONE_DIGITS = range(5, 16)
+# Decimal digits (NFKC turns full-width ones into ASCII), a leading +, and the separators
+# people write numbers with: spaces, hyphens (ASCII, Unicode hyphen, en dash), dots, brackets.
+_PHONE_WRITING = re.compile(r"\+?[\d ().\-\u2010\u2013]*")
+
+
+def phone_problem(phone: str) -> Problem | None:
+    """A phone number no one could call: 5 to 15 digits (ITU-T E.164 caps an international
+    number at 15; 5 admits the short local numbers of small networks), written with digits,
+    a leading +, spaces, hyphens, dots and brackets only. Empty is no problem (it is optional)."""
+    text = unicodedata.normalize("NFKC", phone).strip()
+    if not text:
+        return None
+    digits = sum(ch.isdecimal() for ch in text)
+    if _PHONE_WRITING.fullmatch(text) and digits in PHONE_DIGITS:
+        return None
+    return problem("phone", "phone_form")
 
 
 def person_row(keys: IdentifierKeys, person: PersonInput, today: date) -> dict[str, Any]:
@@ -65,6 +86,8 @@ def person_row(keys: IdentifierKeys, person: PersonInput, today: date) -> dict[s
         value = value.strip() if isinstance(value, str) else None
         if value and len(value) > limit:
             raise InvalidInput(f"longer than {limit} characters", field=field_name)
+        if field_name == "phone" and value and (found := phone_problem(value)) is not None:
+            raise Problems([found])
         row[f"{field_name}_ct"] = person_key.seal(field_name, value) if value else None
         if field_name == "national_id" and value:
             row["national_id_hmac"] = national_id_pseudonym(keys, value)

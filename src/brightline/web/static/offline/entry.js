@@ -44,16 +44,32 @@ export function entryProblems(values, reader, reasons) {
   return { read, problems };
 }
 
-// What the registration form refuses, as the server's check (brightline.problems.birth_year_of):
-// a year of birth of four digits within the last 120 years and not in the future.
+// What the registration form refuses, as the server's checks (brightline.problems.birth_year_of,
+// brightline.service.people.phone_problem): a year of birth of four digits within the last 120
+// years and not in the future; a phone, when given, of 5 to 15 digits (ITU-T E.164) written
+// with a leading +, spaces, hyphens, dots and brackets only (full-width digits read as digits).
 // values: the form's fields by name; thisYear: the device's calendar year.
 export const MAX_AGE = 120;
-export function registrationProblems(values, thisYear) {
+const PHONE_WRITING = /^\+?[\p{Nd} ().\-\u2010\u2013]*$/u;
+
+function birthYearProblem(values, thisYear) {
   const written = blank(values.birth_year) ? "" : String(values.birth_year).trim();
   const low = thisYear - MAX_AGE;
-  if (!written) return [{ field: "birth_year", code: "age_or_birth_year", parameters: {} }];
-  if (/^[0-9]{4}$/.test(written) && low <= Number(written) && Number(written) <= thisYear) return [];
-  return [{ field: "birth_year", code: "birth_year_range", parameters: { low: String(low), high: String(thisYear) } }];
+  if (!written) return { field: "birth_year", code: "age_or_birth_year", parameters: {} };
+  if (/^[0-9]{4}$/.test(written) && low <= Number(written) && Number(written) <= thisYear) return null;
+  return { field: "birth_year", code: "birth_year_range", parameters: { low: String(low), high: String(thisYear) } };
+}
+
+function phoneProblem(values) {
+  if (blank(values.phone)) return null;
+  const written = String(values.phone).normalize("NFKC").trim();
+  const digits = (written.match(/\p{Nd}/gu) ?? []).length;
+  if (PHONE_WRITING.test(written) && digits >= 5 && digits <= 15) return null;
+  return { field: "phone", code: "phone_form", parameters: {} };
+}
+
+export function registrationProblems(values, thisYear) {
+  return [birthYearProblem(values, thisYear), phoneProblem(values)].filter((found) => found !== null);
 }
 
 // A problem as a sentence in the reader's language, from the catalogue served with the app

@@ -1,7 +1,7 @@
 // The offline screener app's service worker: keeps the app's page, rule file and assets so the
 // app opens with no connection. It never stores personal data (records live, encrypted, in
 // IndexedDB) and never answers for any other page or for the sync endpoints.
-const CACHE = "brightline-offline-5";
+const CACHE = "brightline-offline-6";
 const SHELL = "/screener/app/";
 const KEPT = [
   SHELL,

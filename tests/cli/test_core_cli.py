@@ -117,7 +117,7 @@ def test_key_rotation_re_encrypts_everything(tmp_path: Path) -> None:
                 sex="male",
                 birth_year=1950,
                 name="Ma Long",
-                phone="1380",
+                phone="13800138000",
             ),
             site.today(),
         )

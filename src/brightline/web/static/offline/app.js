@@ -493,8 +493,9 @@ async function ready(kind) {
   return records.filter((r) => r.kind === kind && r.state === "queued" && !onDevice.has(r.parent));
 }
 
-// The sync under way, if any. A caller while one runs waits for it, and what was saved
-// meanwhile goes in one more round right after it.
+// The sync under way, if any. A caller while one runs waits for it, and one more round
+// starts right after it, so whatever was saved meanwhile goes too (even when the round under
+// way failed: the caller's own attempt is owed to it).
 let running = null;
 let again = false;
 
@@ -506,15 +507,18 @@ function sync() {
     return running;
   }
   running = (async () => {
-    let outcome;
-    do {
-      again = false;
-      outcome = await syncOnce();
-    } while (again && outcome === "sent");
-    return outcome;
-  })().finally(() => {
-    running = null;
-  });
+    await null; // `running` is set before the first round starts
+    try {
+      let outcome;
+      do {
+        again = false;
+        outcome = await syncOnce();
+      } while (again);
+      return outcome;
+    } finally {
+      running = null; // at once after the last check of `again`: no caller falls between
+    }
+  })();
   return running;
 }
 

@@ -85,8 +85,7 @@ def sign_in(browser: Any, server: str, username: str, **options: Any) -> Any:
     page.goto(f"{server}/sign-in")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    follow(page.get_by_role("button", name="Sign in"))
     return page
 
 
@@ -137,8 +136,7 @@ def test_the_whole_pathway_in_chromium(web: WebBed, server: str, browser: Any) -
     reviewer.get_by_label("Cataract surgery").check()
     reviewer.locator("input[name=surgery_eyes][value=right]").check()
     reviewer.locator("input[name=surgery_eyes][value=left]").check()
-    reviewer.get_by_role("button", name="Save and go to the next case").click()
-    reviewer.wait_for_load_state()
+    follow(reviewer.get_by_role("button", name="Save and go to the next case"))
     assert code not in reviewer.content()
     reviewer.close()
 
@@ -191,8 +189,7 @@ def test_chinese_ui(server: str, browser: Any) -> None:
     page.goto(f"{server}/sign-in")
     page.get_by_label("用户名").fill("screener_a")
     page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
+    follow(page.get_by_role("button", name="登录"))
     assert "登记新人员" in page.content()
     follow(page.get_by_role("link", name="English"))
     assert "Register a person" in page.content()

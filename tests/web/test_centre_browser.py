@@ -103,8 +103,7 @@ def _sign_in(browser: Any, server: str, username: str, lang: str, size: str) -> 
     page.goto(f"{server}/sign-in")
     page.locator("input[name=username]").fill(username)
     page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form[action='/sign-in'] button[type=submit]").click()
-    page.wait_for_load_state()
+    follow(page.locator("form[action='/sign-in'] button[type=submit]"))
     return page
 
 

@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from brightline.chromium import wait_in_page
 from tests.web.conftest import WebBed, csrf_of, submit
-from tests.web.test_browser import CHROMIUM, browser, failed_for_real, server, sign_in
+from tests.web.test_browser import CHROMIUM, browser, failed_for_real, follow, server, sign_in
 from tests.web.test_pages import register_and_screen
 
 __all__ = ["browser", "server"]  # the fixtures, shared with the pathway's browser test
@@ -115,12 +115,10 @@ def test_queue_and_viewer_in_chromium(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= SIZES[size]["width"], "the queue must not scroll sideways"
     page.locator("#code").fill(cases["other"].lower())
-    page.locator("form.filters button[type=submit]").click()
-    page.wait_for_load_state()
+    follow(page.locator("form.filters button[type=submit]"))
     assert page.locator("#queue-count").inner_text() == "1"
     page.goto(f"{server}/reviewer?code={cases['viewer']}")
-    page.locator("table.queue tbody a").first.click()
-    page.wait_for_load_state()
+    follow(page.locator("table.queue tbody a").first)
     tools = page.locator("[data-viewer-tools]")
     assert tools.is_visible()  # the script ran and showed its controls
     images = page.locator(".frame img")
@@ -161,13 +159,11 @@ def test_sending_a_case_back_in_chromium(
     code = register_and_screen(web, web.signed_in("screener_a"), f"Browser Back {size}")["code"]
     page, watch = _open(browser, server, size, language)
     page.goto(f"{server}/reviewer?code={code}")
-    page.locator("table.queue tbody a").first.click()
-    page.wait_for_load_state()
+    follow(page.locator("table.queue tbody a").first)
     page.locator("details.send-back summary").click()
     page.locator("input[name=return_reason][value=ungradable_photo]").check()
     page.locator("#return_note").fill("Out of focus")
-    page.locator("#send-back button[type=submit]").click()
-    page.wait_for_load_state()
+    follow(page.locator("#send-back button[type=submit]"))
     confirmation = page.locator("[role=status]").first.inner_text()
     assert code in confirmation
     assert page.locator("#queue-count").count() == 0 or code not in page.content()

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import ADMIN_PASSWORD
 from tests.web.conftest import WebBed, submit
-from tests.web.test_browser import CHROMIUM, browser, server
+from tests.web.test_browser import CHROMIUM, browser, follow, server
 from tests.web.test_entry_pages import _operated_today
 from tests.web.test_workstations_browser import Watched
 
@@ -41,8 +41,7 @@ def test_a_new_follow_up_window_set_on_the_phone_counts_the_next_follow_up(
     page.goto(f"{server}/admin#settings")
     page.get_by_label("Follow-up window: first day after surgery").fill("1")
     page.get_by_label("Why this change").fill("Day-one checks count for this outreach camp")
-    page.get_by_role("button", name="Save the settings").click()
-    page.wait_for_load_state()
+    follow(page.get_by_role("button", name="Save the settings"))
     history = page.locator("#settings-version-1").inner_text()
     assert "Follow-up window: first day after surgery: 1" in history
     assert "Day-one checks count" in history
